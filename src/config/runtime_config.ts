@@ -1,0 +1,114 @@
+/**
+ * The fully resolved agent configuration: every default applied, every
+ * duration in milliseconds, frozen. Built from the user's files and flags by
+ * `buildConfig` and passed by value to every subsystem.
+ * @module
+ */
+
+import type { HealthStatus, LogLevel } from "../lib/mod.ts";
+
+/** Ports the agent binds; `-1` disables one (Consul's convention). */
+export interface RuntimePorts {
+  readonly dns: number;
+  readonly http: number;
+  readonly serfLan: number;
+  readonly server: number;
+}
+
+/** `dns_config`. */
+export interface RuntimeDnsConfig {
+  readonly nodeTtlMs: number;
+  /** Service name or `prefix*` pattern -> TTL; `*` alone matches every service. */
+  readonly serviceTtlMs: Readonly<Record<string, number>>;
+  readonly allowStale: boolean;
+  readonly maxStaleMs: number;
+  readonly onlyPassing: boolean;
+  readonly enableTruncate: boolean;
+  readonly udpAnswerLimit: number;
+  readonly aRecordLimit: number;
+  readonly recursorTimeoutMs: number;
+}
+
+/** How a check decides its status. */
+export type CheckSpec =
+  /** `argv` runs directly; a `script` from the config becomes `["sh", "-c", script]`. */
+  | { readonly kind: "script"; readonly argv: readonly string[] }
+  | {
+    readonly kind: "http";
+    readonly url: string;
+    readonly method: string;
+    readonly header: Readonly<Record<string, readonly string[]>>;
+    readonly body?: string;
+  }
+  | { readonly kind: "tcp"; readonly host: string; readonly port: number }
+  | { readonly kind: "ttl"; readonly ttlMs: number };
+
+/** A check definition, top level or attached to a service. */
+export interface CheckDefinition {
+  readonly id: string;
+  readonly name: string;
+  /** The service this check belongs to; absent for node-level checks. */
+  readonly serviceId?: string;
+  readonly notes: string;
+  /** Initial status; Consul's default is critical. */
+  readonly status: HealthStatus;
+  readonly spec: CheckSpec;
+  /** Required for script/http/tcp; absent for ttl. */
+  readonly intervalMs?: number;
+  /** Script default 30s, http/tcp default 10s. */
+  readonly timeoutMs: number;
+  readonly outputMaxBytes: number;
+  readonly deregisterCriticalServiceAfterMs?: number;
+  readonly successBeforePassing: number;
+  readonly failuresBeforeWarning: number;
+  readonly failuresBeforeCritical: number;
+}
+
+/** A service definition from `service`/`services`. */
+export interface ServiceDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly tags: readonly string[];
+  /** "" means "use the node's address". */
+  readonly address: string;
+  readonly port: number;
+  readonly meta: Readonly<Record<string, string>>;
+  readonly weights: { readonly passing: number; readonly warning: number };
+  readonly enableTagOverride: boolean;
+  readonly checks: readonly CheckDefinition[];
+}
+
+/** The resolved agent configuration. */
+export interface RuntimeConfig {
+  readonly nodeName: string;
+  readonly datacenter: string;
+  /** Absent only in `-dev` mode, which keeps state in memory. */
+  readonly dataDir?: string;
+  readonly bindAddr: string;
+  readonly clientAddr: string;
+  readonly advertiseAddr: string;
+  readonly uiDir?: string;
+  readonly ui: boolean;
+  /** Lower case, without a trailing dot: "consul", "foo". */
+  readonly domain: string;
+  readonly server: boolean;
+  readonly bootstrap: boolean;
+  readonly bootstrapExpect: number;
+  readonly ports: RuntimePorts;
+  readonly startJoin: readonly string[];
+  readonly retryJoin: readonly string[];
+  readonly retryIntervalMs: number;
+  readonly retryMax: number;
+  readonly recursors: readonly string[];
+  readonly encrypt?: string;
+  readonly logLevel: LogLevel;
+  readonly logJson: boolean;
+  readonly enableScriptChecks: boolean;
+  readonly enableLocalScriptChecks: boolean;
+  readonly dnsConfig: RuntimeDnsConfig;
+  readonly nodeMeta: Readonly<Record<string, string>>;
+  readonly services: readonly ServiceDefinition[];
+  /** Node-level checks and service checks given at top level with `service_id`. */
+  readonly checks: readonly CheckDefinition[];
+  readonly dev: boolean;
+}

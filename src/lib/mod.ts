@@ -1,0 +1,13 @@
+/**
+ * Primitives every subsystem may import: assertions, time, randomness,
+ * logging, errors, durations and the injected Env.
+ * @module
+ */
+export * from "./assert.ts";
+export * from "./clock.ts";
+export * from "./duration.ts";
+export * from "./env.ts";
+export * from "./errors.ts";
+export * from "./health_status.ts";
+export * from "./log.ts";
+export * from "./rng.ts";
