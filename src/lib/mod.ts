@@ -5,9 +5,12 @@
  */
 export * from "./assert.ts";
 export * from "./clock.ts";
+export * from "./crc32.ts";
 export * from "./duration.ts";
 export * from "./env.ts";
 export * from "./errors.ts";
 export * from "./health_status.ts";
 export * from "./log.ts";
 export * from "./rng.ts";
+export * from "./log_sinks.ts";
+export * from "./version.ts";

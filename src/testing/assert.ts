@@ -6,7 +6,11 @@
 import nodeAssert from "node:assert/strict";
 
 /** Deep strict equality. */
-export function assertEquals<T>(actual: unknown, expected: T, message?: string): asserts actual is T {
+export function assertEquals<T>(
+  actual: unknown,
+  expected: T,
+  message?: string,
+): asserts actual is T {
   nodeAssert.deepStrictEqual(actual, expected, message);
 }
 
@@ -23,7 +27,9 @@ export function assert(value: unknown, message?: string): asserts value {
 /** `text` contains `part`. */
 export function assertStringIncludes(text: string, part: string, message?: string): void {
   if (!text.includes(part)) {
-    nodeAssert.fail(message ?? `Expected ${JSON.stringify(text)} to include ${JSON.stringify(part)}`);
+    nodeAssert.fail(
+      message ?? `Expected ${JSON.stringify(text)} to include ${JSON.stringify(part)}`,
+    );
   }
 }
 

@@ -1,0 +1,90 @@
+/**
+ * `legate agent`: load and validate the config, check permissions, start
+ * the agent, print the ready line, run until SIGINT/SIGTERM.
+ * @module
+ */
+
+import { missingPermissions, startAgent } from "../agent/mod.ts";
+import { formatProblem } from "../config/mod.ts";
+import { createLogger, stderrJsonSink, stderrTextSink } from "../lib/mod.ts";
+import { formatMissingPermissions, requiredPermissions } from "../permissions.ts";
+import type { Command } from "./commands.ts";
+import { AGENT_FLAGS, configPathsFromArgs, flagsToConfigValue, loadConfig } from "./config_args.ts";
+import { formatFlagHelp, parseFlags } from "./flags.ts";
+import { formatError } from "./format_error.ts";
+
+const HELP = `Usage: legate agent [options]
+
+  Starts the legate agent and runs until an interrupt (SIGINT) or
+  termination (SIGTERM) is received. Flags override config files.
+
+Options:
+
+${formatFlagHelp(AGENT_FLAGS)}
+`;
+
+/** `legate agent`. */
+export const agentCommand: Command = {
+  name: "agent",
+  synopsis: "Runs a legate agent",
+  async run(args, io) {
+    const parsed = parseFlags(args, AGENT_FLAGS);
+    if (!parsed.ok) {
+      io.stderr(`Error: ${parsed.error}\n\n${HELP}`);
+      return 1;
+    }
+    if (parsed.help) {
+      io.stdout(HELP);
+      return 0;
+    }
+    if (parsed.positionals.length > 0) {
+      io.stderr(`Error: Unexpected argument "${parsed.positionals[0]}": legate agent takes only flags\n`);
+      return 1;
+    }
+    const dev = parsed.values["dev"] === true;
+    const paths = configPathsFromArgs(args);
+    const loaded = await loadConfig({
+      paths,
+      overrides: flagsToConfigValue(parsed.values),
+      dev,
+      hostname: io.hostname,
+    });
+    if (!loaded.ok) {
+      io.stderr(`Error: Invalid configuration: ${loaded.problems.length} problem(s)\n`);
+      for (const problem of loaded.problems) io.stderr(`  ${formatProblem(problem)}\n`);
+      return 1;
+    }
+    const config = loaded.config;
+    const needs = requiredPermissions(config, {
+      configPaths: paths.map((p) => p.path),
+      needsHostname: loaded.usedHostname,
+    });
+    const missing = missingPermissions(needs);
+    if (missing.length > 0) {
+      io.stderr(`Error: ${formatMissingPermissions(missing)}\n`);
+      return 1;
+    }
+    const logger = createLogger({
+      sink: config.logJson ? stderrJsonSink() : stderrTextSink(),
+      clock: { wallMs: () => Date.now(), monotonicMs: () => performance.now() },
+      level: config.logLevel,
+    });
+    for (const warning of loaded.warnings) logger.warn(warning);
+    let agent;
+    try {
+      agent = await startAgent(config, { logger });
+    } catch (err) {
+      io.stderr(formatError(err));
+      return 1;
+    }
+    io.stdout(JSON.stringify({ ready: true, ...agent.readyInfo() }) + "\n");
+    await new Promise<void>((resolve) => {
+      if (io.shutdownSignal.aborted) resolve();
+      io.shutdownSignal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    logger.info("caught signal, shutting down");
+    await agent.close();
+    logger.info("shutdown complete");
+    return 0;
+  },
+};

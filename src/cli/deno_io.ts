@@ -1,0 +1,45 @@
+/**
+ * [edge] The CLI's real connection to the process: stdout, stderr,
+ * environment and shutdown signals.
+ * @module
+ */
+
+import type { CliIo } from "./io.ts";
+
+const encoder = new TextEncoder();
+
+function writeAllSync(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text);
+  let offset = 0;
+  while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
+}
+
+/** Builds the real CliIo; SIGINT and SIGTERM abort `shutdownSignal`. */
+export function denoCliIo(): CliIo {
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (controller.signal.aborted) return;
+    controller.abort();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(signal, onSignal);
+    } catch {
+      // Signals are unavailable on some platforms; the agent still stops on kill.
+    }
+  }
+  return {
+    stdout: (text) => writeAllSync(Deno.stdout, text),
+    stderr: (text) => writeAllSync(Deno.stderr, text),
+    env: (name) => {
+      try {
+        return Deno.env.get(name);
+      } catch {
+        // Not permitted: treat as unset.
+        return undefined;
+      }
+    },
+    hostname: () => Deno.hostname(),
+    shutdownSignal: controller.signal,
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * What the CLI needs from the outside world, so `run(args, io)` can be
+ * tested without a terminal.
+ * @module
+ */
+
+/** The CLI's connection to its process. */
+export interface CliIo {
+  /** Writes to standard output (text is written as given; add "\n" yourself). */
+  stdout(text: string): void;
+  /** Writes to standard error. */
+  stderr(text: string): void;
+  /** Reads an environment variable (undefined when unset or not permitted). */
+  env(name: string): string | undefined;
+  /** The machine's host name (node_name's default); throws when not permitted. */
+  hostname(): string;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  shutdownSignal: AbortSignal;
+}

@@ -1,0 +1,6 @@
+/**
+ * The command-line interface: `run(args, io)` returns the exit code.
+ * @module
+ */
+export { run } from "./run.ts";
+export type { CliIo } from "./io.ts";

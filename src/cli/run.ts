@@ -1,0 +1,38 @@
+/**
+ * `run(args, io) -> exit code`: the whole CLI as a function, so tests drive
+ * it without a process.
+ * @module
+ */
+
+import { agentCommand } from "./agent_command.ts";
+import type { Command } from "./commands.ts";
+import type { CliIo } from "./io.ts";
+import { validateCommand } from "./validate_command.ts";
+import { versionCommand } from "./version_command.ts";
+
+const COMMANDS: readonly Command[] = [agentCommand, validateCommand, versionCommand];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;
+  const rows = COMMANDS.map((c) => `    ${c.name.padEnd(width)}${c.synopsis}`).join("\n");
+  return `Usage: legate [--version] [--help] <command> [<args>]\n\nAvailable commands are:\n${rows}\n`;
+}
+
+/**
+ * Runs the CLI and returns the process exit code: 0 success, 1 failure
+ * (bad usage, invalid config, runtime error), as Consul's CLI does.
+ */
+export async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "-h" || name === "-help" || name === "--help" || name === "help") {
+    (name === undefined ? io.stderr : io.stdout)(usage());
+    return name === undefined ? 1 : 0;
+  }
+  if (name === "-v" || name === "-version" || name === "--version") return versionCommand.run([], io);
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`Error: Unknown command "${name}"\n\n${usage()}`);
+    return 1;
+  }
+  return await command.run(rest, io);
+}

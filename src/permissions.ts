@@ -1,0 +1,116 @@
+/**
+ * What each subsystem needs from Deno's permission system, derived from the
+ * config, so the agent can name the exact missing flag before it binds or
+ * runs anything (DESIGN.md "Permissions").
+ * @module
+ */
+
+import type { RuntimeConfig } from "./config/mod.ts";
+
+/** Deno permission names the agent uses. */
+export type PermissionName = "read" | "write" | "net" | "run" | "sys" | "env";
+
+/** One permission a subsystem needs, and why. */
+export interface PermissionNeed {
+  readonly name: PermissionName;
+  /** A path, `host[:port]`, program name, sys API or variable name. */
+  readonly value: string;
+  /** Which subsystem needs it, in words, for the error message. */
+  readonly reason: string;
+}
+
+/** Inputs besides the config that decide what is needed. */
+export interface RequiredPermissionsOptions {
+  /** Config files and directories the agent reads (and re-reads on reload). */
+  readonly configPaths: readonly string[];
+  /** True when node_name came from the host name. */
+  readonly needsHostname: boolean;
+}
+
+/**
+ * Lists what the agent needs for `config`, one entry per (name, value).
+ *
+ * @example
+ * ```ts ignore
+ * const needs = requiredPermissions(config, { configPaths: ["configs/node01"], needsHostname: false });
+ * ```
+ */
+export function requiredPermissions(
+  config: RuntimeConfig,
+  options: RequiredPermissionsOptions,
+): PermissionNeed[] {
+  const needs: PermissionNeed[] = [];
+  const add = (name: PermissionName, value: string, reason: string): void => {
+    if (!needs.some((n) => n.name === name && n.value === value)) needs.push({ name, value, reason });
+  };
+  for (const path of options.configPaths) add("read", path, "config files");
+  if (options.needsHostname) add("sys", "hostname", "node_name defaults to the host name");
+  if (config.dataDir !== undefined) {
+    add("read", config.dataDir, "data_dir");
+    add("write", config.dataDir, "data_dir");
+  }
+  if (config.ui && config.uiDir !== undefined) add("read", config.uiDir, "ui_dir");
+  if (config.ports.dns >= 0) add("net", hostPort(config.clientAddr, config.ports.dns), "DNS server");
+  if (config.ports.http >= 0) add("net", hostPort(config.clientAddr, config.ports.http), "HTTP API");
+  for (const check of allChecks(config)) {
+    const spec = check.spec;
+    const what = `check "${check.id}"`;
+    switch (spec.kind) {
+      case "script":
+        add("run", spec.argv[0] ?? "", `script ${what}`);
+        break;
+      case "http":
+        add("net", urlHost(spec.url), `http ${what}`);
+        break;
+      case "tcp":
+        add("net", hostPort(spec.host, spec.port), `tcp ${what}`);
+        break;
+      case "ttl":
+        break;
+    }
+  }
+  return needs;
+}
+
+/**
+ * Renders missing permissions as the flags to add, one flag per
+ * permission name: `--allow-run=sh --allow-write=data/node01`.
+ */
+export function formatPermissionFlags(needs: readonly PermissionNeed[]): string {
+  const byName = new Map<PermissionName, string[]>();
+  for (const need of needs) {
+    const values = byName.get(need.name) ?? [];
+    if (!values.includes(need.value)) values.push(need.value);
+    byName.set(need.name, values);
+  }
+  return [...byName].map(([name, values]) => `--allow-${name}=${values.join(",")}`).join(" ");
+}
+
+/** The one message the agent prints when permissions are missing. */
+export function formatMissingPermissions(missing: readonly PermissionNeed[]): string {
+  const lines = missing.map((n) => `  --allow-${n.name}=${n.value}  (${n.reason})`);
+  return `Cannot start the agent: Deno permissions are missing; add ${formatPermissionFlags(missing)}\n${
+    lines.join("\n")
+  }`;
+}
+
+function allChecks(config: RuntimeConfig): RuntimeConfig["checks"] {
+  return [...config.checks, ...config.services.flatMap((s) => s.checks)];
+}
+
+function hostPort(host: string, port: number): string {
+  // Port 0 asks the OS for a free port: only a host-wide grant allows that.
+  if (port === 0) return host;
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function urlHost(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const port = parsed.port || (parsed.protocol === "https:" ? "443" : "80");
+    return `${parsed.hostname}:${port}`;
+  } catch {
+    // Validation rejects bad URLs before this runs; keep the text for the message.
+    return url;
+  }
+}

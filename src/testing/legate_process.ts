@@ -1,0 +1,158 @@
+/**
+ * Runs the legate CLI as a real process with exactly the permissions of
+ * deno.json's `legate` task (one source of truth for the flags), waits for
+ * the agent's ready line, and cleans up.
+ * @module
+ */
+
+const ROOT = new URL("../../", import.meta.url);
+
+/** The repository root as a path. */
+export const REPO_ROOT: string = decodeURIComponent(ROOT.pathname);
+
+/** The argv (after the deno binary) of `deno task legate`, read from deno.json. */
+export async function legateArgv(): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  const task: string = config.tasks.legate;
+  const words = task.trim().split(/\s+/);
+  if (words[0] !== "deno") throw new Error(`Unexpected legate task: ${task}`);
+  return words.slice(1);
+}
+
+/** What a finished CLI run printed. */
+export interface LegateResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `legate <args>` to completion. */
+export async function runLegate(args: readonly string[]): Promise<LegateResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [...await legateArgv(), ...args],
+    cwd: REPO_ROOT,
+    stdin: "null",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
+}
+
+/** The agent's ready line. */
+export interface ReadyLine {
+  ready: true;
+  node: string;
+  datacenter: string;
+  catalogIndex: number;
+  services: string[];
+  checks: string[];
+  [key: string]: unknown;
+}
+
+/** A running agent process. `await using` kills it at scope exit. */
+export interface AgentProcess extends AsyncDisposable {
+  readonly ready: ReadyLine;
+  readonly pid: number;
+  /** Everything the agent wrote to stderr so far. */
+  stderr(): string;
+  /** Sends `signal` and waits for the exit. */
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+/** Options for {@link startLegateAgent}. */
+export interface StartAgentOptions {
+  /** How long to wait for the ready line. */
+  readyTimeoutMs?: number;
+}
+
+/** Starts `legate agent <args>` and resolves once it printed its ready line. */
+export async function startLegateAgent(
+  args: readonly string[],
+  options: StartAgentOptions = {},
+): Promise<AgentProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...await legateArgv(), "agent", ...args],
+    cwd: REPO_ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let stderrText = "";
+  const stderrDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (chunk) => void (stderrText += chunk) }),
+  );
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  let ready: ReadyLine | undefined;
+  let buffer = "";
+  const timeoutMs = options.readyTimeoutMs ?? 30_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((resolve) => timer = setTimeout(() => resolve("timeout"), timeoutMs));
+  try {
+    while (!ready) {
+      const next = await Promise.race([lines.read(), timeout]);
+      if (next === "timeout") break;
+      if (next.done) break;
+      buffer += next.value;
+      let newline;
+      while ((newline = buffer.indexOf("\n")) !== -1) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        try {
+          const parsed = JSON.parse(line);
+          if (parsed?.ready === true) ready = parsed;
+        } catch {
+          // Not the ready line.
+        }
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  // Keep draining stdout so the agent never blocks on a full pipe.
+  const stdoutDone = (async () => {
+    try {
+      while (!(await lines.read()).done) { /* drain */ }
+    } catch {
+      // The process went away.
+    }
+  })();
+  const stop = async (signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> => {
+    if (!exited) {
+      try {
+        child.kill(signal);
+      } catch {
+        // Already gone.
+      }
+    }
+    const result = await status;
+    await Promise.all([stderrDone, stdoutDone]);
+    return result;
+  };
+  if (!ready) {
+    await stop("SIGKILL");
+    throw new Error(`Agent did not become ready within ${timeoutMs} ms; stderr:\n${stderrText}`);
+  }
+  const readyLine = ready;
+  return {
+    ready: readyLine,
+    pid: child.pid,
+    stderr: () => stderrText,
+    stop,
+    [Symbol.asyncDispose]: async () => {
+      await stop("SIGKILL");
+    },
+  };
+}
+
+/** A fresh directory under the repo's git-ignored data/ (inside the legate task's permissions). */
+export async function makeTestDataDir(): Promise<string> {
+  const base = `${REPO_ROOT}data/tmp`;
+  await Deno.mkdir(base, { recursive: true });
+  return await Deno.makeTempDir({ dir: base, prefix: "test-" });
+}

@@ -1,0 +1,7 @@
+/**
+ * Fakes, simulators and harness helpers. Imported by tests only
+ * (tests/architecture_test.ts enforces it).
+ * @module
+ */
+export * from "./assert.ts";
+export * from "./legate_process.ts";
