@@ -1,0 +1,244 @@
+/**
+ * Versioned JSON encoding of commands and log entries to bytes. Decoding
+ * validates every field and returns an error result for anything malformed,
+ * so a corrupt record or a hostile peer cannot crash the FSM.
+ * @module
+ */
+
+import { unreachable } from "../lib/mod.ts";
+import { bytesToBase64 } from "./base64.ts";
+import type { Command, RegisterCheck, RegisterService } from "./commands.ts";
+import {
+  asObject,
+  bytesOrNullField,
+  checkTypeField,
+  countField,
+  DecodeError,
+  numberField,
+  optionalBoolean,
+  optionalCount,
+  optionalString,
+  optionalStringArray,
+  optionalStringMap,
+  statusField,
+  stringField,
+} from "./json_fields.ts";
+import type { JsonObject } from "./json_fields.ts";
+
+/** The format version written by {@link encodeCommand} and {@link encodeLogEntry}. */
+export const COMMAND_CODEC_VERSION = 1;
+
+/** The outcome of decoding untrusted bytes. */
+export type DecodeResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: string };
+
+/** A command at its position in the log. */
+export interface LogEntry {
+  /** The log index, from 1. */
+  readonly index: number;
+  readonly command: Command;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Encodes `command` as versioned JSON bytes.
+ *
+ * @example
+ * ```ts
+ * import { decodeCommand, encodeCommand } from "./command_codec.ts";
+ * const bytes = encodeCommand({ kind: "kv_delete", key: "a", nowMs: 0 });
+ * if (!decodeCommand(bytes).ok) throw new Error();
+ * ```
+ */
+export function encodeCommand(command: Command): Uint8Array {
+  return encoder.encode(JSON.stringify({ v: COMMAND_CODEC_VERSION, command: toJson(command) }));
+}
+
+/** Decodes bytes written by {@link encodeCommand}; never throws. */
+export function decodeCommand(bytes: Uint8Array): DecodeResult<Command> {
+  return decodeWith(bytes, (root) => fromJson(root["command"], "command"));
+}
+
+/** Encodes a command with its log index. */
+export function encodeLogEntry(entry: LogEntry): Uint8Array {
+  return encoder.encode(
+    JSON.stringify({
+      v: COMMAND_CODEC_VERSION,
+      index: entry.index,
+      command: toJson(entry.command),
+    }),
+  );
+}
+
+/** Decodes bytes written by {@link encodeLogEntry}; never throws. */
+export function decodeLogEntry(bytes: Uint8Array): DecodeResult<LogEntry> {
+  return decodeWith(bytes, (root) => {
+    const index = countField(root, "index", "entry");
+    if (index === 0) throw new DecodeError("entry.index: expected at least 1");
+    return { index, command: fromJson(root["command"], "command") };
+  });
+}
+
+function decodeWith<T>(bytes: Uint8Array, read: (root: JsonObject) => T): DecodeResult<T> {
+  try {
+    const root = asObject(JSON.parse(decoder.decode(bytes)), "root");
+    const version = root["v"];
+    if (version !== COMMAND_CODEC_VERSION) {
+      return {
+        ok: false,
+        error: `Unsupported command format version ${JSON.stringify(version) ?? "undefined"}: ` +
+          `expected ${COMMAND_CODEC_VERSION}`,
+      };
+    }
+    return { ok: true, value: read(root) };
+  } catch (err) {
+    if (err instanceof DecodeError) return { ok: false, error: `Invalid command: ${err.message}` };
+    if (err instanceof SyntaxError || err instanceof TypeError) {
+      return { ok: false, error: `Invalid command: not UTF-8 JSON: ${err.message}` };
+    }
+    throw err;
+  }
+}
+
+function toJson(command: Command): unknown {
+  switch (command.kind) {
+    case "kv_set":
+    case "kv_cas":
+      return { ...command, value: command.value === null ? null : bytesToBase64(command.value) };
+    case "register":
+    case "deregister":
+    case "check_update":
+    case "kv_delete":
+    case "kv_delete_tree":
+      return command;
+    default:
+      return unreachable(command, "command");
+  }
+}
+
+function fromJson(value: unknown, path: string): Command {
+  const o = asObject(value, path);
+  const kind = stringField(o, "kind", path);
+  const nowMs = numberField(o, "nowMs", path);
+  switch (kind) {
+    case "register":
+      return readRegister(o, path, nowMs);
+    case "deregister": {
+      const serviceId = optionalString(o, "serviceId", path);
+      const checkId = optionalString(o, "checkId", path);
+      return {
+        kind,
+        nowMs,
+        node: stringField(o, "node", path),
+        ...(serviceId === undefined ? {} : { serviceId }),
+        ...(checkId === undefined ? {} : { checkId }),
+      };
+    }
+    case "check_update":
+      return {
+        kind,
+        nowMs,
+        node: stringField(o, "node", path),
+        checkId: stringField(o, "checkId", path),
+        status: statusField(o, "status", path),
+        output: stringField(o, "output", path),
+      };
+    case "kv_set":
+    case "kv_cas": {
+      const flags = optionalCount(o, "flags", path);
+      const base = {
+        nowMs,
+        key: stringField(o, "key", path),
+        value: bytesOrNullField(o, "value", path),
+        ...(flags === undefined ? {} : { flags }),
+      };
+      return kind === "kv_set"
+        ? { kind, ...base }
+        : { kind, ...base, index: countField(o, "index", path) };
+    }
+    case "kv_delete": {
+      const cas = optionalCount(o, "cas", path);
+      return {
+        kind,
+        nowMs,
+        key: stringField(o, "key", path),
+        ...(cas === undefined ? {} : { cas }),
+      };
+    }
+    case "kv_delete_tree":
+      return { kind, nowMs, prefix: stringField(o, "prefix", path) };
+    default:
+      throw new DecodeError(`${path}.kind: unknown command kind ${JSON.stringify(kind)}`);
+  }
+}
+
+function readRegister(o: JsonObject, path: string, nowMs: number): Command {
+  const id = optionalString(o, "id", path);
+  const taggedAddresses = optionalStringMap(o, "taggedAddresses", path);
+  const nodeMeta = optionalStringMap(o, "nodeMeta", path);
+  const skipNodeUpdate = optionalBoolean(o, "skipNodeUpdate", path);
+  const checks = o["checks"] === undefined ? undefined : (() => {
+    const items = o["checks"];
+    if (!Array.isArray(items)) throw new DecodeError(`${path}.checks: expected an array`);
+    return items.map((item, i) => readCheck(item, `${path}.checks[${i}]`));
+  })();
+  return {
+    kind: "register",
+    nowMs,
+    node: stringField(o, "node", path),
+    address: stringField(o, "address", path),
+    datacenter: stringField(o, "datacenter", path),
+    ...(id === undefined ? {} : { id }),
+    ...(taggedAddresses === undefined ? {} : { taggedAddresses }),
+    ...(nodeMeta === undefined ? {} : { nodeMeta }),
+    ...(o["service"] === undefined
+      ? {}
+      : { service: readService(o["service"], `${path}.service`) }),
+    ...(o["check"] === undefined ? {} : { check: readCheck(o["check"], `${path}.check`) }),
+    ...(checks === undefined ? {} : { checks }),
+    ...(skipNodeUpdate === undefined ? {} : { skipNodeUpdate }),
+  };
+}
+
+function readService(value: unknown, path: string): RegisterService {
+  const o = asObject(value, path);
+  const id = optionalString(o, "id", path);
+  const tags = optionalStringArray(o, "tags", path);
+  const address = optionalString(o, "address", path);
+  const port = optionalCount(o, "port", path);
+  const meta = optionalStringMap(o, "meta", path);
+  const enableTagOverride = optionalBoolean(o, "enableTagOverride", path);
+  let weights: RegisterService["weights"];
+  if (o["weights"] !== undefined) {
+    const w = asObject(o["weights"], `${path}.weights`);
+    weights = {
+      passing: countField(w, "passing", `${path}.weights`),
+      warning: countField(w, "warning", `${path}.weights`),
+    };
+  }
+  return {
+    service: stringField(o, "service", path),
+    ...(id === undefined ? {} : { id }),
+    ...(tags === undefined ? {} : { tags }),
+    ...(address === undefined ? {} : { address }),
+    ...(port === undefined ? {} : { port }),
+    ...(meta === undefined ? {} : { meta }),
+    ...(weights === undefined ? {} : { weights }),
+    ...(enableTagOverride === undefined ? {} : { enableTagOverride }),
+  };
+}
+
+function readCheck(value: unknown, path: string): RegisterCheck {
+  const o = asObject(value, path);
+  const optional: Record<string, unknown> = {};
+  for (const key of ["node", "checkId", "notes", "output", "serviceId", "interval", "timeout"]) {
+    const field = optionalString(o, key, path);
+    if (field !== undefined) optional[key] = field;
+  }
+  if (o["status"] !== undefined) optional["status"] = statusField(o, "status", path);
+  if (o["type"] !== undefined) optional["type"] = checkTypeField(o, "type", path);
+  return { name: stringField(o, "name", path), ...optional } as RegisterCheck;
+}

@@ -1,0 +1,147 @@
+/**
+ * The write commands the catalog FSM applies, one per Consul request type.
+ * Commands are plain data: they are logged, replicated and replayed, so
+ * everything `apply` needs (including the time, `nowMs`) is inside them.
+ * @module
+ */
+
+import type { HealthStatus } from "../lib/mod.ts";
+import type { CheckType, ServiceWeights } from "./types.ts";
+
+/** Fields every command carries. */
+export interface CommandBase {
+  /**
+   * Wall-clock milliseconds stamped by the writer (the leader) when it
+   * created the command. `apply` never reads a clock; sessions and lock
+   * delays will use this value.
+   */
+  readonly nowMs: number;
+}
+
+/** The service part of a registration (Consul `NodeService` in a `RegisterRequest`). */
+export interface RegisterService {
+  /** Defaults to `service`. */
+  readonly id?: string;
+  readonly service: string;
+  readonly tags?: readonly string[];
+  readonly address?: string;
+  readonly port?: number;
+  readonly meta?: Readonly<Record<string, string>>;
+  /** Defaults to `{passing: 1, warning: 1}`. */
+  readonly weights?: ServiceWeights;
+  readonly enableTagOverride?: boolean;
+}
+
+/** The check part of a registration (Consul `HealthCheck` in a `RegisterRequest`). */
+export interface RegisterCheck {
+  /** Must equal the request's node when given. */
+  readonly node?: string;
+  /** Defaults to `name`. */
+  readonly checkId?: string;
+  readonly name: string;
+  /** Defaults to `"critical"`, as in Consul. */
+  readonly status?: HealthStatus;
+  readonly notes?: string;
+  readonly output?: string;
+  /** The node's service the check belongs to; `""` or absent for a node check. */
+  readonly serviceId?: string;
+  readonly type?: CheckType;
+  /** Go duration, e.g. `"10s"`. */
+  readonly interval?: string;
+  /** Go duration, e.g. `"1s"`. */
+  readonly timeout?: string;
+}
+
+/** Upserts a node and optionally a service and checks (Consul `RegisterRequest`). */
+export interface RegisterCommand extends CommandBase {
+  readonly kind: "register";
+  readonly node: string;
+  readonly address: string;
+  readonly datacenter: string;
+  /** Node UUID. */
+  readonly id?: string;
+  readonly taggedAddresses?: Readonly<Record<string, string>>;
+  readonly nodeMeta?: Readonly<Record<string, string>>;
+  readonly service?: RegisterService;
+  readonly check?: RegisterCheck;
+  readonly checks?: readonly RegisterCheck[];
+  /** Leave an existing node's fields alone (a new node is still created). */
+  readonly skipNodeUpdate?: boolean;
+}
+
+/**
+ * Removes one service (with its checks), one check, or, with neither
+ * given, the whole node with its services and checks (Consul
+ * `DeregisterRequest`). Giving both `serviceId` and `checkId` removes both.
+ */
+export interface DeregisterCommand extends CommandBase {
+  readonly kind: "deregister";
+  readonly node: string;
+  readonly serviceId?: string;
+  readonly checkId?: string;
+}
+
+/** Sets an existing check's status and output (a check run's result). */
+export interface CheckUpdateCommand extends CommandBase {
+  readonly kind: "check_update";
+  readonly node: string;
+  readonly checkId: string;
+  readonly status: HealthStatus;
+  readonly output: string;
+}
+
+/** Writes a key unconditionally. */
+export interface KvSetCommand extends CommandBase {
+  readonly kind: "kv_set";
+  readonly key: string;
+  /** `null` for a write without a body. */
+  readonly value: Uint8Array | null;
+  /** Defaults to 0. */
+  readonly flags?: number;
+}
+
+/** Writes a key only if its ModifyIndex equals `index`; `index` 0 means "only if absent". */
+export interface KvCasCommand extends CommandBase {
+  readonly kind: "kv_cas";
+  readonly key: string;
+  readonly value: Uint8Array | null;
+  readonly flags?: number;
+  readonly index: number;
+}
+
+/** Deletes a key; with `cas`, only if its ModifyIndex equals `cas`. */
+export interface KvDeleteCommand extends CommandBase {
+  readonly kind: "kv_delete";
+  readonly key: string;
+  readonly cas?: number;
+}
+
+/** Deletes every key starting with `prefix` (`""` deletes everything). */
+export interface KvDeleteTreeCommand extends CommandBase {
+  readonly kind: "kv_delete_tree";
+  readonly prefix: string;
+}
+
+/** Every write the catalog accepts. Closed: `apply` switches over `kind` exhaustively. */
+export type Command =
+  | RegisterCommand
+  | DeregisterCommand
+  | CheckUpdateCommand
+  | KvSetCommand
+  | KvCasCommand
+  | KvDeleteCommand
+  | KvDeleteTreeCommand;
+
+/** The `kind` tags of {@link Command}. */
+export type CommandKind = Command["kind"];
+
+/** Every {@link CommandKind}. */
+export const COMMAND_KINDS: readonly CommandKind[] = [
+  "register",
+  "deregister",
+  "check_update",
+  "kv_set",
+  "kv_cas",
+  "kv_delete",
+  "kv_delete_tree",
+];

@@ -1,0 +1,167 @@
+/**
+ * The whole store as versioned JSON bytes, and back with every field
+ * validated. Used for FSM snapshots (compaction, Raft InstallSnapshot).
+ * @module
+ */
+
+import { bytesToBase64 } from "./base64.ts";
+import type { DecodeResult } from "./command_codec.ts";
+import {
+  arrayField,
+  asObject,
+  bytesOrNullField,
+  checkTypeField,
+  countField,
+  DecodeError,
+  optionalString,
+  statusField,
+  stringArrayField,
+  stringField,
+  stringMapField,
+} from "./json_fields.ts";
+import type { JsonObject } from "./json_fields.ts";
+import type { StoreContents } from "./store.ts";
+import { TABLES } from "./types.ts";
+import type { HealthCheck, KvEntry, Node, ServiceInstance, Table } from "./types.ts";
+
+/** The format version {@link encodeSnapshot} writes. */
+export const SNAPSHOT_VERSION = 1;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Encodes the store's contents. */
+export function encodeSnapshot(contents: StoreContents): Uint8Array {
+  return encoder.encode(JSON.stringify({
+    v: SNAPSHOT_VERSION,
+    ...contents,
+    kvs: contents.kvs.map((e) => ({
+      ...e,
+      value: e.value === null ? null : bytesToBase64(e.value),
+    })),
+  }));
+}
+
+/** Decodes bytes from {@link encodeSnapshot}; never throws. */
+export function decodeSnapshot(bytes: Uint8Array): DecodeResult<StoreContents> {
+  try {
+    const root = asObject(JSON.parse(decoder.decode(bytes)), "snapshot");
+    if (root["v"] !== SNAPSHOT_VERSION) {
+      return {
+        ok: false,
+        error: `Unsupported snapshot version ${JSON.stringify(root["v"]) ?? "undefined"}: ` +
+          `expected ${SNAPSHOT_VERSION}`,
+      };
+    }
+    const indexes = asObject(root["tableIndexes"], "snapshot.tableIndexes");
+    const tableIndexes = {} as Record<Table, number>;
+    for (const table of TABLES) tableIndexes[table] = countField(indexes, table, "tableIndexes");
+    const contents: StoreContents = {
+      lastIndex: countField(root, "lastIndex", "snapshot"),
+      tableIndexes,
+      nodes: arrayField(root, "nodes", "snapshot").map((v, i) => readNode(v, `nodes[${i}]`)),
+      services: arrayField(root, "services", "snapshot").map((v, i) => {
+        const o = asObject(v, `services[${i}]`);
+        return {
+          node: stringField(o, "node", `services[${i}]`),
+          service: readService(o["service"], `services[${i}].service`),
+        };
+      }),
+      checks: arrayField(root, "checks", "snapshot").map((v, i) => readCheck(v, `checks[${i}]`)),
+      kvs: arrayField(root, "kvs", "snapshot").map((v, i) => readKv(v, `kvs[${i}]`)),
+    };
+    checkReferences(contents);
+    return { ok: true, value: contents };
+  } catch (err) {
+    if (err instanceof DecodeError) return { ok: false, error: `Invalid snapshot: ${err.message}` };
+    if (err instanceof SyntaxError || err instanceof TypeError) {
+      return { ok: false, error: `Invalid snapshot: not UTF-8 JSON: ${err.message}` };
+    }
+    throw err;
+  }
+}
+
+function checkReferences(contents: StoreContents): void {
+  const nodes = new Set(contents.nodes.map((n) => n.node.toLowerCase()));
+  for (const { node } of contents.services) {
+    if (!nodes.has(node.toLowerCase())) throw new DecodeError(`service on unknown node "${node}"`);
+  }
+  for (const { node } of contents.checks) {
+    if (!nodes.has(node.toLowerCase())) throw new DecodeError(`check on unknown node "${node}"`);
+  }
+}
+
+function indexes(o: JsonObject, path: string): { createIndex: number; modifyIndex: number } {
+  return {
+    createIndex: countField(o, "createIndex", path),
+    modifyIndex: countField(o, "modifyIndex", path),
+  };
+}
+
+function readNode(value: unknown, path: string): Node {
+  const o = asObject(value, path);
+  return {
+    id: stringField(o, "id", path),
+    node: stringField(o, "node", path),
+    address: stringField(o, "address", path),
+    datacenter: stringField(o, "datacenter", path),
+    taggedAddresses: Object.freeze(stringMapField(o, "taggedAddresses", path)),
+    meta: Object.freeze(stringMapField(o, "meta", path)),
+    ...indexes(o, path),
+  };
+}
+
+function readService(value: unknown, path: string): ServiceInstance {
+  const o = asObject(value, path);
+  const weights = asObject(o["weights"], `${path}.weights`);
+  const enableTagOverride = o["enableTagOverride"];
+  if (typeof enableTagOverride !== "boolean") {
+    throw new DecodeError(`${path}.enableTagOverride: expected a boolean`);
+  }
+  return {
+    id: stringField(o, "id", path),
+    service: stringField(o, "service", path),
+    tags: Object.freeze(stringArrayField(o, "tags", path)),
+    address: stringField(o, "address", path),
+    port: countField(o, "port", path),
+    meta: Object.freeze(stringMapField(o, "meta", path)),
+    weights: Object.freeze({
+      passing: countField(weights, "passing", `${path}.weights`),
+      warning: countField(weights, "warning", `${path}.weights`),
+    }),
+    enableTagOverride,
+    ...indexes(o, path),
+  };
+}
+
+function readCheck(value: unknown, path: string): HealthCheck {
+  const o = asObject(value, path);
+  return {
+    node: stringField(o, "node", path),
+    checkId: stringField(o, "checkId", path),
+    name: stringField(o, "name", path),
+    status: statusField(o, "status", path),
+    notes: stringField(o, "notes", path),
+    output: stringField(o, "output", path),
+    serviceId: stringField(o, "serviceId", path),
+    serviceName: stringField(o, "serviceName", path),
+    serviceTags: Object.freeze(stringArrayField(o, "serviceTags", path)),
+    type: checkTypeField(o, "type", path),
+    interval: stringField(o, "interval", path),
+    timeout: stringField(o, "timeout", path),
+    ...indexes(o, path),
+  };
+}
+
+function readKv(value: unknown, path: string): KvEntry {
+  const o = asObject(value, path);
+  const session = optionalString(o, "session", path);
+  return {
+    key: stringField(o, "key", path),
+    value: bytesOrNullField(o, "value", path),
+    flags: countField(o, "flags", path),
+    lockIndex: countField(o, "lockIndex", path),
+    ...(session === undefined ? {} : { session }),
+    ...indexes(o, path),
+  };
+}
