@@ -135,7 +135,10 @@ Deno.test("applyDeregister() of a service removes its checks but keeps node chec
 Deno.test("applyDeregister() of something missing is a no-op that moves no index", () => {
   const fsm = fsmWith(register());
   assertEquals(fsm.apply(2, { kind: "deregister", node: "ghost", nowMs: 0 }).ok, true);
-  assertEquals(fsm.apply(3, { kind: "deregister", node: "node01", checkId: "x", nowMs: 0 }).ok, true);
+  assertEquals(
+    fsm.apply(3, { kind: "deregister", node: "node01", checkId: "x", nowMs: 0 }).ok,
+    true,
+  );
   assertEquals(fsm.tableIndex("nodes"), 1);
   assertEquals(fsm.tableIndex("checks"), 0);
 });

@@ -32,12 +32,61 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Encodes the store's contents. */
 export function encodeSnapshot(contents: StoreContents): Uint8Array {
+  // Fields are listed explicitly so the bytes depend on the state only,
+  // not on how each record object happened to be built.
   return encoder.encode(JSON.stringify({
     v: SNAPSHOT_VERSION,
-    ...contents,
+    lastIndex: contents.lastIndex,
+    tableIndexes: Object.fromEntries(TABLES.map((t) => [t, contents.tableIndexes[t]])),
+    nodes: contents.nodes.map((n) => ({
+      id: n.id,
+      node: n.node,
+      address: n.address,
+      datacenter: n.datacenter,
+      taggedAddresses: n.taggedAddresses,
+      meta: n.meta,
+      createIndex: n.createIndex,
+      modifyIndex: n.modifyIndex,
+    })),
+    services: contents.services.map(({ node, service: s }) => ({
+      node,
+      service: {
+        id: s.id,
+        service: s.service,
+        tags: s.tags,
+        address: s.address,
+        port: s.port,
+        meta: s.meta,
+        weights: { passing: s.weights.passing, warning: s.weights.warning },
+        enableTagOverride: s.enableTagOverride,
+        createIndex: s.createIndex,
+        modifyIndex: s.modifyIndex,
+      },
+    })),
+    checks: contents.checks.map((c) => ({
+      node: c.node,
+      checkId: c.checkId,
+      name: c.name,
+      status: c.status,
+      notes: c.notes,
+      output: c.output,
+      serviceId: c.serviceId,
+      serviceName: c.serviceName,
+      serviceTags: c.serviceTags,
+      type: c.type,
+      interval: c.interval,
+      timeout: c.timeout,
+      createIndex: c.createIndex,
+      modifyIndex: c.modifyIndex,
+    })),
     kvs: contents.kvs.map((e) => ({
-      ...e,
+      key: e.key,
       value: e.value === null ? null : bytesToBase64(e.value),
+      flags: e.flags,
+      lockIndex: e.lockIndex,
+      ...(e.session === undefined ? {} : { session: e.session }),
+      createIndex: e.createIndex,
+      modifyIndex: e.modifyIndex,
     })),
   }));
 }

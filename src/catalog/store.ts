@@ -267,21 +267,30 @@ export class StateStore {
 
   /** Everything, for a snapshot. */
   contents(): StoreContents {
+    // Sorted by key, so equal states give equal snapshots whatever their history.
     const services: { node: string; service: ServiceInstance }[] = [];
-    for (const [nodeKey, map] of this.#services) {
+    for (const nodeKey of sortedKeys(this.#services)) {
       const node = this.#nodes.get(nodeKey);
-      assert(node !== undefined, "Services of a missing node");
-      for (const service of map.values()) services.push({ node: node.node, service });
+      const map = this.#services.get(nodeKey);
+      assert(node !== undefined && map !== undefined, "Services of a missing node");
+      for (const key of sortedKeys(map)) {
+        services.push({ node: node.node, service: map.get(key) as ServiceInstance });
+      }
     }
     const checks: HealthCheck[] = [];
-    for (const map of this.#checks.values()) checks.push(...map.values());
+    for (const nodeKey of sortedKeys(this.#checks)) {
+      const map = this.#checks.get(nodeKey) as Map<string, HealthCheck>;
+      for (const key of sortedKeys(map)) checks.push(map.get(key) as HealthCheck);
+    }
+    const tableIndexes = {} as Record<Table, number>;
+    for (const table of TABLES) tableIndexes[table] = this.tableIndex(table);
     return {
       lastIndex: this.#lastIndex,
-      tableIndexes: Object.fromEntries(this.#tableIndexes) as Record<Table, number>,
-      nodes: [...this.#nodes.values()],
+      tableIndexes,
+      nodes: sortedKeys(this.#nodes).map((key) => this.#nodes.get(key) as Node),
       services,
       checks,
-      kvs: [...this.#kvs.values()],
+      kvs: sortedKeys(this.#kvs).map((key) => this.#kvs.get(key) as KvEntry),
     };
   }
 }
@@ -294,4 +303,8 @@ export interface StoreContents {
   readonly services: readonly { readonly node: string; readonly service: ServiceInstance }[];
   readonly checks: readonly HealthCheck[];
   readonly kvs: readonly KvEntry[];
+}
+
+function sortedKeys(map: ReadonlyMap<string, unknown>): string[] {
+  return [...map.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
