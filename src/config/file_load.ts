@@ -35,23 +35,27 @@ export interface ReadConfigResult {
   readonly sources: ConfigSource[];
   /** Missing or unreadable paths, bad extensions, JSON syntax errors. */
   readonly problems: ConfigProblem[];
-  /** Not errors: files in a config dir that were skipped. Log them. */
-  readonly warnings: ConfigProblem[];
+  /** Not errors: one line per file in a config dir that was skipped. Log them. */
+  readonly warnings: string[];
   /** Paths of the skipped files. */
   readonly skipped: string[];
 }
 
 /**
- * Reads the given config dirs and files. Never throws for I/O failures:
- * each one becomes a problem naming the path.
+ * Reads the given config dirs and files: either the ordered list of
+ * `-config-dir`/`-config-file` arguments, or {@link ReadConfigOptions}.
+ * Never throws for I/O failures: each one becomes a problem naming the path.
  *
  * @example
  * ```ts ignore
  * import { readConfigSources } from "./file_load.ts";
- * const read = await readConfigSources({ paths: [{ kind: "dir", path: "configs/node01" }] });
+ * const read = await readConfigSources([{ kind: "dir", path: "configs/node01" }]);
  * ```
  */
-export async function readConfigSources(options: ReadConfigOptions): Promise<ReadConfigResult> {
+export async function readConfigSources(
+  input: readonly ConfigPath[] | ReadConfigOptions,
+): Promise<ReadConfigResult> {
+  const options: ReadConfigOptions = isPathList(input) ? { paths: input } : input;
   const result: ReadConfigResult = { sources: [], problems: [], warnings: [], skipped: [] };
   const paths: ConfigPath[] = [
     ...(options.paths ?? []),
@@ -63,6 +67,12 @@ export async function readConfigSources(options: ReadConfigOptions): Promise<Rea
     else await readFile(entry.path, result, true);
   }
   return result;
+}
+
+function isPathList(
+  input: readonly ConfigPath[] | ReadConfigOptions,
+): input is readonly ConfigPath[] {
+  return Array.isArray(input);
 }
 
 async function readDir(dir: string, result: ReadConfigResult): Promise<void> {
@@ -99,7 +109,7 @@ async function readDir(dir: string, result: ReadConfigResult): Promise<void> {
     const message = name.endsWith(".hcl")
       ? "Skipped HCL file: legate reads only .json config files"
       : "Skipped file: only .json files in a config dir are read";
-    result.warnings.push({ source: path, path: "", message });
+    result.warnings.push(`${path}: ${message}`);
   }
 }
 
