@@ -5,11 +5,15 @@
  * @module
  */
 
-import type { Command, CommandLog, StateStore } from "../catalog/mod.ts";
-import { CheckManager, type CheckUpdate } from "../checks/mod.ts";
+import type { CatalogQueries, Command, CommandLog, HealthCheck } from "../catalog/mod.ts";
+import { CheckManager, type CheckUpdate } from "./checks/mod.ts";
 import type { RuntimeConfig } from "../config/mod.ts";
 import { type Env, errorMessage } from "../lib/mod.ts";
-import { allCheckDefinitions, initialCheckStatus, localRegistrations } from "./local_registrations.ts";
+import {
+  allCheckDefinitions,
+  initialCheckStatus,
+  localRegistrations,
+} from "./local_registrations.ts";
 
 /** What an agent is built from. */
 export interface AgentOptions {
@@ -17,8 +21,8 @@ export interface AgentOptions {
   readonly env: Env;
   /** Where writes go: the file log, the memory log, later Raft. */
   readonly log: CommandLog;
-  /** The catalog state the log's FSM maintains (read-only here). */
-  readonly store: StateStore;
+  /** Reads of the catalog state the log's FSM maintains. */
+  readonly catalog: CatalogQueries;
   readonly nodeId?: string;
 }
 
@@ -36,7 +40,7 @@ export interface ReadyInfo {
 /** A running agent. */
 export class Agent {
   readonly config: RuntimeConfig;
-  readonly store: StateStore;
+  readonly catalog: CatalogQueries;
   #env: Env;
   #log: CommandLog;
   #checks: CheckManager;
@@ -45,7 +49,7 @@ export class Agent {
 
   private constructor(options: AgentOptions) {
     this.config = options.config;
-    this.store = options.store;
+    this.catalog = options.catalog;
     this.#env = options.env;
     this.#log = options.log;
     this.#checks = new CheckManager({ env: options.env, onUpdate: (u) => this.#recordCheck(u) });
@@ -97,21 +101,32 @@ export class Agent {
     const node = this.config.nodeName;
     const commands = localRegistrations(this.config, {
       nowMs: this.#env.clock.wallMs(),
-      existingChecks: this.store.checksOf(node),
+      existingChecks: this.#nodeChecks(),
       ...(nodeId === undefined ? {} : { nodeId }),
     });
     for (const command of commands) await this.#mustApply(command);
     // Anti-entropy: this node's entries that the config no longer has go away.
     const wantedServices = new Set(this.config.services.map((s) => s.id));
     const wantedChecks = new Set(allCheckDefinitions(this.config).map((c) => c.id));
-    for (const serviceId of [...this.store.servicesOf(node).keys()]) {
+    const services = this.catalog.nodeServices(node)?.services ?? [];
+    for (const serviceId of services.map((s) => s.id)) {
       if (!wantedServices.has(serviceId)) {
-        await this.#mustApply({ kind: "deregister", nowMs: this.#env.clock.wallMs(), node, serviceId });
+        await this.#mustApply({
+          kind: "deregister",
+          nowMs: this.#env.clock.wallMs(),
+          node,
+          serviceId,
+        });
       }
     }
-    for (const checkId of [...this.store.checksOf(node).keys()]) {
+    for (const checkId of [...this.#nodeChecks().keys()]) {
       if (!wantedChecks.has(checkId)) {
-        await this.#mustApply({ kind: "deregister", nowMs: this.#env.clock.wallMs(), node, checkId });
+        await this.#mustApply({
+          kind: "deregister",
+          nowMs: this.#env.clock.wallMs(),
+          node,
+          checkId,
+        });
       }
     }
   }
@@ -123,8 +138,12 @@ export class Agent {
     }
   }
 
+  #nodeChecks(): Map<string, HealthCheck> {
+    return new Map(this.catalog.checksForNode(this.config.nodeName).map((c) => [c.checkId, c]));
+  }
+
   #startChecks(): void {
-    const existing = this.store.checksOf(this.config.nodeName);
+    const existing = this.#nodeChecks();
     for (const def of allCheckDefinitions(this.config)) {
       const initial = initialCheckStatus(def, existing);
       this.#checks.add({ ...def, status: initial.status });
@@ -133,7 +152,7 @@ export class Agent {
 
   #recordCheck(update: CheckUpdate): void {
     if (this.#closed) return;
-    const current = this.store.check(this.config.nodeName, update.checkId);
+    const current = this.#nodeChecks().get(update.checkId);
     if (current && current.status === update.status && current.output === update.output) return;
     const write = this.#log.apply({
       kind: "check_update",
@@ -143,12 +162,22 @@ export class Agent {
       status: update.status,
       output: update.output,
     }).then((result) => {
-      if (!result.ok) this.#env.log.warn("check update rejected", { check: update.checkId, error: result.error.message });
-      else if (current?.status !== update.status) {
-        this.#env.log.info("check status changed", { check: update.checkId, status: update.status });
+      if (!result.ok) {
+        this.#env.log.warn("check update rejected", {
+          check: update.checkId,
+          error: result.error.message,
+        });
+      } else if (current?.status !== update.status) {
+        this.#env.log.info("check status changed", {
+          check: update.checkId,
+          status: update.status,
+        });
       }
     }, (err) => {
-      this.#env.log.error("cannot record check result", { check: update.checkId, error: errorMessage(err) });
+      this.#env.log.error("cannot record check result", {
+        check: update.checkId,
+        error: errorMessage(err),
+      });
     }).finally(() => this.#pendingWrites.delete(write));
     this.#pendingWrites.add(write);
   }

@@ -16,7 +16,7 @@ function descriptorOf(need: PermissionNeed): Deno.PermissionDescriptor {
     case "run":
       return { name: "run", command: need.value };
     case "sys":
-      return { name: "sys", kind: need.value as Deno.SysPermissionDescriptor["kind"] };
+      return { name: "sys", kind: need.value as NonNullable<Deno.SysPermissionDescriptor["kind"]> };
     case "env":
       return { name: "env", variable: need.value };
   }

@@ -38,7 +38,9 @@ export const agentCommand: Command = {
       return 0;
     }
     if (parsed.positionals.length > 0) {
-      io.stderr(`Error: Unexpected argument "${parsed.positionals[0]}": legate agent takes only flags\n`);
+      io.stderr(
+        `Error: Unexpected argument "${parsed.positionals[0]}": legate agent takes only flags\n`,
+      );
       return 1;
     }
     const dev = parsed.values["dev"] === true;

@@ -7,8 +7,10 @@
 
 import {
   buildConfig,
+  type ConfigPath,
   type ConfigProblem,
   type ConfigSource,
+  FLAGS_SOURCE,
   readConfigSources,
   type RuntimeConfig,
 } from "../config/mod.ts";
@@ -16,35 +18,144 @@ import type { FlagSpec, FlagValues } from "./flags.ts";
 
 /** Flags of `legate agent`, each mapped to the config key it overrides. */
 export const AGENT_FLAGS: readonly (FlagSpec & { readonly key?: string })[] = [
-  { name: "config-dir", type: "string", repeatable: true, placeholder: "dir", help: "Read every .json file in this directory, in name order" },
-  { name: "config-file", type: "string", repeatable: true, placeholder: "file", help: "Read this config file" },
-  { name: "dev", type: "boolean", help: "Start a single in-memory server on 127.0.0.1 with dev defaults" },
-  { name: "node", type: "string", key: "node_name", placeholder: "name", help: "Name of this node (default: host name)" },
-  { name: "bind", type: "string", key: "bind_addr", placeholder: "ip", help: "Address for gossip and server RPC" },
-  { name: "client", type: "string", key: "client_addr", placeholder: "ip", help: "Address for DNS and HTTP" },
-  { name: "advertise", type: "string", key: "advertise_addr", placeholder: "ip", help: "Address advertised to other nodes" },
-  { name: "data-dir", type: "string", key: "data_dir", placeholder: "dir", help: "Where state is kept" },
-  { name: "datacenter", type: "string", key: "datacenter", placeholder: "dc", help: "Datacenter name (default dc1)" },
-  { name: "domain", type: "string", key: "domain", placeholder: "domain", help: "DNS domain (default consul)" },
+  {
+    name: "config-dir",
+    type: "string",
+    repeatable: true,
+    placeholder: "dir",
+    help: "Read every .json file in this directory, in name order",
+  },
+  {
+    name: "config-file",
+    type: "string",
+    repeatable: true,
+    placeholder: "file",
+    help: "Read this config file",
+  },
+  {
+    name: "dev",
+    type: "boolean",
+    help: "Start a single in-memory server on 127.0.0.1 with dev defaults",
+  },
+  {
+    name: "node",
+    type: "string",
+    key: "node_name",
+    placeholder: "name",
+    help: "Name of this node (default: host name)",
+  },
+  {
+    name: "bind",
+    type: "string",
+    key: "bind_addr",
+    placeholder: "ip",
+    help: "Address for gossip and server RPC",
+  },
+  {
+    name: "client",
+    type: "string",
+    key: "client_addr",
+    placeholder: "ip",
+    help: "Address for DNS and HTTP",
+  },
+  {
+    name: "advertise",
+    type: "string",
+    key: "advertise_addr",
+    placeholder: "ip",
+    help: "Address advertised to other nodes",
+  },
+  {
+    name: "data-dir",
+    type: "string",
+    key: "data_dir",
+    placeholder: "dir",
+    help: "Where state is kept",
+  },
+  {
+    name: "datacenter",
+    type: "string",
+    key: "datacenter",
+    placeholder: "dc",
+    help: "Datacenter name (default dc1)",
+  },
+  {
+    name: "domain",
+    type: "string",
+    key: "domain",
+    placeholder: "domain",
+    help: "DNS domain (default consul)",
+  },
   { name: "server", type: "boolean", key: "server", help: "Run as a server" },
-  { name: "bootstrap", type: "boolean", key: "bootstrap", help: "Bootstrap a single-server cluster" },
-  { name: "bootstrap-expect", type: "int", key: "bootstrap_expect", help: "Servers to wait for before bootstrapping" },
+  {
+    name: "bootstrap",
+    type: "boolean",
+    key: "bootstrap",
+    help: "Bootstrap a single-server cluster",
+  },
+  {
+    name: "bootstrap-expect",
+    type: "int",
+    key: "bootstrap_expect",
+    help: "Servers to wait for before bootstrapping",
+  },
   { name: "ui", type: "boolean", key: "ui", help: "Serve the web UI" },
-  { name: "ui-dir", type: "string", key: "ui_dir", placeholder: "dir", help: "Serve the web UI from this directory" },
+  {
+    name: "ui-dir",
+    type: "string",
+    key: "ui_dir",
+    placeholder: "dir",
+    help: "Serve the web UI from this directory",
+  },
   { name: "dns-port", type: "int", key: "ports.dns", help: "DNS port (default 8600, -1 disables)" },
-  { name: "http-port", type: "int", key: "ports.http", help: "HTTP port (default 8500, -1 disables)" },
+  {
+    name: "http-port",
+    type: "int",
+    key: "ports.http",
+    help: "HTTP port (default 8500, -1 disables)",
+  },
   { name: "serf-lan-port", type: "int", key: "ports.serf_lan", help: "Gossip port (default 8301)" },
   { name: "server-port", type: "int", key: "ports.server", help: "Server RPC port (default 8300)" },
-  { name: "join", type: "string", repeatable: true, key: "start_join", placeholder: "addr", help: "Join this agent at start-up" },
-  { name: "retry-join", type: "string", repeatable: true, key: "retry_join", placeholder: "addr", help: "Join this agent, retrying until it answers" },
-  { name: "recursor", type: "string", repeatable: true, key: "recursors", placeholder: "addr", help: "Forward non-domain DNS queries here" },
-  { name: "encrypt", type: "string", key: "encrypt", placeholder: "key", help: "Gossip encryption key (base64)" },
-  { name: "log-level", type: "string", key: "log_level", placeholder: "level", help: "trace, debug, info, warn or error" },
+  {
+    name: "join",
+    type: "string",
+    repeatable: true,
+    key: "start_join",
+    placeholder: "addr",
+    help: "Join this agent at start-up",
+  },
+  {
+    name: "retry-join",
+    type: "string",
+    repeatable: true,
+    key: "retry_join",
+    placeholder: "addr",
+    help: "Join this agent, retrying until it answers",
+  },
+  {
+    name: "recursor",
+    type: "string",
+    repeatable: true,
+    key: "recursors",
+    placeholder: "addr",
+    help: "Forward non-domain DNS queries here",
+  },
+  {
+    name: "encrypt",
+    type: "string",
+    key: "encrypt",
+    placeholder: "key",
+    help: "Gossip encryption key (base64)",
+  },
+  {
+    name: "log-level",
+    type: "string",
+    key: "log_level",
+    placeholder: "level",
+    help: "trace, debug, info, warn or error",
+  },
   { name: "log-json", type: "boolean", key: "log_json", help: "Log one JSON object per line" },
 ];
-
-/** The source name problems from flags carry. */
-export const FLAGS_SOURCE = "command-line flags";
 
 /** Turns parsed flag values into a config object with Consul's keys. */
 export function flagsToConfigValue(values: FlagValues): Record<string, unknown> {
@@ -65,7 +176,7 @@ export function flagsToConfigValue(values: FlagValues): Record<string, unknown> 
 /** What {@link loadConfig} needs. */
 export interface LoadConfigOptions {
   /** Config files and directories in command-line order. */
-  readonly paths: readonly { kind: "dir" | "file"; path: string }[];
+  readonly paths: readonly ConfigPath[];
   /** Overrides from flags, applied last. */
   readonly overrides: Record<string, unknown>;
   readonly dev: boolean;
@@ -82,9 +193,14 @@ export type LoadConfigResult =
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfigResult> {
   const read = await readConfigSources(options.paths);
   const sources: ConfigSource[] = [...read.sources];
-  if (Object.keys(options.overrides).length > 0) sources.push({ name: FLAGS_SOURCE, value: options.overrides });
+  if (Object.keys(options.overrides).length > 0) {
+    sources.push({ name: FLAGS_SOURCE, value: options.overrides });
+  }
   const usedHostname = !sources.some((s) => hasNodeName(s.value));
-  const built = buildConfig(sources, { hostname: usedHostname ? safeHostname(options.hostname) : "", dev: options.dev });
+  const built = buildConfig(sources, {
+    hostname: usedHostname ? safeHostname(options.hostname) : "",
+    dev: options.dev,
+  });
   const problems = [...read.problems, ...(built.ok ? [] : built.problems)];
   if (problems.length > 0 || !built.ok) return { ok: false, problems };
   return { ok: true, config: built.config, warnings: read.warnings, usedHostname };
@@ -104,8 +220,8 @@ function safeHostname(hostname: () => string): string {
 }
 
 /** The ordered config paths from parsed flags (dirs and files keep their relative order). */
-export function configPathsFromArgs(args: readonly string[]): { kind: "dir" | "file"; path: string }[] {
-  const out: { kind: "dir" | "file"; path: string }[] = [];
+export function configPathsFromArgs(args: readonly string[]): ConfigPath[] {
+  const out: ConfigPath[] = [];
   for (let i = 0; i < args.length; i++) {
     const match = /^--?(config-dir|config-file)(?:=(.*))?$/.exec(args[i] as string);
     if (!match) continue;

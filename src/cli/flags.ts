@@ -78,7 +78,10 @@ export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
       const word = inline.toLowerCase();
       if (TRUE_WORDS.has(word)) values[name] = true;
       else if (FALSE_WORDS.has(word)) values[name] = false;
-      else return { ok: false, error: `Invalid value "${inline}" for flag "-${name}": expected true or false` };
+      else {return {
+          ok: false,
+          error: `Invalid value "${inline}" for flag "-${name}": expected true or false`,
+        };}
       continue;
     }
     if (inline === undefined) {
@@ -90,7 +93,10 @@ export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
     let value: string | number = inline;
     if (spec.type === "int") {
       if (!/^-?\d+$/.test(inline)) {
-        return { ok: false, error: `Invalid value "${inline}" for flag "-${name}": expected an integer` };
+        return {
+          ok: false,
+          error: `Invalid value "${inline}" for flag "-${name}": expected an integer`,
+        };
       }
       value = Number(inline);
     }
@@ -108,7 +114,9 @@ export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
 /** Formats the flag table for `-h`. */
 export function formatFlagHelp(specs: readonly FlagSpec[]): string {
   const rows = specs.map((s) => {
-    const value = s.type === "boolean" ? "" : ` <${s.placeholder ?? (s.type === "int" ? "n" : "value")}>`;
+    const value = s.type === "boolean"
+      ? ""
+      : ` <${s.placeholder ?? (s.type === "int" ? "n" : "value")}>`;
     return [`  -${s.name}${value}`, s.help + (s.repeatable ? " (repeatable)" : "")] as const;
   });
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
@@ -116,7 +124,9 @@ export function formatFlagHelp(specs: readonly FlagSpec[]): string {
 }
 
 function suggestFlag(name: string, specs: readonly FlagSpec[]): string {
-  const close = specs.find((s) => s.name.replace(/-/g, "") === name.replace(/[-_]/g, "") || editDistance(s.name, name) <= 2);
+  const close = specs.find((s) =>
+    s.name.replace(/-/g, "") === name.replace(/[-_]/g, "") || editDistance(s.name, name) <= 2
+  );
   return close ? `: did you mean "-${close.name}"?` : "";
 }
 
@@ -126,7 +136,13 @@ function editDistance(a: string, b: string): number {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur.push(Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost));
+      cur.push(
+        Math.min(
+          (prev[j] as number) + 1,
+          (cur[j - 1] as number) + 1,
+          (prev[j - 1] as number) + cost,
+        ),
+      );
     }
     prev = cur;
   }

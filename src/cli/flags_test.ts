@@ -11,7 +11,16 @@ const SPECS: readonly FlagSpec[] = [
 
 Deno.test("parseFlags() accepts Consul's single-dash and the double-dash forms", () => {
   const result = parseFlags(
-    ["-config-dir", "a", "-config-dir=b", "--config-dir", "c", "--config-dir=d", "-node=n1", "-dev"],
+    [
+      "-config-dir",
+      "a",
+      "-config-dir=b",
+      "--config-dir",
+      "c",
+      "--config-dir=d",
+      "-node=n1",
+      "-dev",
+    ],
     SPECS,
   );
   assert(result.ok);

@@ -24,11 +24,15 @@ function usage(): string {
  */
 export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = args;
-  if (name === undefined || name === "-h" || name === "-help" || name === "--help" || name === "help") {
+  if (
+    name === undefined || name === "-h" || name === "-help" || name === "--help" || name === "help"
+  ) {
     (name === undefined ? io.stderr : io.stdout)(usage());
     return name === undefined ? 1 : 0;
   }
-  if (name === "-v" || name === "-version" || name === "--version") return versionCommand.run([], io);
+  if (name === "-v" || name === "-version" || name === "--version") {
+    return versionCommand.run([], io);
+  }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
     io.stderr(`Error: Unknown command "${name}"\n\n${usage()}`);

@@ -47,7 +47,12 @@ export const validateCommand: Command = {
       kind: /\.(json|hcl)$/i.test(path) ? "file" as const : "dir" as const,
       path,
     }));
-    const loaded = await loadConfig({ paths, overrides: {}, dev: false, hostname: () => "validate" });
+    const loaded = await loadConfig({
+      paths,
+      overrides: {},
+      dev: false,
+      hostname: () => "validate",
+    });
     if (!loaded.ok) {
       io.stderr(`Config validation failed: ${loaded.problems.length} problem(s)\n`);
       for (const problem of loaded.problems) io.stderr(`  ${formatProblem(problem)}\n`);

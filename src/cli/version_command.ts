@@ -7,7 +7,9 @@ export const versionCommand: Command = {
   synopsis: "Prints the legate version",
   run(args, io) {
     if (args.includes("-h") || args.includes("-help") || args.includes("--help")) {
-      io.stdout("Usage: legate version\n\n  Prints the legate version and the Consul API it follows.\n");
+      io.stdout(
+        "Usage: legate version\n\n  Prints the legate version and the Consul API it follows.\n",
+      );
       return Promise.resolve(0);
     }
     io.stdout(`legate v${VERSION}\nConsul API compatibility: v${CONSUL_COMPAT_VERSION}\n`);

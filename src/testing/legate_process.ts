@@ -35,7 +35,11 @@ export async function runLegate(args: readonly string[]): Promise<LegateResult> 
     env: { NO_COLOR: "1" },
   }).output();
   const decoder = new TextDecoder();
-  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
 }
 
 /** The agent's ready line. */
@@ -92,7 +96,9 @@ export async function startLegateAgent(
   let buffer = "";
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((resolve) => timer = setTimeout(() => resolve("timeout"), timeoutMs));
+  const timeout = new Promise<"timeout">((resolve) =>
+    timer = setTimeout(() => resolve("timeout"), timeoutMs)
+  );
   try {
     while (!ready) {
       const next = await Promise.race([lines.read(), timeout]);

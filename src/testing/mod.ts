@@ -5,3 +5,5 @@
  */
 export * from "./assert.ts";
 export * from "./legate_process.ts";
+export * from "./catalog_sim.ts";
+export * from "./manual_clock.ts";
