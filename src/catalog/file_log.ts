@@ -105,7 +105,8 @@ export class FileCommandLog implements CommandLog {
   #nextSnapshotAt: number;
   #lastIndex: number;
   #queue: Pending[] = [];
-  #pump: Promise<void> | undefined;
+  #pump: Promise<void> = Promise.resolve();
+  #draining = false;
   #closed = false;
   #failure: AgentError | undefined;
   #stats = { count: 0, totalMs: 0, lastMs: 0, maxMs: 0 };
@@ -148,9 +149,7 @@ export class FileCommandLog implements CommandLog {
     }
     return new Promise<ApplyResult>((resolve, reject) => {
       this.#queue.push({ command, resolve, reject });
-      this.#pump ??= this.#drain().finally(() => {
-        this.#pump = undefined;
-      });
+      if (!this.#draining) this.#pump = this.#drain();
     });
   }
 
@@ -158,11 +157,18 @@ export class FileCommandLog implements CommandLog {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#pump !== undefined) await this.#pump;
+    await this.#pump;
     this.#file.close();
   }
 
+  /**
+   * Writes and applies queued commands until the queue is empty. The final
+   * empty-queue check and the reset of `#draining` run in one synchronous
+   * step (no await between them), so an `apply` that lands after the last
+   * batch always sees `#draining === false` and starts a new drain.
+   */
   async #drain(): Promise<void> {
+    this.#draining = true;
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, BATCH_COMMANDS_MAX);
       if (this.#failure !== undefined) {
@@ -170,10 +176,10 @@ export class FileCommandLog implements CommandLog {
         continue;
       }
       const first = this.#lastIndex + 1;
-      const frames = batch.map((p, i) =>
-        frameRecord(encodeLogEntry({ index: first + i, command: p.command }))
-      );
       try {
+        const frames = batch.map((p, i) =>
+          frameRecord(encodeLogEntry({ index: first + i, command: p.command }))
+        );
         await writeAll(this.#file, concat(frames));
         await this.#sync();
       } catch (err) {
@@ -204,6 +210,7 @@ export class FileCommandLog implements CommandLog {
       }
       if (this.#lastIndex >= this.#nextSnapshotAt) await this.#compact();
     }
+    this.#draining = false;
   }
 
   async #sync(): Promise<void> {
