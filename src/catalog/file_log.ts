@@ -344,8 +344,11 @@ async function replaySegment(
   while (offset < bytes.length) {
     const record = readRecord(bytes, offset);
     if (!record.ok) {
-      if (!isLast || hasValidRecordAfter(bytes, offset + 1)) {
-        throw corruptRecord(path, offset, `${record.reason}, and more data follows it`);
+      if (hasValidRecordAfter(bytes, offset + 1)) {
+        throw corruptRecord(path, offset, `${record.reason}, and valid records follow it`);
+      }
+      if (!isLast) {
+        throw corruptRecord(path, offset, `${record.reason}, and a later log file follows it`);
       }
       logger.warn("truncating torn record at end of catalog log", {
         file: path,

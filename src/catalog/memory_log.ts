@@ -31,7 +31,12 @@ export class MemoryCommandLog implements CommandLog {
         new AgentError("unavailable", "Cannot apply a catalog command: the log is closed"),
       );
     }
-    return Promise.resolve(this.#fsm.apply(this.#fsm.lastIndex + 1, command));
+    try {
+      return Promise.resolve(this.#fsm.apply(this.#fsm.lastIndex + 1, command));
+    } catch (err) {
+      // A broken FSM invariant; surface it as a rejection like the file log does.
+      return Promise.reject(err);
+    }
   }
 
   /** Rejects later `apply` calls. */

@@ -2,7 +2,8 @@
  * The catalog's records, in camelCase. The HTTP layer maps them to Consul's
  * PascalCase JSON (CONSUL_REFERENCE.md §2.3). Records held by the store are
  * frozen and replaced, never mutated, so queries hand them out without
- * copying.
+ * copying. (A KV value's bytes cannot be frozen: readers must not write
+ * into them.)
  * @module
  */
 
