@@ -41,7 +41,9 @@ export function requiredPermissions(
 ): PermissionNeed[] {
   const needs: PermissionNeed[] = [];
   const add = (name: PermissionName, value: string, reason: string): void => {
-    if (!needs.some((n) => n.name === name && n.value === value)) needs.push({ name, value, reason });
+    if (!needs.some((n) => n.name === name && n.value === value)) {
+      needs.push({ name, value, reason });
+    }
   };
   for (const path of options.configPaths) add("read", path, "config files");
   if (options.needsHostname) add("sys", "hostname", "node_name defaults to the host name");
@@ -50,8 +52,12 @@ export function requiredPermissions(
     add("write", config.dataDir, "data_dir");
   }
   if (config.ui && config.uiDir !== undefined) add("read", config.uiDir, "ui_dir");
-  if (config.ports.dns >= 0) add("net", hostPort(config.clientAddr, config.ports.dns), "DNS server");
-  if (config.ports.http >= 0) add("net", hostPort(config.clientAddr, config.ports.http), "HTTP API");
+  if (config.ports.dns >= 0) {
+    add("net", hostPort(config.clientAddr, config.ports.dns), "DNS server");
+  }
+  if (config.ports.http >= 0) {
+    add("net", hostPort(config.clientAddr, config.ports.http), "HTTP API");
+  }
   for (const check of allChecks(config)) {
     const spec = check.spec;
     const what = `check "${check.id}"`;
@@ -89,9 +95,9 @@ export function formatPermissionFlags(needs: readonly PermissionNeed[]): string 
 /** The one message the agent prints when permissions are missing. */
 export function formatMissingPermissions(missing: readonly PermissionNeed[]): string {
   const lines = missing.map((n) => `  --allow-${n.name}=${n.value}  (${n.reason})`);
-  return `Cannot start the agent: Deno permissions are missing; add ${formatPermissionFlags(missing)}\n${
-    lines.join("\n")
-  }`;
+  return `Cannot start the agent: Deno permissions are missing; add ${
+    formatPermissionFlags(missing)
+  }\n${lines.join("\n")}`;
 }
 
 function allChecks(config: RuntimeConfig): RuntimeConfig["checks"] {

@@ -63,7 +63,9 @@ export function initialCheckStatus(
   existing: ReadonlyMap<string, HealthCheck> | undefined,
 ): { status: CheckDefinition["status"]; output: string } {
   const known = existing?.get(def.id);
-  if (known && known.serviceId === (def.serviceId ?? "")) return { status: known.status, output: known.output };
+  if (known && known.serviceId === (def.serviceId ?? "")) {
+    return { status: known.status, output: known.output };
+  }
   return { status: def.status, output: "" };
 }
 

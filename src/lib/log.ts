@@ -84,7 +84,8 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     info: (message, fields) => emit("info", message, fields),
     warn: (message, fields) => emit("warn", message, fields),
     error: (message, fields) => emit("error", message, fields),
-    child: (childName) => createLogger({ ...options, name: name ? `${name}.${childName}` : childName }),
+    child: (childName) =>
+      createLogger({ ...options, name: name ? `${name}.${childName}` : childName }),
     enabled: (level) => LOG_LEVELS.indexOf(level) >= minRank,
   };
 }

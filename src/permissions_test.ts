@@ -1,0 +1,66 @@
+import { buildConfig, type RuntimeConfig } from "./config/mod.ts";
+import {
+  formatMissingPermissions,
+  formatPermissionFlags,
+  requiredPermissions,
+} from "./permissions.ts";
+import { assertEquals } from "./testing/assert.ts";
+
+function config(value: Record<string, unknown>): RuntimeConfig {
+  const built = buildConfig([{ name: "test.json", value }], { hostname: "h", dev: false });
+  if (!built.ok) throw new Error(JSON.stringify(built.problems));
+  return built.config;
+}
+
+Deno.test("requiredPermissions() derives every need from the config", () => {
+  const needs = requiredPermissions(
+    config({
+      node_name: "n",
+      data_dir: "data/n",
+      client_addr: "127.0.0.2",
+      ui_dir: "ui",
+      service: {
+        name: "web",
+        checks: [
+          { script: "echo hi", interval: "10s" },
+          { args: ["/usr/bin/check_web", "-v"], interval: "10s" },
+          { http: "http://127.0.0.1:9000/health", interval: "10s" },
+          { tcp: "127.0.0.1:5432", interval: "10s" },
+          { ttl: "30s" },
+        ],
+      },
+    }),
+    { configPaths: ["configs/n"], needsHostname: false },
+  );
+  assertEquals(
+    formatPermissionFlags(needs),
+    [
+      "--allow-read=configs/n,data/n,ui",
+      "--allow-write=data/n",
+      "--allow-net=127.0.0.2:8600,127.0.0.2:8500,127.0.0.1:9000,127.0.0.1:5432",
+      "--allow-run=sh,/usr/bin/check_web",
+    ].join(" "),
+  );
+});
+
+Deno.test("requiredPermissions() asks for the host name only when node_name is missing", () => {
+  const c = config({ node_name: "n", data_dir: "d", ports: { dns: -1, http: 0 } });
+  const withHost = requiredPermissions(c, { configPaths: [], needsHostname: true });
+  assertEquals(
+    formatPermissionFlags(withHost),
+    "--allow-sys=hostname --allow-read=d --allow-write=d --allow-net=127.0.0.1",
+  );
+});
+
+Deno.test("formatMissingPermissions() names the exact flags and why", () => {
+  const message = formatMissingPermissions([
+    { name: "write", value: "/var/lib/legate", reason: "data_dir" },
+    { name: "run", value: "sh", reason: 'script check "service:web"' },
+  ]);
+  assertEquals(
+    message,
+    "Cannot start the agent: Deno permissions are missing; add --allow-write=/var/lib/legate --allow-run=sh\n" +
+      "  --allow-write=/var/lib/legate  (data_dir)\n" +
+      '  --allow-run=sh  (script check "service:web")',
+  );
+});
