@@ -55,11 +55,13 @@ export interface CheckDefinition {
   readonly spec: CheckSpec;
   /** Required for script/http/tcp; absent for ttl. */
   readonly intervalMs?: number;
-  /** Script default 30s, http/tcp default 10s. */
+  /** Script default 30s, http/tcp default 10s; 0 for ttl checks (unused). */
   readonly timeoutMs: number;
   readonly outputMaxBytes: number;
   readonly deregisterCriticalServiceAfterMs?: number;
+  /** Consecutive results needed before a change; 0 (the default) acts as 1, as in Consul. */
   readonly successBeforePassing: number;
+  /** Defaults to `failuresBeforeCritical`. */
   readonly failuresBeforeWarning: number;
   readonly failuresBeforeCritical: number;
 }
