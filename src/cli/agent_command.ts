@@ -10,7 +10,7 @@ import { createLogger, stderrJsonSink, stderrTextSink } from "../lib/mod.ts";
 import { formatMissingPermissions, requiredPermissions } from "../permissions.ts";
 import type { Command } from "./commands.ts";
 import { AGENT_FLAGS, configPathsFromArgs, flagsToConfigValue, loadConfig } from "./config_args.ts";
-import { formatFlagHelp, parseFlags } from "./flags.ts";
+import { formatFlagHelp, parseCommandArgs } from "./flags.ts";
 import { formatError } from "./format_error.ts";
 
 const HELP = `Usage: legate agent [options]
@@ -28,15 +28,8 @@ export const agentCommand: Command = {
   name: "agent",
   synopsis: "Runs a legate agent",
   async run(args, io) {
-    const parsed = parseFlags(args, AGENT_FLAGS);
-    if (!parsed.ok) {
-      io.stderr(`Error: ${parsed.error}\n\n${HELP}`);
-      return 1;
-    }
-    if (parsed.help) {
-      io.stdout(HELP);
-      return 0;
-    }
+    const parsed = parseCommandArgs(args, { specs: AGENT_FLAGS, help: HELP, io });
+    if (parsed.done) return parsed.exitCode;
     if (parsed.positionals.length > 0) {
       io.stderr(
         `Error: Unexpected argument "${parsed.positionals[0]}": legate agent takes only flags\n`,

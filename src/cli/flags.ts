@@ -148,3 +148,37 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length] as number;
 }
+
+/** Parsed flags of a command, or the exit code when it already answered (help, usage error). */
+export type CommandArgs =
+  | { done: false; values: FlagValues; positionals: string[] }
+  | { done: true; exitCode: number };
+
+/** What a command needs to parse its flags and answer -h. */
+export interface CommandArgsOptions {
+  readonly specs: readonly FlagSpec[];
+  /** The command's full help text. */
+  readonly help: string;
+  /** Where help and usage errors go. */
+  readonly io: { stdout(text: string): void; stderr(text: string): void };
+}
+
+/**
+ * Parses a command's flags; prints help (exit 0) or the usage error plus
+ * help (exit 1) itself, so every command handles them the same way.
+ */
+export function parseCommandArgs(
+  args: readonly string[],
+  options: CommandArgsOptions,
+): CommandArgs {
+  const parsed = parseFlags(args, options.specs);
+  if (!parsed.ok) {
+    options.io.stderr(`Error: ${parsed.error}\n\n${options.help}`);
+    return { done: true, exitCode: 1 };
+  }
+  if (parsed.help) {
+    options.io.stdout(options.help);
+    return { done: true, exitCode: 0 };
+  }
+  return { done: false, values: parsed.values, positionals: parsed.positionals };
+}

@@ -7,7 +7,7 @@
 import { formatProblem } from "../config/mod.ts";
 import type { Command } from "./commands.ts";
 import { loadConfig } from "./config_args.ts";
-import { type FlagSpec, formatFlagHelp, parseFlags } from "./flags.ts";
+import { type FlagSpec, formatFlagHelp, parseCommandArgs } from "./flags.ts";
 
 const FLAGS: readonly FlagSpec[] = [
   { name: "quiet", type: "boolean", help: "Print nothing when the configuration is valid" },
@@ -30,15 +30,8 @@ export const validateCommand: Command = {
   name: "validate",
   synopsis: "Validates config files and directories",
   async run(args, io) {
-    const parsed = parseFlags(args, FLAGS);
-    if (!parsed.ok) {
-      io.stderr(`Error: ${parsed.error}\n\n${HELP}`);
-      return 1;
-    }
-    if (parsed.help) {
-      io.stdout(HELP);
-      return 0;
-    }
+    const parsed = parseCommandArgs(args, { specs: FLAGS, help: HELP, io });
+    if (parsed.done) return parsed.exitCode;
     if (parsed.positionals.length === 0) {
       io.stderr(`Error: Must specify at least one config file or directory\n\n${HELP}`);
       return 1;

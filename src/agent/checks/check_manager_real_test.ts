@@ -4,32 +4,12 @@ import { NULL_LOGGER } from "../../lib/mod.ts";
 import type { Env, Exec } from "../../lib/mod.ts";
 import type { CheckDefinition } from "../../config/mod.ts";
 import { denoExec } from "../deno_exec.ts";
-import { denoNet } from "../deno_net.ts";
+import { createRealEnv } from "../real_env.ts";
 import { CheckManager, type CheckUpdate } from "./check_manager.ts";
 
 function realEnv(exec: Exec = denoExec): Env {
-  // Env's TimerId is a number; Deno's setTimeout returns a Timeout object.
-  const live = new Map<number, ReturnType<typeof setTimeout>>();
-  let nextId = 1;
-  return {
-    clock: { wallMs: () => Date.now(), monotonicMs: () => performance.now() },
-    timers: {
-      setTimeout: (callback, delayMs) => {
-        const id = nextId++;
-        live.set(id, setTimeout(() => (live.delete(id), callback()), delayMs));
-        return id;
-      },
-      clearTimeout: (id) => {
-        clearTimeout(live.get(id));
-        live.delete(id);
-      },
-    },
-    // Stagger 0: the first run starts at once.
-    rng: { next: () => 0 },
-    log: NULL_LOGGER,
-    exec,
-    net: denoNet,
-  };
+  // Stagger 0: the first run starts at once.
+  return { ...createRealEnv(NULL_LOGGER), rng: { next: () => 0 }, exec };
 }
 
 function scriptCheck(id: string, argv: string[]): CheckDefinition {
