@@ -73,7 +73,7 @@ async function listSources(dir: URL, prefix = ""): Promise<SourceFile[]> {
 /** The module a file belongs to: its top folder, with agent/checks split out. */
 function moduleOf(path: string): string {
   if (path.startsWith("agent/checks/")) return "checks";
-  if (!path.includes("/")) return path.replace(/\.ts$/, "");
+  if (!path.includes("/")) return path.replace(/(_test)?\.ts$/, "");
   return path.slice(0, path.indexOf("/"));
 }
 

@@ -733,19 +733,19 @@ const REJECTIONS: readonly [string, Record<string, unknown>, string][] = [
   ],
   // Ports.
   [
-    "port zero",
-    { ports: { dns: 0 } },
-    "a.json: ports.dns: Invalid port 0: expected 1 to 65535, or -1 to disable",
+    "port too small",
+    { ports: { dns: -7 } },
+    "a.json: ports.dns: Invalid port -7: expected 1 to 65535, 0 for any free port, or -1 to disable",
   ],
   [
     "port too big",
     { ports: { http: 70000 } },
-    "a.json: ports.http: Invalid port 70000: expected 1 to 65535, or -1 to disable",
+    "a.json: ports.http: Invalid port 70000: expected 1 to 65535, 0 for any free port, or -1 to disable",
   ],
   [
     "port negative",
     { ports: { server: -2 } },
-    "a.json: ports.server: Invalid port -2: expected 1 to 65535, or -1 to disable",
+    "a.json: ports.server: Invalid port -2: expected 1 to 65535, 0 for any free port, or -1 to disable",
   ],
   [
     "service port",
@@ -1047,7 +1047,7 @@ Deno.test("buildConfig() accepts null as not set, as Consul does", () => {
 Deno.test("buildConfig() collects every problem instead of stopping at the first", () => {
   const problems = rejected({
     nod_name: "x",
-    ports: { dns: 0, http: "x" },
+    ports: { dns: 65536, http: "x" },
     log_level: "loud",
     service: { check: { script: "true" } },
   });
@@ -1056,7 +1056,7 @@ Deno.test("buildConfig() collects every problem instead of stopping at the first
     'a.json: ports.http: Expected an integer, got the string "x"',
     'a.json: service.name: Missing name: a service needs a "name"',
     'a.json: service.check.interval: Missing interval: a "script" check needs an "interval" like "10s"',
-    "a.json: ports.dns: Invalid port 0: expected 1 to 65535, or -1 to disable",
+    "a.json: ports.dns: Invalid port 65536: expected 1 to 65535, 0 for any free port, or -1 to disable",
     'a.json: log_level: Invalid log_level "loud": expected one of "trace", "debug", "info", "warn" or "error"',
   ]);
 });
@@ -1142,7 +1142,7 @@ Deno.test("buildConfig() names the source a bad value came from", () => {
   assertEquals(problems, [
     'b.json (object 2): service.check.interval: Invalid duration "10 seconds": expected a Go duration like "10s", "1m30s" or "500ms"',
     'b.json (object 2): service.name: Duplicate service id "web": already defined at a.json: service.name; give one of them an "id"',
-    "command-line flags: ports.dns: Invalid port 70000: expected 1 to 65535, or -1 to disable",
+    "command-line flags: ports.dns: Invalid port 70000: expected 1 to 65535, 0 for any free port, or -1 to disable",
   ]);
 });
 

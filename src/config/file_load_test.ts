@@ -10,6 +10,15 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
+/**
+ * Deno.symlink() needs unscoped read and write permissions, which the test
+ * task does not grant; `ln -s` needs only --allow-run.
+ */
+async function symlink(target: string, path: string): Promise<void> {
+  const { code } = await new Deno.Command("ln", { args: ["-s", target, path] }).output();
+  if (code !== 0) throw new Error(`ln -s ${target} ${path} failed`);
+}
+
 Deno.test("readConfigSources() reads .json files of a dir in name order, skipping others", async () => {
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/b.json`, '{"node_name":"b"}');
@@ -18,8 +27,8 @@ Deno.test("readConfigSources() reads .json files of a dir in name order, skippin
     await Deno.writeTextFile(`${dir}/notes.txt`, "hello");
     await Deno.mkdir(`${dir}/sub`);
     await Deno.writeTextFile(`${dir}/sub/d.json`, '{"node_name":"d"}');
-    await Deno.symlink(`${dir}/b.json`, `${dir}/e.json`);
-    await Deno.symlink(`${dir}/sub`, `${dir}/f.json`);
+    await symlink(`${dir}/b.json`, `${dir}/e.json`);
+    await symlink(`${dir}/sub`, `${dir}/f.json`);
 
     const read = await readConfigSources([{ kind: "dir", path: dir }]);
     assertEquals(read.problems, []);

@@ -58,10 +58,14 @@ export function checkIp(text: string): string | undefined {
   }: expected an IPv4 or IPv6 literal like "127.0.0.1" or "::1"`;
 }
 
-/** Message for a port (`-1` disables it), or undefined. */
+/**
+ * Message for an agent port, or undefined. `-1` disables the port; `0`
+ * (a legate addition, for tests and side-by-side agents) binds any free
+ * port, which the agent reports in its ready line.
+ */
 export function checkPort(port: number): string | undefined {
-  if (port === -1 || (port >= 1 && port <= 65535)) return undefined;
-  return `Invalid port ${port}: expected 1 to 65535, or -1 to disable`;
+  if (port >= -1 && port <= 65535) return undefined;
+  return `Invalid port ${port}: expected 1 to 65535, 0 for any free port, or -1 to disable`;
 }
 
 /** A parsed "host:port". IPv6 hosts are returned without brackets. */

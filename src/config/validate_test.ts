@@ -64,7 +64,11 @@ Deno.test("isUnspecifiedIp() recognises any-addresses", () => {
 
 Deno.test("checkPort() accepts 1..65535 and -1", () => {
   assertEquals([1, 65535, -1].map(checkPort), [undefined, undefined, undefined]);
-  assertEquals(checkPort(0), "Invalid port 0: expected 1 to 65535, or -1 to disable");
+  assertEquals(checkPort(0), undefined);
+  assertEquals(
+    checkPort(-2),
+    "Invalid port -2: expected 1 to 65535, 0 for any free port, or -1 to disable",
+  );
 });
 
 Deno.test("parseHostPort() splits host and port", () => {
