@@ -1,0 +1,104 @@
+/**
+ * Machine details recorded beside every result: timings only compare
+ * within one machine (and, on shared machines, within one run).
+ * @module
+ */
+
+/** Where and on what a benchmark ran. */
+export interface MachineInfo {
+  /** `model name` from /proc/cpuinfo, or the architecture when unavailable. */
+  readonly cpu: string;
+  /** Logical cores (navigator.hardwareConcurrency). */
+  readonly cores: number;
+  /** Total memory in bytes (Deno.systemMemoryInfo). */
+  readonly memoryBytes: number;
+  /** `Deno.build.os` and `Deno.osRelease()`, e.g. `linux 6.1.0`. */
+  readonly os: string;
+  readonly arch: string;
+  readonly deno: string;
+  /** Device, filesystem type and mount point of the data directory (from `df`), if known. */
+  readonly disk: string | undefined;
+  /** `git rev-parse --short HEAD`, with `+dirty` when the measured sources have local changes. */
+  readonly commit: string | undefined;
+}
+
+/**
+ * Collects {@link MachineInfo}. `dataDir` is the directory whose disk is
+ * reported; `sources` (default `["src"]`) are the paths whose local changes
+ * mark the commit `+dirty`.
+ */
+export async function machineInfo(
+  dataDir: string,
+  sources: readonly string[] = ["src"],
+): Promise<MachineInfo> {
+  return {
+    cpu: await cpuModel(),
+    cores: navigator.hardwareConcurrency,
+    memoryBytes: Deno.systemMemoryInfo().total,
+    os: `${Deno.build.os} ${Deno.osRelease()}`,
+    arch: Deno.build.arch,
+    deno: Deno.version.deno,
+    disk: await diskOf(dataDir),
+    commit: await gitCommit(sources),
+  };
+}
+
+/** One markdown-friendly line per detail. */
+export function formatMachine(info: MachineInfo): string[] {
+  const gib = (info.memoryBytes / 2 ** 30).toFixed(1);
+  return [
+    `- CPU: ${info.cpu} (${info.arch}), ${info.cores} logical cores`,
+    `- Memory: ${gib} GiB`,
+    `- OS: ${info.os}`,
+    `- Deno: ${info.deno}`,
+    `- Data disk: ${info.disk ?? "unknown"}`,
+    `- Commit: ${info.commit ?? "unknown"}`,
+  ];
+}
+
+async function cpuModel(): Promise<string> {
+  // Deno asks for --allow-all to read /proc directly; `cat` needs only --allow-run.
+  let text: string | undefined;
+  try {
+    text = await Deno.readTextFile("/proc/cpuinfo");
+  } catch {
+    text = await capture("cat", ["/proc/cpuinfo"]);
+  }
+  const model = text === undefined ? undefined : /^model name\s*:\s*(.+)$/m.exec(text)?.[1];
+  if (model !== undefined) return model.trim();
+  // macOS.
+  const brand = (await capture("sysctl", ["-n", "machdep.cpu.brand_string"]))?.trim();
+  return brand === undefined || brand === "" ? "unknown CPU model" : brand;
+}
+
+async function diskOf(dir: string): Promise<string | undefined> {
+  // -T (filesystem type) is GNU df; plain -P works elsewhere.
+  for (const args of [["-PT", dir], ["-P", dir]]) {
+    const out = await capture("df", args);
+    const line = out?.trim().split("\n")[1];
+    if (line === undefined) continue;
+    const cols = line.split(/\s+/);
+    if (args[0] === "-PT" && cols.length >= 7) {
+      return `${cols[0]} (${cols[1]}, mounted on ${cols.slice(6).join(" ")})`;
+    }
+    if (cols.length >= 6) return `${cols[0]} (mounted on ${cols.slice(5).join(" ")})`;
+  }
+  return undefined;
+}
+
+async function gitCommit(sources: readonly string[]): Promise<string | undefined> {
+  const head = (await capture("git", ["rev-parse", "--short", "HEAD"]))?.trim();
+  if (head === undefined || head === "") return undefined;
+  const dirty = (await capture("git", ["status", "--porcelain", "--", ...sources]))?.trim();
+  return dirty === undefined || dirty === "" ? head : `${head}+dirty`;
+}
+
+/** stdout of a command, or undefined when it cannot run or fails. */
+async function capture(cmd: string, args: string[]): Promise<string | undefined> {
+  try {
+    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output();
+    return out.success ? new TextDecoder().decode(out.stdout) : undefined;
+  } catch {
+    return undefined;
+  }
+}
