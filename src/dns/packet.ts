@@ -8,6 +8,8 @@
 import dnsPacket from "dns-packet";
 // @ts-types="@types/dns-packet"
 import type { Answer, Packet, Question } from "dns-packet";
+// The type-number table (untyped: dns-packet's declarations leave it out).
+import dnsTypes from "dns-packet/types.js";
 
 export type { Answer, Packet, Question };
 
@@ -41,4 +43,20 @@ const recordCodec = (dnsPacket as unknown as {
 /** Encodes one resource record as it appears on the wire (owner name uncompressed). */
 export function encodeAnswer(answer: Answer): Uint8Array {
   return recordCodec.encode(answer);
+}
+
+/** dns-packet's type-number table, which its type declarations leave out. */
+const typeTable = dnsTypes as unknown as {
+  toString(code: number): string;
+  toType(name: string): number;
+};
+
+/** The record type's name as dns-packet spells it ("A", "SRV", "UNKNOWN_99"). */
+export function typeName(code: number): string {
+  return typeTable.toString(code);
+}
+
+/** The record type's number for a dns-packet name; 0 when unknown. */
+export function typeCode(name: string): number {
+  return typeTable.toType(name);
 }

@@ -1,0 +1,386 @@
+/**
+ * The hot path: the resolver's decision for a (lower-case name, type) is
+ * kept pre-encoded, valid for one catalog index, so a reply is built by
+ * copying bytes: header, the query's own question bytes, the groups'
+ * records in shuffled order, authority, additional, OPT.
+ *
+ * Encoding: every record goes through dns-packet's per-record encoder
+ * once; then its owner name is compressed against the question name. An
+ * owner equal to the question name (every A/AAAA/SRV/TXT answer of a
+ * lookup) becomes the pointer 0xC00C; an owner ending in a suffix of the
+ * question name (the SOA owner `foo` under `web.service.foo`, additional
+ * `node01.node.foo`) becomes its own leading labels plus a pointer into
+ * the question. The question sits at byte 12 in every reply and its
+ * labels have the same lengths for every query that hits the same key
+ * (the key is the lower-cased wire name), so the pointers stay valid, and
+ * owners echo the client's letter case, as Consul's do. RDATA is never
+ * compressed (RFC 3597 §4; RFC 2782 forbids it for SRV targets).
+ *
+ * Byte lengths are computed at encode time, so truncation is arithmetic
+ * and the reply is one exactly-sized allocation (a fresh buffer rather
+ * than a shared one, because the servers' sends are asynchronous).
+ *
+ * Bounds: at most `maxEntries` keys (default 10,000); when full, the
+ * whole cache is cleared (a flood of random names then costs one resolve
+ * each, as without a cache). Everything is dropped when the index moves.
+ * @module
+ */
+
+import { HEADER_BYTES, OPT_BYTES, RCODE, writeOpt } from "./accept.ts";
+import { type Answer, encodeAnswer } from "./packet.ts";
+import type { QueryFacts } from "./request.ts";
+import { fitGroups, type ReplyLimits } from "./truncate.ts";
+import type { DnsAnswerSet, DnsDecision } from "./types.ts";
+
+/** A {@link DnsAnswerSet} in wire form, for one question name shape. */
+export interface EncodedAnswerSet {
+  /** Numeric rcode (0..5). */
+  readonly rcode: number;
+  readonly authoritative: boolean;
+  readonly shuffle: boolean;
+  /** True when every group weight is the same positive number (uniform shuffle). */
+  readonly uniform: boolean;
+  readonly groupCount: number;
+  readonly weights: Float64Array;
+  /** Each group's ANSWER records, concatenated. */
+  readonly groupAnswers: readonly Uint8Array[];
+  readonly groupAnswerCounts: Uint16Array;
+  /** Each group's ADDITIONAL records, concatenated. */
+  readonly groupAdditionals: readonly Uint8Array[];
+  readonly groupAdditionalCounts: Uint16Array;
+  /** groupAnswers[g].length + groupAdditionals[g].length. */
+  readonly groupBytes: Uint32Array;
+  readonly authority: Uint8Array;
+  readonly authorityCount: number;
+  readonly additional: Uint8Array;
+  readonly additionalCount: number;
+}
+
+/** A cached decision: forward, or the encoded answer. */
+export type CachedDecision =
+  | { readonly kind: "forward" }
+  | { readonly kind: "answer"; readonly encoded: EncodedAnswerSet };
+
+const FORWARD: CachedDecision = Object.freeze({ kind: "forward" });
+
+/**
+ * Encodes `set` for questions whose lower-cased wire name is `questionName`
+ * (the name bytes from offset 12, root byte included). Throws when a record
+ * cannot be encoded (the caller turns that into SERVFAIL).
+ */
+export function encodeAnswerSet(set: DnsAnswerSet, questionName: Uint8Array): EncodedAnswerSet {
+  const suffixes = labelStarts(questionName);
+  const groupCount = set.groups.length;
+  const weights = new Float64Array(groupCount);
+  const groupAnswers: Uint8Array[] = [];
+  const groupAnswerCounts = new Uint16Array(groupCount);
+  const groupAdditionals: Uint8Array[] = [];
+  const groupAdditionalCounts = new Uint16Array(groupCount);
+  const groupBytes = new Uint32Array(groupCount);
+  let uniform = true;
+  for (let g = 0; g < groupCount; g++) {
+    const group = set.groups[g]!;
+    weights[g] = group.weight;
+    if (!(group.weight > 0) || group.weight !== set.groups[0]!.weight) uniform = false;
+    const answers = encodeRecords(group.records, questionName, suffixes);
+    const additionals = encodeRecords(group.additionals, questionName, suffixes);
+    groupAnswers.push(answers);
+    groupAnswerCounts[g] = group.records.length;
+    groupAdditionals.push(additionals);
+    groupAdditionalCounts[g] = group.additionals.length;
+    groupBytes[g] = answers.length + additionals.length;
+  }
+  return {
+    rcode: RCODE[set.rcode],
+    authoritative: set.authoritative,
+    shuffle: set.shuffle,
+    uniform,
+    groupCount,
+    weights,
+    groupAnswers,
+    groupAnswerCounts,
+    groupAdditionals,
+    groupAdditionalCounts,
+    groupBytes,
+    authority: encodeRecords(set.authorities, questionName, suffixes),
+    authorityCount: set.authorities.length,
+    additional: encodeRecords(set.additionals, questionName, suffixes),
+    additionalCount: set.additionals.length,
+  };
+}
+
+/** Per-reply switches the handler owns. */
+export interface ReplyFlags {
+  /** RA: recursors are configured. */
+  readonly recursionAvailable: boolean;
+  /** Set TC when anything was cut (legate's default); false cuts silently like Consul. */
+  readonly enableTruncate: boolean;
+}
+
+/** What {@link assembleReply} reports besides the bytes. */
+export interface AssembleStats {
+  truncated: boolean;
+}
+
+/**
+ * Builds the reply to `packet` (parsed into `facts`) from `set`, groups
+ * taken in `order` (the first `set.groupCount` entries), within `limits`.
+ * Whole groups are dropped from the end until the reply fits; when even
+ * the fixed part (authority + set additionals) does not fit, the set
+ * additionals go first, then the authority. `stats.truncated` tells
+ * whether anything was cut (TC is set then if `flags.enableTruncate`).
+ */
+export function assembleReply(
+  packet: Uint8Array,
+  facts: QueryFacts,
+  set: EncodedAnswerSet,
+  order: ArrayLike<number>,
+  limits: ReplyLimits,
+  flags: ReplyFlags,
+  stats?: AssembleStats,
+): Uint8Array {
+  const questionEnd = facts.questionEnd;
+  const optBytes = facts.hasOpt ? OPT_BYTES : 0;
+  let fixed = questionEnd + optBytes + set.authority.length + set.additional.length;
+  let withAdditional = true;
+  let withAuthority = true;
+  if (fixed > limits.maxBytes) {
+    withAdditional = false;
+    fixed -= set.additional.length;
+    if (fixed > limits.maxBytes) {
+      withAuthority = false;
+      fixed -= set.authority.length;
+    }
+  }
+  const count = set.groupCount;
+  const kept = fitGroups(
+    limits.maxBytes - fixed,
+    order,
+    count,
+    set.groupBytes,
+    set.groupAnswerCounts,
+    limits,
+  );
+  const truncated = kept < count || !withAdditional || !withAuthority;
+  if (stats) stats.truncated = truncated;
+
+  let total = fixed;
+  let answerCount = 0;
+  let additionalCount = (withAdditional ? set.additionalCount : 0) + (optBytes > 0 ? 1 : 0);
+  for (let i = 0; i < kept; i++) {
+    const group = order[i] as number;
+    total += set.groupBytes[group] as number;
+    answerCount += set.groupAnswerCounts[group] as number;
+    additionalCount += set.groupAdditionalCounts[group] as number;
+  }
+
+  const out = new Uint8Array(total);
+  out[0] = packet[0] as number;
+  out[1] = packet[1] as number;
+  out[2] = 0x80 | (set.authoritative ? 0x04 : 0) |
+    (truncated && flags.enableTruncate ? 0x02 : 0) | ((packet[2] as number) & 0x01);
+  out[3] = (flags.recursionAvailable ? 0x80 : 0) | set.rcode;
+  out[5] = 1;
+  out[6] = answerCount >> 8;
+  out[7] = answerCount & 0xff;
+  const authorityCount = withAuthority ? set.authorityCount : 0;
+  out[8] = authorityCount >> 8;
+  out[9] = authorityCount & 0xff;
+  out[10] = additionalCount >> 8;
+  out[11] = additionalCount & 0xff;
+  out.set(packet.subarray(HEADER_BYTES, questionEnd), HEADER_BYTES);
+  let offset = questionEnd;
+  for (let i = 0; i < kept; i++) {
+    const bytes = set.groupAnswers[order[i] as number] as Uint8Array;
+    out.set(bytes, offset);
+    offset += bytes.length;
+  }
+  if (withAuthority) {
+    out.set(set.authority, offset);
+    offset += set.authority.length;
+  }
+  for (let i = 0; i < kept; i++) {
+    const bytes = set.groupAdditionals[order[i] as number] as Uint8Array;
+    out.set(bytes, offset);
+    offset += bytes.length;
+  }
+  if (withAdditional) {
+    out.set(set.additional, offset);
+    offset += set.additional.length;
+  }
+  if (optBytes > 0) writeOpt(out, offset, facts.dnssecOk);
+  return out;
+}
+
+interface Entry {
+  /** Lower-cased wire question name followed by the 2-byte qtype. */
+  readonly key: Uint8Array;
+  readonly decision: CachedDecision;
+  next: Entry | undefined;
+}
+
+/** Options for {@link AnswerCache}. */
+export interface AnswerCacheOptions {
+  /** Most cached keys before the cache is cleared; default 10,000. */
+  readonly maxEntries?: number;
+}
+
+/** Cached decisions per (lower-case question name, qtype) for one catalog index. */
+export class AnswerCache {
+  readonly #maxEntries: number;
+  readonly #buckets = new Map<number, Entry>();
+  #size = 0;
+  #index = -1;
+
+  constructor(options: AnswerCacheOptions = {}) {
+    this.#maxEntries = Math.max(1, options.maxEntries ?? 10_000);
+  }
+
+  /** Cached keys. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The catalog index the entries belong to. */
+  get index(): number {
+    return this.#index;
+  }
+
+  /** Declares the current catalog index; a different one than before drops every entry. */
+  setIndex(index: number): void {
+    if (index !== this.#index) {
+      this.clear();
+      this.#index = index;
+    }
+  }
+
+  /** Drops every entry. */
+  clear(): void {
+    this.#buckets.clear();
+    this.#size = 0;
+  }
+
+  /** The cached decision for the parsed query, if any. Allocates nothing. */
+  lookup(packet: Uint8Array, facts: QueryFacts): CachedDecision | undefined {
+    let entry = this.#buckets.get(bucketOf(facts.hash));
+    const nameEnd = facts.questionEnd - 4;
+    const keyLength = nameEnd - HEADER_BYTES + 2;
+    for (; entry !== undefined; entry = entry.next) {
+      const key = entry.key;
+      if (key.length !== keyLength) continue;
+      if (key[keyLength - 2] !== packet[nameEnd] || key[keyLength - 1] !== packet[nameEnd + 1]) {
+        continue;
+      }
+      let i = 0;
+      for (; i < keyLength - 2; i++) {
+        let byte = packet[HEADER_BYTES + i] as number;
+        if (byte >= 0x41 && byte <= 0x5a) byte |= 0x20;
+        if (byte !== key[i]) break;
+      }
+      if (i === keyLength - 2) return entry.decision;
+    }
+    return undefined;
+  }
+
+  /**
+   * Encodes and caches `decision` for the parsed query; returns the cached
+   * form. Throws if a record cannot be encoded (nothing is cached then).
+   */
+  store(packet: Uint8Array, facts: QueryFacts, decision: DnsDecision): CachedDecision {
+    const nameEnd = facts.questionEnd - 4;
+    const key = new Uint8Array(nameEnd - HEADER_BYTES + 2);
+    for (let i = 0; i < key.length - 2; i++) {
+      const byte = packet[HEADER_BYTES + i] as number;
+      key[i] = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+    }
+    key[key.length - 2] = packet[nameEnd] as number;
+    key[key.length - 1] = packet[nameEnd + 1] as number;
+    const cached: CachedDecision = decision.kind === "forward" ? FORWARD : {
+      kind: "answer",
+      encoded: encodeAnswerSet(decision.answer, key.subarray(0, key.length - 2)),
+    };
+    if (this.#size >= this.#maxEntries) this.clear();
+    const bucket = bucketOf(facts.hash);
+    this.#buckets.set(bucket, { key, decision: cached, next: this.#buckets.get(bucket) });
+    this.#size++;
+    return cached;
+  }
+}
+
+/** Map keys stay small integers (V8 Smis). */
+function bucketOf(hash: number): number {
+  return hash & 0x3fffffff;
+}
+
+/** Offsets of each label start in a wire name (the root byte excluded). */
+function labelStarts(name: Uint8Array): number[] {
+  const starts: number[] = [];
+  let offset = 0;
+  while (offset < name.length && name[offset] !== 0) {
+    starts.push(offset);
+    offset += (name[offset] as number) + 1;
+  }
+  return starts;
+}
+
+/** Encodes records back to back, owners compressed against the question name. */
+function encodeRecords(
+  records: readonly Answer[],
+  questionName: Uint8Array,
+  questionLabels: readonly number[],
+): Uint8Array {
+  if (records.length === 0) return EMPTY;
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (const record of records) {
+    const bytes = compressOwner(encodeAnswer(record), questionName, questionLabels);
+    parts.push(bytes);
+    total += bytes.length;
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Rewrites the uncompressed owner name at the start of `record`: the
+ * longest label suffix it shares with the question name (case-insensitive)
+ * becomes a pointer to that suffix at 12 + offset.
+ */
+function compressOwner(
+  record: Uint8Array,
+  questionName: Uint8Array,
+  questionLabels: readonly number[],
+): Uint8Array {
+  let ownerEnd = 0;
+  while ((record[ownerEnd] as number) !== 0) ownerEnd += (record[ownerEnd] as number) + 1;
+  // ownerEnd is the root byte; the question's root byte is its last.
+  const questionRoot = questionName.length - 1;
+  for (let start = 0; start < ownerEnd; start += (record[start] as number) + 1) {
+    const suffixLength = ownerEnd - start;
+    const questionStart = questionRoot - suffixLength;
+    if (questionStart < 0 || !questionLabels.includes(questionStart)) continue;
+    let same = true;
+    for (let i = 0; i < suffixLength && same; i++) {
+      let byte = record[start + i] as number;
+      if (byte >= 0x41 && byte <= 0x5a) byte |= 0x20;
+      same = byte === questionName[questionStart + i];
+    }
+    if (!same) continue;
+    const pointer = 0xc000 | (HEADER_BYTES + questionStart);
+    const rest = record.subarray(ownerEnd + 1);
+    const out = new Uint8Array(start + 2 + rest.length);
+    out.set(record.subarray(0, start), 0);
+    out[start] = pointer >> 8;
+    out[start + 1] = pointer & 0xff;
+    out.set(rest, start + 2);
+    return out;
+  }
+  return record;
+}
