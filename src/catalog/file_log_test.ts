@@ -100,21 +100,41 @@ Deno.test("FileCommandLog.apply() serialises concurrent calls in call order", as
   });
 });
 
-Deno.test("FileCommandLog compacts every snapshotEvery commands and reopens right", async () => {
+Deno.test("FileCommandLog compacts after snapshotEvery commands once the log outgrew the snapshot", async () => {
   await withDir(async (dir) => {
     const { log, fsm } = await open(dir, { snapshotEvery: 5 });
-    for (let i = 1; i <= 12; i++) await log.apply(i % 4 ? kvSet(i) : register(i));
-    assertEquals(log.snapshotIndex, 10);
-    assertEquals(await catalogFiles(dir), [
-      "log-00000000000000000011.log",
-      "snapshot-00000000000000000010.snap",
-    ]);
+    for (let i = 1; i <= 5; i++) await log.apply(register(i));
+    // The first snapshot comes after snapshotEvery commands; it runs after
+    // index 5 is acknowledged, and index 6 is written after it.
+    await log.apply(kvSet(6));
+    assertEquals(log.snapshotIndex, 5);
+    const snapshotBytes =
+      (await Deno.stat(join(dir, "catalog", "snapshot-00000000000000000005.snap"))).size;
+    // Small writes do not trigger another snapshot until the log is as big as the last one.
+    let written = 0;
+    let i = 7;
+    while (written < snapshotBytes) {
+      assertEquals(log.snapshotIndex, 5, `compacted early at ${i}`);
+      await log.apply(kvSet(i));
+      written =
+        (await Deno.stat(join(dir, "catalog", "log-00000000000000000006.log")).catch(() => ({
+          size: Infinity,
+        }))).size;
+      i++;
+    }
+    await log.apply(kvSet(i));
+    await log.apply(kvSet(++i));
+    assert(log.snapshotIndex > 5, "no second snapshot after the log outgrew the first");
+    const snap = log.snapshotIndex;
+    const files = await catalogFiles(dir);
+    assertEquals(files.length, 2, files.join());
+    assertEquals(files[1], `snapshot-${String(snap).padStart(20, "0")}.snap`);
     await log.close();
     const reopened = await open(dir, { snapshotEvery: 5 });
-    assertEquals(reopened.log.lastIndex, 12);
-    assertEquals(reopened.log.snapshotIndex, 10);
+    assertEquals(reopened.log.lastIndex, i);
+    assertEquals(reopened.log.snapshotIndex, snap);
     assertEquals(reopened.fsm.snapshot(), fsm.snapshot());
-    await reopened.log.apply(kvSet(13));
+    await reopened.log.apply(kvSet(i + 1));
     await reopened.log.close();
   });
 });
