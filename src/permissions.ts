@@ -58,6 +58,17 @@ export function requiredPermissions(
   if (config.ports.http >= 0) {
     add("net", hostPort(config.clientAddr, config.ports.http), "HTTP API");
   }
+  for (const recursor of config.recursors) {
+    add("net", recursor, "DNS recursor");
+    // Forwarding binds an ephemeral UDP port on the matching local address.
+    const host = recursor.slice(0, recursor.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+    const local = host.includes(":")
+      ? (host === "::1" ? "[::1]" : "[::]")
+      : host.startsWith("127.")
+      ? "127.0.0.1"
+      : "0.0.0.0";
+    add("net", local, "DNS recursor (local UDP port)");
+  }
   for (const check of allChecks(config)) {
     const spec = check.spec;
     const what = `check "${check.id}"`;

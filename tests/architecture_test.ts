@@ -32,7 +32,7 @@ const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
     "permissions",
   ],
   cli: ["lib", "config", "agent", "permissions"],
-  testing: ["lib", "config", "catalog", "raft", "gossip", "checks"],
+  testing: ["lib", "config", "catalog", "raft", "gossip", "checks", "dns"],
 };
 
 /** Edge files own sockets, files, processes and the console. */

@@ -34,6 +34,7 @@ import {
   checkIp,
   checkPort,
   checkRecursor,
+  normalizeRecursor,
   checkServiceTtlKey,
   isUnspecifiedIp,
   normalizeDatacenter,
@@ -391,7 +392,7 @@ class Builder {
     for (const leaf of strings(items(this.#root, "recursors"))) {
       const message = checkRecursor(leaf.value);
       if (message !== undefined) this.#add(leaf.origin, message);
-      else out.push(leaf.value);
+      else out.push(normalizeRecursor(leaf.value));
     }
     return out;
   }

@@ -299,7 +299,7 @@ const KEY_CASES: readonly KeyCase[] = [
     key: "recursors",
     value: { recursors: ["8.8.8.8", "1.1.1.1:5353", "[::1]:53", "2001:db8::1"] },
     read: (c) => c.recursors,
-    expected: ["8.8.8.8", "1.1.1.1:5353", "[::1]:53", "2001:db8::1"],
+    expected: ["8.8.8.8:53", "1.1.1.1:5353", "[::1]:53", "[2001:db8::1]:53"],
   },
   { key: "encrypt", value: { encrypt: KEY32 }, read: (c) => c.encrypt, expected: KEY32 },
   { key: "log_level", value: { log_level: "WARNING" }, read: (c) => c.logLevel, expected: "warn" },

@@ -101,6 +101,7 @@ export interface RuntimeConfig {
   readonly retryJoin: readonly string[];
   readonly retryIntervalMs: number;
   readonly retryMax: number;
+  /** "host:port" with port 53 added when missing and IPv6 hosts bracketed. */
   readonly recursors: readonly string[];
   readonly encrypt?: string;
   readonly logLevel: LogLevel;

@@ -124,6 +124,13 @@ export function checkRecursor(text: string): string | undefined {
   return isIpLiteral(parsed.host) ? undefined : checkIp(parsed.host);
 }
 
+/** A valid recursor as "host:port" (port 53 added, IPv6 bracketed): "127.0.0.1:53", "[::1]:5353". */
+export function normalizeRecursor(text: string): string {
+  const parsed = parseHostPort(text, 53);
+  if (typeof parsed === "string") return text;
+  return parsed.host.includes(":") ? `[${parsed.host}]:${parsed.port}` : `${parsed.host}:${parsed.port}`;
+}
+
 /**
  * Message for a gossip key, or undefined. Never echoes the key: it is a
  * secret.

@@ -7,3 +7,4 @@ export * from "./assert.ts";
 export * from "./legate_process.ts";
 export * from "./catalog_sim.ts";
 export * from "./manual_clock.ts";
+export * from "./dns_client.ts";

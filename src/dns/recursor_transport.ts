@@ -1,0 +1,147 @@
+/**
+ * [edge] Forwards queries outside the domain to the configured recursors,
+ * one after another (Consul's "sequential" strategy): each gets
+ * `recursor_timeout`, and an answer other than NOERROR or NXDOMAIN moves on
+ * to the next. Resolves `undefined` when every recursor failed, and the
+ * handler answers SERVFAIL.
+ * @module
+ */
+
+import { errorMessage, type Logger } from "../lib/mod.ts";
+
+/** Options for {@link createRecursorForwarder}. */
+export interface RecursorForwarderOptions {
+  /** "host:port", IPv6 hosts bracketed (RuntimeConfig.recursors). */
+  readonly recursors: readonly string[];
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+}
+
+/** Forwards one query; the reply bytes as the recursor sent them, or undefined. */
+export type RecursorForwarder = (query: Uint8Array, proto: "udp" | "tcp") => Promise<Uint8Array | undefined>;
+
+const RCODE_NOERROR = 0;
+const RCODE_NXDOMAIN = 3;
+
+/** Splits "host:port" / "[v6]:port". */
+export function splitHostPort(text: string): { hostname: string; port: number } {
+  const colon = text.lastIndexOf(":");
+  const host = text.slice(0, colon);
+  return { hostname: host.replace(/^\[|\]$/g, ""), port: Number(text.slice(colon + 1)) };
+}
+
+/** True for replies worth relaying: a response to `query` with NOERROR or NXDOMAIN. */
+export function acceptableReply(query: Uint8Array, reply: Uint8Array): boolean {
+  if (reply.length < 12 || query.length < 2) return false;
+  if (reply[0] !== query[0] || reply[1] !== query[1]) return false;
+  if (((reply[2] as number) & 0x80) === 0) return false;
+  const rcode = (reply[3] as number) & 0x0f;
+  return rcode === RCODE_NOERROR || rcode === RCODE_NXDOMAIN;
+}
+
+/** Builds the forwarder the DNS handler uses. */
+export function createRecursorForwarder(options: RecursorForwarderOptions): RecursorForwarder {
+  const targets = options.recursors.map(splitHostPort);
+  return async (query, proto) => {
+    for (const target of targets) {
+      try {
+        const reply = proto === "tcp"
+          ? await askTcp(target, query, options.timeoutMs)
+          : await askUdp(target, query, options.timeoutMs);
+        if (reply && acceptableReply(query, reply)) return reply;
+      } catch (err) {
+        options.logger.debug("recursor failed", {
+          recursor: `${target.hostname}:${target.port}`,
+          error: errorMessage(err),
+        });
+      }
+    }
+    return undefined;
+  };
+}
+
+function bindAddressFor(hostname: string): string {
+  if (hostname.includes(":")) return hostname === "::1" ? "::1" : "::";
+  return hostname.startsWith("127.") ? "127.0.0.1" : "0.0.0.0";
+}
+
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number, onTimeout: () => void): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      resolve(undefined);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function askUdp(
+  target: { hostname: string; port: number },
+  query: Uint8Array,
+  timeoutMs: number,
+): Promise<Uint8Array | undefined> {
+  const conn = Deno.listenDatagram({ transport: "udp", hostname: bindAddressFor(target.hostname), port: 0 });
+  const buffer = new Uint8Array(65_535);
+  try {
+    await conn.send(query, { transport: "udp", hostname: target.hostname, port: target.port });
+    const receiveMatching = async (): Promise<Uint8Array> => {
+      while (true) {
+        const [reply] = await conn.receive(buffer);
+        // Ignore stray datagrams: only a reply with our ID counts.
+        if (reply[0] === query[0] && reply[1] === query[1]) return reply.slice();
+      }
+    };
+    return await withTimeout(receiveMatching(), timeoutMs, () => conn.close());
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // Closed by the timeout already.
+    }
+  }
+}
+
+async function askTcp(
+  target: { hostname: string; port: number },
+  query: Uint8Array,
+  timeoutMs: number,
+): Promise<Uint8Array | undefined> {
+  let conn: Deno.TcpConn | undefined;
+  const exchange = async (): Promise<Uint8Array | undefined> => {
+    conn = await Deno.connect({ transport: "tcp", hostname: target.hostname, port: target.port });
+    const framed = new Uint8Array(2 + query.length);
+    framed[0] = query.length >> 8;
+    framed[1] = query.length & 0xff;
+    framed.set(query, 2);
+    let offset = 0;
+    while (offset < framed.length) offset += await conn.write(framed.subarray(offset));
+    const header = await readExactly(conn, 2);
+    if (!header) return undefined;
+    return await readExactly(conn, ((header[0] as number) << 8) | (header[1] as number));
+  };
+  try {
+    return await withTimeout(exchange(), timeoutMs, () => conn?.close());
+  } finally {
+    try {
+      conn?.close();
+    } catch {
+      // Closed by the timeout already.
+    }
+  }
+}
+
+async function readExactly(conn: Deno.Conn, length: number): Promise<Uint8Array | undefined> {
+  const out = new Uint8Array(length);
+  let offset = 0;
+  while (offset < length) {
+    const n = await conn.read(out.subarray(offset));
+    if (n === null) return undefined;
+    offset += n;
+  }
+  return out;
+}

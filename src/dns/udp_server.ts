@@ -1,0 +1,85 @@
+/**
+ * [edge] The DNS server's UDP side: one receive loop over a preallocated
+ * buffer (iterating the socket with `for await` allocates 64 KiB per
+ * datagram), each datagram handled on its own, errors never ending the
+ * loop. Only closing the socket stops it.
+ * @module
+ */
+
+import { errorMessage, type Logger } from "../lib/mod.ts";
+
+/** What the servers call for each query; `undefined` means "send nothing". */
+export type DnsQueryHandler = (
+  query: Uint8Array,
+  proto: "udp" | "tcp",
+) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
+
+/** Options for {@link listenUdpDns}. */
+export interface DnsListenOptions {
+  readonly hostname: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly handle: DnsQueryHandler;
+  readonly logger: Logger;
+}
+
+/** A running UDP DNS listener. */
+export interface UdpDnsServer {
+  readonly hostname: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Largest UDP payload a DNS query may have (IPv4 UDP maximum). */
+const DATAGRAM_BYTES_MAX = 65_535;
+
+/** Binds `hostname:port` (UDP) and serves until closed. */
+export function listenUdpDns(options: DnsListenOptions): UdpDnsServer {
+  const conn = Deno.listenDatagram({ transport: "udp", hostname: options.hostname, port: options.port });
+  const addr = conn.addr as Deno.NetAddr;
+  const buffer = new Uint8Array(DATAGRAM_BYTES_MAX);
+  let closed = false;
+  const loop = (async () => {
+    while (!closed) {
+      let received: [Uint8Array, Deno.Addr];
+      try {
+        received = await conn.receive(buffer);
+      } catch (err) {
+        if (closed) break;
+        options.logger.warn("udp receive failed", { error: errorMessage(err) });
+        continue;
+      }
+      const [query, from] = received;
+      try {
+        let reply = options.handle(query, "udp");
+        if (reply instanceof Promise) {
+          // Forwarded queries wait on a recursor: answer them off the loop.
+          reply.then(async (r) => {
+            if (r && !closed) await conn.send(r, from);
+          }).catch((err) => {
+            options.logger.warn("udp forward failed", { error: errorMessage(err) });
+          });
+          continue;
+        }
+        if (reply) {
+          // The reply may live in a reused buffer: send before the next receive.
+          await conn.send(reply, from);
+          reply = undefined;
+        }
+      } catch (err) {
+        if (closed) break;
+        options.logger.warn("udp query failed", { error: errorMessage(err) });
+      }
+    }
+  })();
+  return {
+    hostname: addr.hostname,
+    port: addr.port,
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      conn.close();
+      await loop;
+    },
+  };
+}
