@@ -4,6 +4,9 @@
  * @module
  */
 import nodeAssert from "node:assert/strict";
+// `message as string`: when a test also loads @types/node (dns-packet's typings
+// reference it), node:assert's overloads reject `string | undefined` under
+// exactOptionalPropertyTypes; passing undefined through is what node expects.
 
 /** Deep strict equality. */
 export function assertEquals<T>(
@@ -11,17 +14,17 @@ export function assertEquals<T>(
   expected: T,
   message?: string,
 ): asserts actual is T {
-  nodeAssert.deepStrictEqual(actual, expected, message);
+  nodeAssert.deepStrictEqual(actual, expected, message as string);
 }
 
 /** Deep strict inequality. */
 export function assertNotEquals(actual: unknown, expected: unknown, message?: string): void {
-  nodeAssert.notDeepStrictEqual(actual, expected, message);
+  nodeAssert.notDeepStrictEqual(actual, expected, message as string);
 }
 
 /** Truthiness. */
 export function assert(value: unknown, message?: string): asserts value {
-  nodeAssert.ok(value, message);
+  nodeAssert.ok(value, message as string);
 }
 
 /** `text` contains `part`. */
@@ -35,7 +38,7 @@ export function assertStringIncludes(text: string, part: string, message?: strin
 
 /** `text` matches `pattern`. */
 export function assertMatch(text: string, pattern: RegExp, message?: string): void {
-  nodeAssert.match(text, pattern, message);
+  nodeAssert.match(text, pattern, message as string);
 }
 
 /** `fn` throws; returns the thrown error for further checks. */
