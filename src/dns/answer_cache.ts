@@ -41,6 +41,12 @@ export interface EncodedAnswerSet {
   /** True when every group weight is the same positive number (uniform shuffle). */
   readonly uniform: boolean;
   readonly groupCount: number;
+  /**
+   * Most groups answered, taken after the shuffle (`a_record_limit`, from
+   * {@link DnsAnswerSet.groupLimit}); groupCount when uncapped. Dropping
+   * groups for this cap is configuration, not truncation: no TC.
+   */
+  readonly groupLimit: number;
   readonly weights: Float64Array;
   /** Each group's ANSWER records, concatenated. */
   readonly groupAnswers: readonly Uint8Array[];
@@ -96,6 +102,9 @@ export function encodeAnswerSet(set: DnsAnswerSet, questionName: Uint8Array): En
     shuffle: set.shuffle,
     uniform,
     groupCount,
+    groupLimit: set.groupLimit === undefined
+      ? groupCount
+      : Math.max(0, Math.min(groupCount, Math.floor(set.groupLimit))),
     weights,
     groupAnswers,
     groupAnswerCounts,
@@ -152,7 +161,7 @@ export function assembleReply(
       fixed -= set.authority.length;
     }
   }
-  const count = set.groupCount;
+  const count = set.groupLimit;
   const kept = fitGroups(
     limits.maxBytes - fixed,
     order,

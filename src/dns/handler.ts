@@ -157,7 +157,7 @@ export function createDnsHandler(options: DnsHandlerOptions): DnsHandler {
   const forward = (query: Uint8Array, proto: DnsProto): Promise<Uint8Array | undefined> => {
     counters.forwarded++;
     // The servers reuse their receive buffer: the forwarder gets its own copy.
-    const copy = query.slice();
+    const copy = new Uint8Array(query);
     // facts is reused by the next query: capture what the fallback needs now.
     const questionEnd = facts.questionEnd;
     const hasOpt = facts.hasOpt;

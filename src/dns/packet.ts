@@ -8,6 +8,7 @@
 import dnsPacket from "dns-packet";
 // @ts-types="@types/dns-packet"
 import type { Answer, Packet, Question } from "dns-packet";
+import { Buffer } from "node:buffer";
 // The type-number table (untyped: dns-packet's declarations leave it out).
 import dnsTypes from "dns-packet/types.js";
 
@@ -23,7 +24,11 @@ export const FLAG_RA = 1 << 7;
 /** Decodes a DNS message; `undefined` for anything malformed. */
 export function decodePacket(bytes: Uint8Array): Packet | undefined {
   try {
-    return dnsPacket.decode(bytes as unknown as Parameters<typeof dnsPacket.decode>[0]);
+    // dns-packet reads through Buffer methods: wrap plain Uint8Arrays (no copy).
+    const buffer = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return dnsPacket.decode(buffer as unknown as Parameters<typeof dnsPacket.decode>[0]);
   } catch {
     // Garbage in: the caller drops it or answers FORMERR.
     return undefined;

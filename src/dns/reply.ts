@@ -49,7 +49,9 @@ export function buildReplySlow(
   limits: ReplyLimits,
   flags: ReplyFlags,
 ): Uint8Array {
-  const count = set.groups.length;
+  const count = set.groupLimit === undefined
+    ? set.groups.length
+    : Math.max(0, Math.min(set.groups.length, Math.floor(set.groupLimit)));
   const groupBytes: number[] = [];
   const groupAnswers: number[] = [];
   for (const group of set.groups) {
