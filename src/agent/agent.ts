@@ -41,7 +41,8 @@ export interface ReadyInfo {
 export class Agent {
   readonly config: RuntimeConfig;
   readonly catalog: CatalogQueries;
-  #env: Env;
+  /** The injected world; the composition root shares it with the servers. */
+  readonly env: Env;
   #log: CommandLog;
   #checks: CheckManager;
   #pendingWrites = new Set<Promise<void>>();
@@ -50,7 +51,7 @@ export class Agent {
   private constructor(options: AgentOptions) {
     this.config = options.config;
     this.catalog = options.catalog;
-    this.#env = options.env;
+    this.env = options.env;
     this.#log = options.log;
     this.#checks = new CheckManager({ env: options.env, onUpdate: (u) => this.#recordCheck(u) });
   }
@@ -60,7 +61,7 @@ export class Agent {
     const agent = new Agent(options);
     await agent.#syncCatalog(options.nodeId);
     agent.#startChecks();
-    agent.#env.log.info("agent started", {
+    agent.env.log.info("agent started", {
       node: agent.config.nodeName,
       datacenter: agent.config.datacenter,
       services: agent.config.services.length,
@@ -100,7 +101,7 @@ export class Agent {
   async #syncCatalog(nodeId: string | undefined): Promise<void> {
     const node = this.config.nodeName;
     const commands = localRegistrations(this.config, {
-      nowMs: this.#env.clock.wallMs(),
+      nowMs: this.env.clock.wallMs(),
       existingChecks: this.#nodeChecks(),
       ...(nodeId === undefined ? {} : { nodeId }),
     });
@@ -113,7 +114,7 @@ export class Agent {
       if (!wantedServices.has(serviceId)) {
         await this.#mustApply({
           kind: "deregister",
-          nowMs: this.#env.clock.wallMs(),
+          nowMs: this.env.clock.wallMs(),
           node,
           serviceId,
         });
@@ -123,7 +124,7 @@ export class Agent {
       if (!wantedChecks.has(checkId)) {
         await this.#mustApply({
           kind: "deregister",
-          nowMs: this.#env.clock.wallMs(),
+          nowMs: this.env.clock.wallMs(),
           node,
           checkId,
         });
@@ -156,25 +157,25 @@ export class Agent {
     if (current && current.status === update.status && current.output === update.output) return;
     const write = this.#log.apply({
       kind: "check_update",
-      nowMs: this.#env.clock.wallMs(),
+      nowMs: this.env.clock.wallMs(),
       node: this.config.nodeName,
       checkId: update.checkId,
       status: update.status,
       output: update.output,
     }).then((result) => {
       if (!result.ok) {
-        this.#env.log.warn("check update rejected", {
+        this.env.log.warn("check update rejected", {
           check: update.checkId,
           error: result.error.message,
         });
       } else if (current?.status !== update.status) {
-        this.#env.log.info("check status changed", {
+        this.env.log.info("check status changed", {
           check: update.checkId,
           status: update.status,
         });
       }
     }, (err) => {
-      this.#env.log.error("cannot record check result", {
+      this.env.log.error("cannot record check result", {
         check: update.checkId,
         error: errorMessage(err),
       });

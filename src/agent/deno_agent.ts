@@ -7,8 +7,10 @@
 
 import { CatalogFsm, type CommandLog, MemoryCommandLog, openFileLog } from "../catalog/mod.ts";
 import type { RuntimeConfig } from "../config/mod.ts";
-import { AgentError, errorMessage, type Logger } from "../lib/mod.ts";
-import { Agent } from "./agent.ts";
+import { createRecursorForwarder, type DnsServer, startDnsServer } from "../dns/mod.ts";
+import { AgentError, type Env, errorMessage, type Logger } from "../lib/mod.ts";
+import { Agent, type ReadyInfo } from "./agent.ts";
+import { createAgentDnsHandler } from "./dns_wiring.ts";
 import { createRealEnv } from "./real_env.ts";
 
 /** Options for {@link startAgent}. */
@@ -16,11 +18,102 @@ export interface StartAgentOptions {
   readonly logger: Logger;
 }
 
-/** Starts an agent for `config` with real I/O. */
+/** The ready line's content: the agent's facts plus every bound address. */
+export interface ServingInfo extends ReadyInfo {
+  /** "host:port" of the DNS server (UDP and TCP), or null when disabled. */
+  readonly dns: string | null;
+}
+
+/** An agent with its network servers. */
+export class RunningAgent {
+  readonly agent: Agent;
+  readonly #dns: DnsServer | undefined;
+  #closed = false;
+
+  constructor(agent: Agent, dns: DnsServer | undefined) {
+    this.agent = agent;
+    this.#dns = dns;
+  }
+
+  /** What the ready line reports. */
+  readyInfo(): ServingInfo {
+    const dns = this.#dns ? hostPort(this.#dns.hostname, this.#dns.port) : null;
+    return { ...this.agent.readyInfo(), dns };
+  }
+
+  /** Closes the servers first (no new work), then the agent. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#dns?.close();
+    await this.agent.close();
+  }
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Starts an agent for `config` with real I/O, then its servers. */
 export async function startAgent(
   config: RuntimeConfig,
   options: StartAgentOptions,
-): Promise<Agent> {
+): Promise<RunningAgent> {
+  const agent = await startAgentCore(config, options);
+  try {
+    const dns = await startDns(config, agent, options.logger);
+    return new RunningAgent(agent, dns);
+  } catch (err) {
+    await agent.close();
+    throw err;
+  }
+}
+
+async function startDns(
+  config: RuntimeConfig,
+  agent: Agent,
+  logger: Logger,
+): Promise<DnsServer | undefined> {
+  if (config.ports.dns < 0) return undefined;
+  const env: Env = agent.env;
+  const dnsLogger = logger.child("dns");
+  const forward = config.recursors.length > 0
+    ? createRecursorForwarder({
+      recursors: config.recursors,
+      timeoutMs: config.dnsConfig.recursorTimeoutMs,
+      logger: dnsLogger,
+    })
+    : undefined;
+  const handler = createAgentDnsHandler({
+    config,
+    catalog: agent.catalog,
+    env,
+    ...(forward === undefined ? {} : { forward }),
+  });
+  try {
+    const server = await startDnsServer({
+      hostname: config.clientAddr,
+      port: config.ports.dns,
+      handle: handler.handle,
+      logger: dnsLogger,
+    });
+    dnsLogger.info("dns server listening", { address: hostPort(server.hostname, server.port) });
+    return server;
+  } catch (err) {
+    throw new AgentError(
+      "unavailable",
+      `Cannot start DNS server on ${hostPort(config.clientAddr, config.ports.dns)}: ${
+        errorMessage(err)
+      }`,
+      {
+        hint: "another agent or DNS server may use the port; set ports.dns or stop it",
+        cause: err,
+      },
+    );
+  }
+}
+
+async function startAgentCore(config: RuntimeConfig, options: StartAgentOptions): Promise<Agent> {
   const env = createRealEnv(options.logger.child("agent"));
   const fsm = new CatalogFsm();
   let log: CommandLog;

@@ -4,6 +4,11 @@
  * @module
  */
 export { Agent, type AgentOptions, type ReadyInfo } from "./agent.ts";
-export { startAgent, type StartAgentOptions } from "./deno_agent.ts";
+export {
+  RunningAgent,
+  type ServingInfo,
+  startAgent,
+  type StartAgentOptions,
+} from "./deno_agent.ts";
 export { missingPermissions } from "./deno_permissions.ts";
 export { createRealEnv } from "./real_env.ts";
