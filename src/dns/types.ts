@@ -68,6 +68,13 @@ export interface DnsAnswerSet {
   readonly authorities: readonly Answer[];
   /** ADDITIONAL records not tied to a group (e.g. NS glue). */
   readonly additionals: readonly Answer[];
+  /**
+   * Keep at most this many groups, counted AFTER the per-query shuffle
+   * (`a_record_limit` on A/AAAA/ANY/TXT service answers). Absent: no cap.
+   * Applied by the edge, not the resolver, so each query gets a random
+   * subset as in Consul rather than always the same first N instances.
+   */
+  readonly groupLimit?: number;
 }
 
 /** What the resolver decided. */
