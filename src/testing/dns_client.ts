@@ -26,15 +26,25 @@ export interface DnsQueryResult {
 }
 
 /** Encodes a query packet. */
-export function encodeQuery(name: string, type: string, options: { id?: number; ednsUdpSize?: number } = {}): Uint8Array {
+export function encodeQuery(
+  name: string,
+  type: string,
+  options: { id?: number; ednsUdpSize?: number } = {},
+): Uint8Array {
   return encodePacket({
     type: "query",
     id: options.id ?? 4242,
     flags: 1 << 8,
     questions: [{ name, type: type as "A", class: "IN" }],
-    additionals: options.ednsUdpSize === undefined
-      ? []
-      : [{ type: "OPT", name: ".", udpPayloadSize: options.ednsUdpSize, flags: 0, options: [] } as never],
+    additionals: options.ednsUdpSize === undefined ? [] : [
+      {
+        type: "OPT",
+        name: ".",
+        udpPayloadSize: options.ednsUdpSize,
+        flags: 0,
+        options: [],
+      } as never,
+    ],
   });
 }
 
@@ -66,7 +76,10 @@ export async function tcpExchange(
   bytes: Uint8Array,
   options: { hostname?: string; port: number },
 ): Promise<Uint8Array | undefined> {
-  const conn = await Deno.connect({ hostname: options.hostname ?? "127.0.0.1", port: options.port });
+  const conn = await Deno.connect({
+    hostname: options.hostname ?? "127.0.0.1",
+    port: options.port,
+  });
   try {
     const framed = new Uint8Array(2 + bytes.length);
     framed[0] = bytes.length >> 8;
@@ -93,10 +106,20 @@ async function readExactly(conn: Deno.Conn, length: number): Promise<Uint8Array 
 }
 
 /** Queries `name`/`type` and decodes the reply; throws when nothing comes back. */
-export async function dnsQuery(name: string, type: string, options: DnsQueryOptions): Promise<DnsQueryResult> {
+export async function dnsQuery(
+  name: string,
+  type: string,
+  options: DnsQueryOptions,
+): Promise<DnsQueryResult> {
   const query = encodeQuery(name, type, options);
-  const target = { hostname: options.hostname ?? "127.0.0.1", port: options.port, timeoutMs: options.timeoutMs ?? 2000 };
-  const reply = options.proto === "tcp" ? await tcpExchange(query, target) : await udpExchange(query, target);
+  const target = {
+    hostname: options.hostname ?? "127.0.0.1",
+    port: options.port,
+    timeoutMs: options.timeoutMs ?? 2000,
+  };
+  const reply = options.proto === "tcp"
+    ? await tcpExchange(query, target)
+    : await udpExchange(query, target);
   if (!reply) throw new Error(`No DNS reply for ${name} ${type} over ${options.proto ?? "udp"}`);
   const packet = decodePacket(reply);
   if (!packet) throw new Error(`Undecodable DNS reply for ${name} ${type}`);
@@ -106,4 +129,9 @@ export async function dnsQuery(name: string, type: string, options: DnsQueryOpti
     truncated: ((packet.flags ?? 0) & (1 << 9)) !== 0,
     rcode: (packet as { rcode?: string }).rcode ?? "NOERROR",
   };
+}
+
+/** A record's data (OPT records have none). */
+export function recordData(record: object): unknown {
+  return "data" in record ? record.data : undefined;
 }

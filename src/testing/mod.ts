@@ -8,3 +8,5 @@ export * from "./legate_process.ts";
 export * from "./catalog_sim.ts";
 export * from "./manual_clock.ts";
 export * from "./dns_client.ts";
+export * from "./wait.ts";
+export * from "./dig.ts";
