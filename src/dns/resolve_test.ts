@@ -975,3 +975,209 @@ runTable("resolve() leaves a_record_limit to the edge, after the shuffle", [
     want: { weights: [1, 3] },
   },
 ]);
+
+// ------------------------------------------------------ catalog changes
+
+Deno.test("resolve() drops an instance when its check turns critical and brings it back", () => {
+  const fsm = catalogOf(BASE);
+  let index = BASE.length;
+  const set = (status: "passing" | "warning" | "critical"): void => {
+    const result = fsm.apply(++index, {
+      kind: "check_update",
+      node: "node01",
+      checkId: "echo alive",
+      status,
+      output: "",
+      nowMs: 0,
+    });
+    assert(result.ok);
+  };
+  const echo = (): Shown => show(ask("echo.service.foo", "A", { fsm }));
+  assertEquals(echo().answer, ["echo.service.foo 0 A 127.0.0.1", "echo.service.foo 0 A 10.0.0.2"]);
+  set("critical");
+  assertEquals(echo().answer, ["echo.service.foo 0 A 10.0.0.2"]);
+  assertEquals(show(ask("master.echo.service.foo", "A", { fsm })), {
+    ...NXDOMAIN,
+    shuffle: false,
+    weights: [],
+  });
+  set("warning");
+  assertEquals(echo().weights, [1, 3]);
+  set("passing");
+  assertEquals(echo().answer, ["echo.service.foo 0 A 127.0.0.1", "echo.service.foo 0 A 10.0.0.2"]);
+});
+
+Deno.test("resolve() weights SRV by health: Warning weight while any check warns", () => {
+  const fsm = catalogOf([
+    {
+      kind: "register",
+      node: "n1",
+      address: "10.1.0.1",
+      datacenter: "dc1",
+      service: { service: "api", port: 1, weights: { passing: 7, warning: 0 } },
+      checks: [
+        { name: "a", serviceId: "api", status: "passing" },
+        { name: "b", serviceId: "api", status: "passing" },
+      ],
+      nowMs: 0,
+    },
+    {
+      kind: "register",
+      node: "n1",
+      address: "10.1.0.1",
+      datacenter: "dc1",
+      check: { name: "node mem", status: "warning" },
+      nowMs: 0,
+    },
+  ]);
+  // A node-level warning counts for the instance's weight, as Consul's findWeight.
+  assertEquals(show(ask("api.service.foo", "SRV", { fsm })).answer, [
+    "api.service.foo 0 SRV 1 0 1 n1.node.dc1.foo",
+  ]);
+  assertEquals(show(ask("api.service.foo", "A", { fsm })).weights, [0]);
+  fsm.apply(3, {
+    kind: "check_update",
+    node: "n1",
+    checkId: "node mem",
+    status: "passing",
+    output: "",
+    nowMs: 0,
+  });
+  assertEquals(show(ask("api.service.foo", "SRV", { fsm })).answer, [
+    "api.service.foo 0 SRV 1 7 1 n1.node.dc1.foo",
+  ]);
+});
+
+Deno.test("resolve() answers NS from the nodes running the consul service", () => {
+  const server = (node: string, address: string, status?: "critical"): Command => ({
+    kind: "register",
+    node,
+    address,
+    datacenter: "dc1",
+    service: { service: "consul", port: 8300 },
+    ...(status === undefined ? {} : { check: { name: "serf", status } }),
+    nowMs: 0,
+  });
+  const fsm = catalogOf([
+    server("s5", "10.9.0.5"),
+    server("s1", "10.9.0.1"),
+    server("bad_name", "10.9.0.2"),
+    server("s2", "10.9.0.3", "critical"),
+    server("s3", "2001:db8::3"),
+    server("s4", "10.9.0.4"),
+  ]);
+  assertEquals(show(ask("foo", "NS", { fsm })), {
+    rcode: "NOERROR",
+    aa: true,
+    shuffle: true,
+    answer: ["foo 0 NS s1.node.dc1.foo", "foo 0 NS s3.node.dc1.foo", "foo 0 NS s4.node.dc1.foo"],
+    authority: [],
+    additional: [
+      "s1.node.dc1.foo 0 A 10.9.0.1",
+      "s3.node.dc1.foo 0 AAAA 2001:db8::3",
+      "s4.node.dc1.foo 0 A 10.9.0.4",
+    ],
+    weights: [1, 1, 1],
+  });
+  assertEquals(pick(show(ask("FOO", "SOA", { fsm })), { authority: [], additional: [] }), {
+    authority: ["FOO 0 NS s1.node.dc1.foo", "FOO 0 NS s3.node.dc1.foo", "FOO 0 NS s4.node.dc1.foo"],
+    additional: [
+      "s1.node.dc1.foo 0 A 10.9.0.1",
+      "s3.node.dc1.foo 0 AAAA 2001:db8::3",
+      "s4.node.dc1.foo 0 A 10.9.0.4",
+    ],
+  });
+});
+
+Deno.test("resolve() finds a node by its ID", () => {
+  const id = "8D3E0F6A-2F36-4D53-9B4B-6C1A2D3E4F50";
+  const fsm = catalogOf([
+    { kind: "register", node: "byid", id, address: "10.2.0.1", datacenter: "dc1", nowMs: 0 },
+  ]);
+  const name = `${id.toLowerCase()}.node.foo`;
+  assertEquals(show(ask(name, "A", { fsm })).answer, [`${name} 0 A 10.2.0.1`]);
+  assertEquals(show(ask("8d3e0f6a.node.foo", "A", { fsm })).rcode, "NXDOMAIN");
+});
+
+Deno.test("resolve() encodes node meta as RFC 1464 TXT, one record per key, sorted", () => {
+  const long = "x".repeat(300);
+  const fsm = catalogOf([{
+    kind: "register",
+    node: "m",
+    address: "10.3.0.1",
+    datacenter: "dc1",
+    nodeMeta: {
+      "a=b": "c=d",
+      " lead": "v",
+      "tick`": "`v`",
+      "RFC1035-Upper": "only value",
+      long,
+    },
+    nowMs: 0,
+  }]);
+  assertEquals(show(ask("m.node.foo", "TXT", { fsm })).answer, [
+    'm.node.foo 0 TXT "` lead=v"',
+    'm.node.foo 0 TXT "only value"',
+    'm.node.foo 0 TXT "a`=b=c=d"',
+    `m.node.foo 0 TXT ${JSON.stringify(`long=${"x".repeat(250)}`)} ${
+      JSON.stringify("x".repeat(50))
+    }`,
+    'm.node.foo 0 TXT "tick``=``v``"',
+  ]);
+});
+
+Deno.test("resolve() answers a host-name node with a CNAME and prefers IP instances over CNAMEs", () => {
+  const fsm = catalogOf([
+    { kind: "register", node: "h", address: "host.example.org", datacenter: "dc1", nowMs: 0 },
+    {
+      kind: "register",
+      node: "h",
+      address: "host.example.org",
+      datacenter: "dc1",
+      service: { service: "mixed", port: 1 },
+      nowMs: 0,
+    },
+    {
+      kind: "register",
+      node: "i",
+      address: "10.4.0.1",
+      datacenter: "dc1",
+      service: { service: "mixed", port: 1 },
+      nowMs: 0,
+    },
+    {
+      kind: "register",
+      node: "h",
+      address: "host.example.org",
+      datacenter: "dc1",
+      service: { id: "c2", service: "cnames", address: "b.example.org", port: 1 },
+      nowMs: 0,
+    },
+    {
+      kind: "register",
+      node: "h",
+      address: "host.example.org",
+      datacenter: "dc1",
+      service: { id: "c1", service: "cnames", address: "a.example.org", port: 1 },
+      nowMs: 0,
+    },
+  ]);
+  assertEquals(show(ask("h.node.foo", "A", { fsm })).answer, [
+    "h.node.foo 0 CNAME host.example.org",
+  ]);
+  assertEquals(show(ask("mixed.service.foo", "A", { fsm })).answer, [
+    "mixed.service.foo 0 A 10.4.0.1",
+  ]);
+  assertEquals(show(ask("cnames.service.foo", "A", { fsm })).answer, [
+    "cnames.service.foo 0 CNAME a.example.org",
+  ]);
+  assertEquals(pick(show(ask("h.node.foo", "TXT", { fsm })), NODATA), NODATA);
+});
+
+Deno.test("resolve() is deterministic: the same question gives equal answer sets", () => {
+  for (
+    const [name, type] of [["echo.service.foo", "A"], ["_echo._tcp.foo", "SRV"], ["foo", "NS"]]
+  ) {
+    assertEquals(ask(name as string, type as string), ask(name as string, type as string));
+  }
+});
