@@ -6,6 +6,7 @@
  */
 
 import type { RuntimeConfig } from "./config/mod.ts";
+import { recursorBindAddress, splitHostPort } from "./dns/mod.ts";
 
 /** Deno permission names the agent uses. */
 export type PermissionName = "read" | "write" | "net" | "run" | "sys" | "env";
@@ -61,13 +62,8 @@ export function requiredPermissions(
   for (const recursor of config.recursors) {
     add("net", recursor, "DNS recursor");
     // Forwarding binds an ephemeral UDP port on the matching local address.
-    const host = recursor.slice(0, recursor.lastIndexOf(":")).replace(/^\[|\]$/g, "");
-    const local = host.includes(":")
-      ? (host === "::1" ? "[::1]" : "[::]")
-      : host.startsWith("127.")
-      ? "127.0.0.1"
-      : "0.0.0.0";
-    add("net", local, "DNS recursor (local UDP port)");
+    const local = recursorBindAddress(splitHostPort(recursor).hostname);
+    add("net", local.includes(":") ? `[${local}]` : local, "DNS recursor (local UDP port)");
   }
   for (const check of allChecks(config)) {
     const spec = check.spec;

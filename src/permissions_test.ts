@@ -64,3 +64,19 @@ Deno.test("formatMissingPermissions() names the exact flags and why", () => {
       '  --allow-run=sh  (script check "service:web")',
   );
 });
+
+Deno.test("requiredPermissions() covers recursors and the local address forwarding binds", () => {
+  const needs = requiredPermissions(
+    config({
+      node_name: "n",
+      data_dir: "d",
+      ports: { dns: -1, http: -1 },
+      recursors: ["8.8.8.8", "127.0.0.1:5353"],
+    }),
+    { configPaths: [], needsHostname: false },
+  );
+  assertEquals(
+    formatPermissionFlags(needs),
+    "--allow-read=d --allow-write=d --allow-net=8.8.8.8:53,0.0.0.0,127.0.0.1:5353,127.0.0.1",
+  );
+});

@@ -18,7 +18,7 @@ const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   http: ["lib", "config", "catalog"],
   rpc: ["lib", "config", "catalog", "raft"],
   checks: ["lib", "config"],
-  permissions: ["lib", "config"],
+  permissions: ["lib", "config", "dns"],
   agent: [
     "lib",
     "config",

@@ -99,3 +99,4 @@ export type {
 } from "./types.ts";
 export { decodePacket, encodeAnswer, encodePacket } from "./packet.ts";
 export type { Answer, Packet, Question } from "./packet.ts";
+export { recursorBindAddress, splitHostPort } from "./recursor_address.ts";

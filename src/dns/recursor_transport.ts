@@ -8,6 +8,7 @@
  */
 
 import { errorMessage, type Logger } from "../lib/mod.ts";
+import { recursorBindAddress, splitHostPort } from "./recursor_address.ts";
 
 /** Options for {@link createRecursorForwarder}. */
 export interface RecursorForwarderOptions {
@@ -18,17 +19,13 @@ export interface RecursorForwarderOptions {
 }
 
 /** Forwards one query; the reply bytes as the recursor sent them, or undefined. */
-export type RecursorForwarder = (query: Uint8Array, proto: "udp" | "tcp") => Promise<Uint8Array | undefined>;
+export type RecursorForwarder = (
+  query: Uint8Array,
+  proto: "udp" | "tcp",
+) => Promise<Uint8Array | undefined>;
 
 const RCODE_NOERROR = 0;
 const RCODE_NXDOMAIN = 3;
-
-/** Splits "host:port" / "[v6]:port". */
-export function splitHostPort(text: string): { hostname: string; port: number } {
-  const colon = text.lastIndexOf(":");
-  const host = text.slice(0, colon);
-  return { hostname: host.replace(/^\[|\]$/g, ""), port: Number(text.slice(colon + 1)) };
-}
 
 /** True for replies worth relaying: a response to `query` with NOERROR or NXDOMAIN. */
 export function acceptableReply(query: Uint8Array, reply: Uint8Array): boolean {
@@ -60,12 +57,11 @@ export function createRecursorForwarder(options: RecursorForwarderOptions): Recu
   };
 }
 
-function bindAddressFor(hostname: string): string {
-  if (hostname.includes(":")) return hostname === "::1" ? "::1" : "::";
-  return hostname.startsWith("127.") ? "127.0.0.1" : "0.0.0.0";
-}
-
-async function withTimeout<T>(work: Promise<T>, timeoutMs: number, onTimeout: () => void): Promise<T | undefined> {
+async function withTimeout<T>(
+  work: Promise<T>,
+  timeoutMs: number,
+  onTimeout: () => void,
+): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => {
@@ -85,7 +81,11 @@ async function askUdp(
   query: Uint8Array,
   timeoutMs: number,
 ): Promise<Uint8Array | undefined> {
-  const conn = Deno.listenDatagram({ transport: "udp", hostname: bindAddressFor(target.hostname), port: 0 });
+  const conn = Deno.listenDatagram({
+    transport: "udp",
+    hostname: recursorBindAddress(target.hostname),
+    port: 0,
+  });
   const buffer = new Uint8Array(65_535);
   try {
     await conn.send(query, { transport: "udp", hostname: target.hostname, port: target.port });

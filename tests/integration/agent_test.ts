@@ -11,6 +11,7 @@ import {
   makeTestDataDir,
   runLegate,
   startLegateAgent,
+  waitFor,
 } from "../../src/testing/mod.ts";
 
 /** Writes a config dir shaped like configs/node01 (two objects in one file) with its own data_dir. */
@@ -49,20 +50,6 @@ async function readCatalog(dataDir: string): Promise<CatalogFsm> {
   const log = await openFileLog({ dir: dataDir, fsm, logger: NULL_LOGGER });
   await log.close();
   return fsm;
-}
-
-async function waitForStderr(
-  agent: { stderr(): string },
-  text: string,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!agent.stderr().includes(text)) {
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for "${text}" in:\n${agent.stderr()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function logFiles(dataDir: string): Promise<string[]> {
@@ -107,7 +94,12 @@ Deno.test("an agent killed with SIGKILL keeps every acknowledged write", async (
     const configDir = await writeNodeConfig(dir, { interval: "1s" });
     const first = await startLegateAgent(["-config-dir", configDir]);
     // The agent logs a status change only after the write was fsynced.
-    await waitForStderr(first, "check status changed check=service:echo status=passing");
+    await waitFor(
+      () => first.stderr().includes("check status changed check=service:echo status=passing"),
+      {
+        what: "the echo check to pass",
+      },
+    );
     await first.stop("SIGKILL");
     const catalog = await readCatalog(`${dir}/data`);
     const check = catalog.queries.checksForNode("itest01").find((c) =>
