@@ -183,12 +183,13 @@ export function assembleReply(
     additionalCount += set.groupAdditionalCounts[group] as number;
   }
 
-  const out = new Uint8Array(total);
+  const out = allocateReply(total);
   out[0] = packet[0] as number;
   out[1] = packet[1] as number;
   out[2] = 0x80 | (set.authoritative ? 0x04 : 0) |
     (truncated && flags.enableTruncate ? 0x02 : 0) | ((packet[2] as number) & 0x01);
   out[3] = (flags.recursionAvailable ? 0x80 : 0) | set.rcode;
+  out[4] = 0;
   out[5] = 1;
   out[6] = answerCount >> 8;
   out[7] = answerCount & 0xff;
@@ -197,28 +198,53 @@ export function assembleReply(
   out[9] = authorityCount & 0xff;
   out[10] = additionalCount >> 8;
   out[11] = additionalCount & 0xff;
-  out.set(packet.subarray(HEADER_BYTES, questionEnd), HEADER_BYTES);
+  for (let i = HEADER_BYTES; i < questionEnd; i++) out[i] = packet[i] as number;
   let offset = questionEnd;
   for (let i = 0; i < kept; i++) {
-    const bytes = set.groupAnswers[order[i] as number] as Uint8Array;
-    out.set(bytes, offset);
-    offset += bytes.length;
+    offset = copyInto(out, offset, set.groupAnswers[order[i] as number] as Uint8Array);
   }
-  if (withAuthority) {
-    out.set(set.authority, offset);
-    offset += set.authority.length;
-  }
+  if (withAuthority) offset = copyInto(out, offset, set.authority);
   for (let i = 0; i < kept; i++) {
-    const bytes = set.groupAdditionals[order[i] as number] as Uint8Array;
-    out.set(bytes, offset);
-    offset += bytes.length;
+    offset = copyInto(out, offset, set.groupAdditionals[order[i] as number] as Uint8Array);
   }
-  if (withAdditional) {
-    out.set(set.additional, offset);
-    offset += set.additional.length;
-  }
+  if (withAdditional) offset = copyInto(out, offset, set.additional);
   if (optBytes > 0) writeOpt(out, offset, facts.dnssecOk);
   return out;
+}
+
+/** Below this length a byte loop beats TypedArray.prototype.set's call overhead. */
+const SMALL_COPY = 48;
+
+/** Copies `src` to `out` at `offset`; returns the offset after it. */
+function copyInto(out: Uint8Array, offset: number, src: Uint8Array): number {
+  const length = src.length;
+  if (length < SMALL_COPY) {
+    for (let i = 0; i < length; i++) out[offset + i] = src[i] as number;
+  } else {
+    out.set(src, offset);
+  }
+  return offset + length;
+}
+
+/**
+ * Replies are carved from 64 KiB slabs (one view object per reply, no
+ * backing-store allocation); a slab is released when its last reply is.
+ * Views never overlap, so a reply stays intact while a send is pending.
+ */
+const SLAB_BYTES = 65_536;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabOffset = 0;
+
+function allocateReply(length: number): Uint8Array {
+  if (length > SLAB_BYTES / 8) return new Uint8Array(length);
+  if (slabOffset + length > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabOffset = 0;
+  }
+  const view = slab.subarray(slabOffset, slabOffset + length);
+  // Keep views 8-byte aligned.
+  slabOffset += (length + 7) & ~7;
+  return view;
 }
 
 interface Entry {

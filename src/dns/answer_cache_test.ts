@@ -387,3 +387,11 @@ Deno.test("AnswerCache entries answer a differently-cased query with its own cas
   assertEquals(decoded.id, 7);
   assertEquals(decoded.answers!.map((a) => a.name), ["WEB.SERVICE.FOO"]);
 });
+
+Deno.test("assembleReply() replies stay intact while later replies are built", () => {
+  const bytes = query("web.service.foo");
+  const first = fast(bytes, aSet("web.service.foo", 2), [0, 1]).reply;
+  const snapshot = new Uint8Array(first);
+  for (let i = 0; i < 5000; i++) fast(bytes, aSet("web.service.foo", 2), [1, 0]);
+  assertEquals(first, snapshot);
+});
