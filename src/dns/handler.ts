@@ -72,6 +72,12 @@ export interface DnsCounters {
 
 /** A handler and its counters. */
 export interface DnsHandler {
+  /**
+   * Answers one query. `query` is not kept after the call (the forwarder
+   * gets a copy), so servers may reuse their receive buffer. A reply may be
+   * a view into a shared 64 KiB slab: send it as is, never write into it
+   * or use its `.buffer`.
+   */
   readonly handle: DnsHandleFn;
   readonly counters: DnsCounters;
   /** Cached (name, type) keys right now. */

@@ -1,8 +1,10 @@
 /**
  * The slow, obviously-correct reply path: the same reply the answer cache
  * assembles from pre-encoded bytes, built from the {@link DnsAnswerSet}'s
- * record objects with dns-packet's encoder. Used for answers the handler
- * does not cache, and in tests as the oracle the fast path is compared to.
+ * record objects with dns-packet's encoder. The handler does not need it
+ * (every answer set pre-encodes, and a record dns-packet cannot encode
+ * fails here too); it is the reference the fast path is tested against,
+ * and a fallback for callers holding a set but no cache.
  *
  * Differences from the fast path: dns-packet does not compress names, so
  * replies are larger and may keep fewer groups under a byte limit; the
