@@ -34,11 +34,11 @@ import {
   checkIp,
   checkPort,
   checkRecursor,
-  normalizeRecursor,
   checkServiceTtlKey,
   isUnspecifiedIp,
   normalizeDatacenter,
   normalizeDomain,
+  normalizeRecursor,
   parseHostPort,
 } from "./validate.ts";
 

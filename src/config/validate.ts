@@ -128,7 +128,9 @@ export function checkRecursor(text: string): string | undefined {
 export function normalizeRecursor(text: string): string {
   const parsed = parseHostPort(text, 53);
   if (typeof parsed === "string") return text;
-  return parsed.host.includes(":") ? `[${parsed.host}]:${parsed.port}` : `${parsed.host}:${parsed.port}`;
+  return parsed.host.includes(":")
+    ? `[${parsed.host}]:${parsed.port}`
+    : `${parsed.host}:${parsed.port}`;
 }
 
 /**

@@ -30,7 +30,11 @@ export interface TcpDnsServer {
 
 /** Binds `hostname:port` (TCP) and serves until closed. */
 export function listenTcpDns(options: TcpDnsListenOptions): TcpDnsServer {
-  const listener = Deno.listen({ transport: "tcp", hostname: options.hostname, port: options.port });
+  const listener = Deno.listen({
+    transport: "tcp",
+    hostname: options.hostname,
+    port: options.port,
+  });
   const addr = listener.addr as Deno.NetAddr;
   const idleTimeoutMs = options.idleTimeoutMs ?? 8000;
   const queriesMax = options.queriesPerConnectionMax ?? 128;
@@ -66,7 +70,10 @@ export function listenTcpDns(options: TcpDnsListenOptions): TcpDnsServer {
         }
       }
     } catch (err) {
-      if (!closed && !(err instanceof Deno.errors.BadResource) && !(err instanceof Deno.errors.ConnectionReset)) {
+      if (
+        !closed && !(err instanceof Deno.errors.BadResource) &&
+        !(err instanceof Deno.errors.ConnectionReset)
+      ) {
         options.logger.debug("tcp dns connection failed", { error: errorMessage(err) });
       }
     } finally {
@@ -87,7 +94,9 @@ export function listenTcpDns(options: TcpDnsListenOptions): TcpDnsServer {
         continue;
       }
       if (open.size >= connectionsMax) {
-        options.logger.warn("tcp dns connection refused: too many connections", { max: connectionsMax });
+        options.logger.warn("tcp dns connection refused: too many connections", {
+          max: connectionsMax,
+        });
         closeQuietly(conn);
         continue;
       }

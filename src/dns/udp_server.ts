@@ -35,7 +35,11 @@ const DATAGRAM_BYTES_MAX = 65_535;
 
 /** Binds `hostname:port` (UDP) and serves until closed. */
 export function listenUdpDns(options: DnsListenOptions): UdpDnsServer {
-  const conn = Deno.listenDatagram({ transport: "udp", hostname: options.hostname, port: options.port });
+  const conn = Deno.listenDatagram({
+    transport: "udp",
+    hostname: options.hostname,
+    port: options.port,
+  });
   const addr = conn.addr as Deno.NetAddr;
   const buffer = new Uint8Array(DATAGRAM_BYTES_MAX);
   let closed = false;
