@@ -5,7 +5,13 @@
  * @module
  */
 
-import type { CatalogQueries, Command, CommandLog, HealthCheck } from "../catalog/mod.ts";
+import type {
+  CatalogQueries,
+  Command,
+  CommandLog,
+  HealthCheck,
+  TableWatches,
+} from "../catalog/mod.ts";
 import { CheckManager, type CheckUpdate } from "./checks/mod.ts";
 import type { RuntimeConfig } from "../config/mod.ts";
 import { type Env, errorMessage } from "../lib/mod.ts";
@@ -23,6 +29,8 @@ export interface AgentOptions {
   readonly log: CommandLog;
   /** Reads of the catalog state the log's FSM maintains. */
   readonly catalog: CatalogQueries;
+  /** Blocking-query waiters of that state. */
+  readonly watches: TableWatches;
   readonly nodeId?: string;
 }
 
@@ -41,6 +49,7 @@ export interface ReadyInfo {
 export class Agent {
   readonly config: RuntimeConfig;
   readonly catalog: CatalogQueries;
+  readonly watches: TableWatches;
   /** The injected world; the composition root shares it with the servers. */
   readonly env: Env;
   #log: CommandLog;
@@ -51,6 +60,7 @@ export class Agent {
   private constructor(options: AgentOptions) {
     this.config = options.config;
     this.catalog = options.catalog;
+    this.watches = options.watches;
     this.env = options.env;
     this.#log = options.log;
     this.#checks = new CheckManager({ env: options.env, onUpdate: (u) => this.#recordCheck(u) });

@@ -7,7 +7,8 @@
 
 import { CatalogFsm, type CommandLog, MemoryCommandLog, openFileLog } from "../catalog/mod.ts";
 import type { RuntimeConfig } from "../config/mod.ts";
-import { createRecursorForwarder, type DnsServer, startDnsServer } from "../dns/mod.ts";
+import { createRecursorForwarder, startDnsServer } from "../dns/mod.ts";
+import { createHttpApp, startHttpServer } from "../http/mod.ts";
 import { AgentError, type Env, errorMessage, type Logger } from "../lib/mod.ts";
 import { Agent, type ReadyInfo } from "./agent.ts";
 import { createAgentDnsHandler } from "./dns_wiring.ts";
@@ -22,30 +23,44 @@ export interface StartAgentOptions {
 export interface ServingInfo extends ReadyInfo {
   /** "host:port" of the DNS server (UDP and TCP), or null when disabled. */
   readonly dns: string | null;
+  /** "host:port" of the HTTP API, or null when disabled. */
+  readonly http: string | null;
+}
+
+/** A bound listener the agent owns. */
+interface Listener {
+  readonly hostname: string;
+  readonly port: number;
+  close(): Promise<void>;
 }
 
 /** An agent with its network servers. */
 export class RunningAgent {
   readonly agent: Agent;
-  readonly #dns: DnsServer | undefined;
+  readonly #dns: Listener | undefined;
+  readonly #http: Listener | undefined;
   #closed = false;
 
-  constructor(agent: Agent, dns: DnsServer | undefined) {
+  constructor(agent: Agent, servers: { dns?: Listener | undefined; http?: Listener | undefined }) {
     this.agent = agent;
-    this.#dns = dns;
+    this.#dns = servers.dns;
+    this.#http = servers.http;
   }
 
   /** What the ready line reports. */
   readyInfo(): ServingInfo {
-    const dns = this.#dns ? hostPort(this.#dns.hostname, this.#dns.port) : null;
-    return { ...this.agent.readyInfo(), dns };
+    return {
+      ...this.agent.readyInfo(),
+      dns: this.#dns ? hostPort(this.#dns.hostname, this.#dns.port) : null,
+      http: this.#http ? hostPort(this.#http.hostname, this.#http.port) : null,
+    };
   }
 
   /** Closes the servers first (no new work), then the agent. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#dns?.close();
+    await Promise.all([this.#dns?.close(), this.#http?.close()]);
     await this.agent.close();
   }
 }
@@ -60,12 +75,33 @@ export async function startAgent(
   options: StartAgentOptions,
 ): Promise<RunningAgent> {
   const agent = await startAgentCore(config, options);
+  let dns: Listener | undefined;
   try {
-    const dns = await startDns(config, agent, options.logger);
-    return new RunningAgent(agent, dns);
+    dns = await startDns(config, agent, options.logger);
+    const http = await startHttp(config, agent, options.logger);
+    return new RunningAgent(agent, { dns, http });
   } catch (err) {
+    await dns?.close();
     await agent.close();
     throw err;
+  }
+}
+
+async function bindOrExplain<T>(
+  what: string,
+  host: string,
+  port: number,
+  bind: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await bind();
+  } catch (err) {
+    const key = what === "DNS" ? "ports.dns" : "ports.http";
+    throw new AgentError(
+      "unavailable",
+      `Cannot start ${what} server on ${hostPort(host, port)}: ${errorMessage(err)}`,
+      { hint: `another agent or server may use the port; set ${key} or stop it`, cause: err },
+    );
   }
 }
 
@@ -73,7 +109,7 @@ async function startDns(
   config: RuntimeConfig,
   agent: Agent,
   logger: Logger,
-): Promise<DnsServer | undefined> {
+): Promise<Listener | undefined> {
   if (config.ports.dns < 0) return undefined;
   const env: Env = agent.env;
   const dnsLogger = logger.child("dns");
@@ -90,27 +126,53 @@ async function startDns(
     env,
     ...(forward === undefined ? {} : { forward }),
   });
-  try {
-    const server = await startDnsServer({
-      hostname: config.clientAddr,
-      port: config.ports.dns,
-      handle: handler.handle,
-      logger: dnsLogger,
-    });
-    dnsLogger.info("dns server listening", { address: hostPort(server.hostname, server.port) });
-    return server;
-  } catch (err) {
-    throw new AgentError(
-      "unavailable",
-      `Cannot start DNS server on ${hostPort(config.clientAddr, config.ports.dns)}: ${
-        errorMessage(err)
-      }`,
-      {
-        hint: "another agent or DNS server may use the port; set ports.dns or stop it",
-        cause: err,
-      },
-    );
-  }
+  const server = await bindOrExplain(
+    "DNS",
+    config.clientAddr,
+    config.ports.dns,
+    () =>
+      startDnsServer({
+        hostname: config.clientAddr,
+        port: config.ports.dns,
+        handle: handler.handle,
+        logger: dnsLogger,
+      }),
+  );
+  dnsLogger.info("dns server listening", { address: hostPort(server.hostname, server.port) });
+  return server;
+}
+
+async function startHttp(
+  config: RuntimeConfig,
+  agent: Agent,
+  logger: Logger,
+): Promise<Listener | undefined> {
+  if (config.ports.http < 0) return undefined;
+  const httpLogger = logger.child("http");
+  const app = createHttpApp({
+    config,
+    catalog: agent.catalog,
+    watches: agent.watches,
+    write: (command) => agent.apply(command),
+    clock: agent.env.clock,
+    timers: agent.env.timers,
+    rng: agent.env.rng,
+    logger: httpLogger,
+  });
+  const server = await bindOrExplain(
+    "HTTP",
+    config.clientAddr,
+    config.ports.http,
+    () =>
+      startHttpServer({
+        hostname: config.clientAddr,
+        port: config.ports.http,
+        app,
+        logger: httpLogger,
+      }),
+  );
+  httpLogger.info("http server listening", { address: hostPort(server.hostname, server.port) });
+  return server;
 }
 
 async function startAgentCore(config: RuntimeConfig, options: StartAgentOptions): Promise<Agent> {
@@ -127,7 +189,14 @@ async function startAgentCore(config: RuntimeConfig, options: StartAgentOptions)
     log = await openFileLog({ dir: config.dataDir, fsm, logger: options.logger.child("catalog") });
   }
   try {
-    return await Agent.start({ config, env, log, catalog: fsm.queries, nodeId });
+    return await Agent.start({
+      config,
+      env,
+      log,
+      catalog: fsm.queries,
+      watches: fsm.watches,
+      nodeId,
+    });
   } catch (err) {
     await log.close();
     throw err;

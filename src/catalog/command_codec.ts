@@ -6,7 +6,7 @@
  */
 
 import { unreachable } from "../lib/mod.ts";
-import { bytesToBase64 } from "./base64.ts";
+import { bytesToBase64 } from "../lib/mod.ts";
 import type { Command, RegisterCheck, RegisterService } from "./commands.ts";
 import {
   asObject,

@@ -7,7 +7,7 @@
 
 import { isHealthStatus } from "../lib/mod.ts";
 import type { HealthStatus } from "../lib/mod.ts";
-import { base64ToBytes } from "./base64.ts";
+import { base64ToBytes } from "../lib/mod.ts";
 import { CHECK_TYPES } from "./types.ts";
 import type { CheckType } from "./types.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { bytesToBase64 } from "./base64.ts";
+import { bytesToBase64 } from "../lib/mod.ts";
 import type { DecodeResult } from "./command_codec.ts";
 import {
   arrayField,

@@ -14,3 +14,4 @@ export * from "./log.ts";
 export * from "./rng.ts";
 export * from "./log_sinks.ts";
 export * from "./version.ts";
+export * from "./base64.ts";

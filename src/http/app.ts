@@ -1,0 +1,95 @@
+/**
+ * The HTTP API as a pure `Request -> Response` function: routing, the one
+ * error mapping, the datacenter check, debug request logging. Tested
+ * without sockets; `http_server.ts` serves it.
+ * @module
+ */
+
+import { RequestContext } from "./context.ts";
+import type { HttpDeps } from "./deps.ts";
+import { errorToResponse, HttpError } from "./errors.ts";
+import type { HttpRouter, RouteHandler } from "./handler.ts";
+import { Router } from "./router.ts";
+import { catalogRoutes } from "./routes/catalog.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { kvRoutes } from "./routes/kv.ts";
+import { statusRoutes } from "./routes/status.ts";
+
+/** The API application. */
+export interface HttpApp {
+  fetch(request: Request): Promise<Response>;
+}
+
+/** Registers more routes (the agent's endpoints come from the agent layer). */
+export type RouteInstaller = (router: HttpRouter) => void;
+
+/** Options for {@link createHttpApp}. */
+export interface CreateHttpAppOptions {
+  readonly extraRoutes?: readonly RouteInstaller[];
+}
+
+/**
+ * Builds the app.
+ *
+ * @example
+ * ```ts ignore
+ * const app = createHttpApp(deps);
+ * const res = await app.fetch(new Request("http://x/v1/catalog/nodes"));
+ * ```
+ */
+export function createHttpApp(deps: HttpDeps, options: CreateHttpAppOptions = {}): HttpApp {
+  const router: HttpRouter = new Router<RouteHandler>();
+  catalogRoutes(router);
+  healthRoutes(router);
+  kvRoutes(router);
+  statusRoutes(router);
+  for (const install of options.extraRoutes ?? []) install(router);
+  router.add("GET", "/", (ctx) => {
+    if (ctx.deps.config.ui) {
+      return new Response(null, { status: 301, headers: { location: "/ui/" } });
+    }
+    return new Response(
+      "Consul Agent: UI disabled. To enable, set ui_config.enabled=true in the agent configuration and restart.\n",
+      {
+        headers: { "content-type": "text/plain; charset=utf-8" },
+      },
+    );
+  });
+  const log = deps.logger;
+  return {
+    async fetch(request: Request): Promise<Response> {
+      const url = new URL(request.url);
+      let response: Response;
+      try {
+        const match = router.match(request.method, url.pathname);
+        if (match.kind === "not_found") {
+          throw new HttpError(404, `Not found: no endpoint at ${url.pathname}`);
+        }
+        if (match.kind === "method_not_allowed") {
+          throw new HttpError(
+            405,
+            `Method ${request.method} not allowed: use ${match.allow.join(", ")}`,
+            {
+              allow: match.allow.join(", "),
+            },
+          );
+        }
+        const dc = url.searchParams.get("dc");
+        if (dc && dc.toLowerCase() !== deps.config.datacenter) {
+          throw new HttpError(404, `No path to datacenter "${dc}"`);
+        }
+        response = await match.handler(new RequestContext(request, url, match.params, deps));
+      } catch (err) {
+        response = errorToResponse(err, log);
+      }
+      if (log.enabled("debug")) {
+        log.debug("request", {
+          method: request.method,
+          path: url.pathname,
+          status: response.status,
+        });
+      }
+      return response;
+    },
+  };
+}

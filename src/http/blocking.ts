@@ -1,0 +1,86 @@
+/**
+ * Consul's blocking queries: `?index=N&wait=D` parks the request until one
+ * of the tables it reads moves past N, or the wait (default 5m, max 10m,
+ * plus up to wait/16 of jitter) runs out. Parked requests hold a waiter
+ * per table and cost no CPU until that table changes.
+ * @module
+ */
+
+import type { Table } from "../catalog/mod.ts";
+import { parseDuration } from "../lib/mod.ts";
+import type { RequestContext } from "./context.ts";
+import { badRequest } from "./errors.ts";
+
+/** Default and maximum `wait` (Consul's default_query_time and max_query_time). */
+export const DEFAULT_WAIT_MS = 5 * 60_000;
+export const MAX_WAIT_MS = 10 * 60_000;
+
+/** Consistency and blocking parameters of a read. */
+export interface ReadOptions {
+  readonly index?: number;
+  readonly waitMs: number;
+  readonly consistency: "default" | "stale" | "consistent";
+}
+
+/** Parses `index`, `wait`, `stale`, `consistent`; 400 on conflicts and malformed values. */
+export function parseReadOptions(ctx: RequestContext): ReadOptions {
+  const stale = ctx.query("stale") !== undefined;
+  const consistent = ctx.query("consistent") !== undefined;
+  if (stale && consistent) {
+    throw badRequest("Cannot specify ?stale with ?consistent, conflicting semantics");
+  }
+  const index = ctx.uint("index");
+  const waitText = ctx.query("wait");
+  let waitMs = DEFAULT_WAIT_MS;
+  if (waitText !== undefined && waitText !== "") {
+    // Consul accepts a bare number of seconds too ("wait=10").
+    const parsed = /^\d+$/.test(waitText) ? Number(waitText) * 1000 : parseDuration(waitText);
+    if (parsed === undefined || parsed < 0) throw badRequest(`Invalid wait time: "${waitText}"`);
+    waitMs = Math.min(parsed, MAX_WAIT_MS);
+  }
+  return {
+    ...(index === undefined ? {} : { index }),
+    waitMs,
+    consistency: stale ? "stale" : consistent ? "consistent" : "default",
+  };
+}
+
+/**
+ * Waits, when the request asked to block, until a table in `tables` moves
+ * past the requested index; returns the tables' current index.
+ */
+export async function awaitTables(
+  ctx: RequestContext,
+  tables: readonly Table[],
+  options: ReadOptions,
+): Promise<number> {
+  const { catalog, watches, timers, rng } = ctx.deps;
+  const current = catalog.maxIndex(...tables);
+  if (options.index === undefined || options.index === 0 || current > options.index) return current;
+  const jitterMs = rng.next() * (options.waitMs / 16);
+  const controller = new AbortController();
+  const timer = timers.setTimeout(() => controller.abort(), options.waitMs + jitterMs);
+  const onClientGone = (): void => controller.abort();
+  ctx.request.signal.addEventListener("abort", onClientGone, { once: true });
+  try {
+    await watches.waitForChange(tables, options.index, controller.signal);
+  } finally {
+    timers.clearTimeout(timer);
+    ctx.request.signal.removeEventListener("abort", onClientGone);
+  }
+  return catalog.maxIndex(...tables);
+}
+
+/**
+ * The common shape of a blocking read: parse the options, wait if asked,
+ * then compute the body from the state as it is now.
+ */
+export async function blockingRead(
+  ctx: RequestContext,
+  tables: readonly Table[],
+  compute: () => unknown,
+): Promise<Response> {
+  const options = parseReadOptions(ctx);
+  const index = await awaitTables(ctx, tables, options);
+  return ctx.json(compute(), { index });
+}

@@ -1,0 +1,22 @@
+/**
+ * What the HTTP app is built from. The app is a pure Request -> Response
+ * function over these; the agent (composition root) supplies them.
+ * @module
+ */
+
+import type { ApplyResult, CatalogQueries, Command, TableWatches } from "../catalog/mod.ts";
+import type { RuntimeConfig } from "../config/mod.ts";
+import type { Clock, Logger, Rng, Timers } from "../lib/mod.ts";
+
+/** The app's dependencies. */
+export interface HttpDeps {
+  readonly config: RuntimeConfig;
+  readonly catalog: CatalogQueries;
+  readonly watches: TableWatches;
+  /** Applies a write through the agent's log (later: Raft via the leader). */
+  readonly write: (command: Command) => Promise<ApplyResult>;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly rng: Rng;
+  readonly logger: Logger;
+}

@@ -1,0 +1,13 @@
+/**
+ * The route handler type every route file uses.
+ * @module
+ */
+
+import type { RequestContext } from "./context.ts";
+import type { Router } from "./router.ts";
+
+/** Handles one matched request. */
+export type RouteHandler = (ctx: RequestContext) => Response | Promise<Response>;
+
+/** The router the route files register on. */
+export type HttpRouter = Router<RouteHandler>;

@@ -1,0 +1,28 @@
+/**
+ * The Consul-compatible HTTP API: a pure app over the catalog, and its
+ * Deno.serve edge.
+ * @module
+ */
+export {
+  createHttpApp,
+  type CreateHttpAppOptions,
+  type HttpApp,
+  type RouteInstaller,
+} from "./app.ts";
+export {
+  awaitTables,
+  blockingRead,
+  DEFAULT_WAIT_MS,
+  MAX_WAIT_MS,
+  parseReadOptions,
+  type ReadOptions,
+} from "./blocking.ts";
+export { RequestContext } from "./context.ts";
+export type { HttpDeps } from "./deps.ts";
+export * from "./decode.ts";
+export { badRequest, errorToResponse, HttpError, notFound } from "./errors.ts";
+export type { HttpRouter, RouteHandler } from "./handler.ts";
+export { Router } from "./router.ts";
+export * from "./shapes.ts";
+export { writeResponse } from "./write_result.ts";
+export { type HttpServer, type HttpServerOptions, startHttpServer } from "./http_server.ts";

@@ -1,0 +1,94 @@
+/**
+ * `/v1/kv/*key`: reads (single, `?recurse`, `?keys` with `?separator`,
+ * `?raw`), writes (`?flags`, `?cas`) and deletes (`?recurse`, `?cas`).
+ * @module
+ */
+
+import type { Command } from "../../catalog/mod.ts";
+import { awaitTables, parseReadOptions } from "../blocking.ts";
+import type { RequestContext } from "../context.ts";
+import { badRequest, HttpError } from "../errors.ts";
+import type { HttpRouter } from "../handler.ts";
+import { kvEntryJson } from "../shapes.ts";
+import { writeResponse } from "../write_result.ts";
+
+/** Consul's kv_max_value_size default. */
+export const KV_VALUE_BYTES_MAX = 512 * 1024;
+
+/** Registers the KV routes. */
+export function kvRoutes(router: HttpRouter): void {
+  router
+    .add("GET", "/v1/kv/*key", kvGet)
+    .add("PUT", "/v1/kv/*key", kvPut)
+    .add("DELETE", "/v1/kv/*key", kvDelete);
+}
+
+async function kvGet(ctx: RequestContext): Promise<Response> {
+  const key = ctx.param("key");
+  const options = parseReadOptions(ctx);
+  const index = await awaitTables(ctx, ["kvs"], options);
+  const { catalog } = ctx.deps;
+  if (ctx.query("keys") !== undefined) {
+    const keys = catalog.kvKeys(key, ctx.query("separator") || undefined);
+    if (keys.length === 0) return notFoundWithIndex(ctx, index);
+    return ctx.json(keys, { index });
+  }
+  if (ctx.query("recurse") !== undefined) {
+    const entries = catalog.kvList(key);
+    if (entries.length === 0) return notFoundWithIndex(ctx, index);
+    return ctx.json(entries.map(kvEntryJson), { index });
+  }
+  const entry = catalog.kvGet(key);
+  if (!entry) return notFoundWithIndex(ctx, index);
+  if (ctx.query("raw") !== undefined) {
+    const headers = ctx.headers(index);
+    headers.set("content-type", "application/octet-stream");
+    return new Response((entry.value ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, { headers });
+  }
+  return ctx.json([kvEntryJson(entry)], { index });
+}
+
+function notFoundWithIndex(ctx: RequestContext, index: number): Response {
+  const headers = ctx.headers(index);
+  headers.delete("content-type");
+  return new Response(null, { status: 404, headers });
+}
+
+async function kvPut(ctx: RequestContext): Promise<Response> {
+  const key = requireKey(ctx);
+  const flags = ctx.uint("flags");
+  const cas = ctx.uint("cas");
+  if (ctx.query("acquire") !== undefined || ctx.query("release") !== undefined) {
+    throw new HttpError(
+      501,
+      "Locks (?acquire, ?release) need sessions, which this agent does not support yet",
+    );
+  }
+  const bytes = await ctx.bodyBytes(KV_VALUE_BYTES_MAX);
+  const value = bytes.length === 0 ? null : bytes;
+  const nowMs = ctx.deps.clock.wallMs();
+  const command: Command = cas === undefined
+    ? { kind: "kv_set", nowMs, key, value, ...(flags === undefined ? {} : { flags }) }
+    : { kind: "kv_cas", nowMs, key, value, index: cas, ...(flags === undefined ? {} : { flags }) };
+  return writeResponse(ctx, await ctx.deps.write(command));
+}
+
+async function kvDelete(ctx: RequestContext): Promise<Response> {
+  const key = ctx.param("key");
+  const nowMs = ctx.deps.clock.wallMs();
+  const cas = ctx.uint("cas");
+  if (ctx.flag("recurse")) {
+    return writeResponse(ctx, await ctx.deps.write({ kind: "kv_delete_tree", nowMs, prefix: key }));
+  }
+  if (key === "") throw badRequest("Missing key name");
+  return writeResponse(
+    ctx,
+    await ctx.deps.write({ kind: "kv_delete", nowMs, key, ...(cas === undefined ? {} : { cas }) }),
+  );
+}
+
+function requireKey(ctx: RequestContext): string {
+  const key = ctx.param("key");
+  if (key === "") throw badRequest("Missing key name");
+  return key;
+}

@@ -1,0 +1,128 @@
+/**
+ * Consul's JSON shapes (CONSUL_REFERENCE.md §2.3), built from catalog
+ * records with the exact field names and Go struct order, so clients that
+ * decode by name or compare bodies see what Consul would send. The one
+ * place these names are spelled.
+ * @module
+ */
+
+import type { HealthCheck, KvEntry, Node, ServiceInstance } from "../catalog/mod.ts";
+import { bytesToBase64 } from "../lib/mod.ts";
+
+const EMPTY_PROXY = Object.freeze({ Mode: "", MeshGateway: {}, Expose: {} });
+
+/** `structs.Node` as `/v1/catalog/nodes` and health entries show it. */
+export function nodeJson(node: Node): Record<string, unknown> {
+  return {
+    ID: node.id,
+    Node: node.node,
+    Address: node.address,
+    Datacenter: node.datacenter,
+    TaggedAddresses: node.taggedAddresses,
+    Meta: node.meta,
+    CreateIndex: node.createIndex,
+    ModifyIndex: node.modifyIndex,
+  };
+}
+
+/** `structs.ServiceNode`: `/v1/catalog/service/:name` entries. */
+export function serviceNodeJson(node: Node, service: ServiceInstance): Record<string, unknown> {
+  return {
+    ID: node.id,
+    Node: node.node,
+    Address: node.address,
+    Datacenter: node.datacenter,
+    TaggedAddresses: node.taggedAddresses,
+    NodeMeta: node.meta,
+    ServiceKind: "",
+    ServiceID: service.id,
+    ServiceName: service.service,
+    ServiceTags: service.tags,
+    ServiceAddress: service.address,
+    ServiceWeights: weightsJson(service),
+    ServiceMeta: service.meta,
+    ServicePort: service.port,
+    ServiceSocketPath: "",
+    ServiceEnableTagOverride: service.enableTagOverride,
+    ServiceProxy: EMPTY_PROXY,
+    ServiceConnect: {},
+    CreateIndex: service.createIndex,
+    ModifyIndex: service.modifyIndex,
+  };
+}
+
+/** `structs.NodeService`: the `Service` of health entries and catalog node listings. */
+export function nodeServiceJson(service: ServiceInstance): Record<string, unknown> {
+  return {
+    ID: service.id,
+    Service: service.service,
+    Tags: service.tags,
+    Address: service.address,
+    Meta: service.meta,
+    Port: service.port,
+    Weights: weightsJson(service),
+    EnableTagOverride: service.enableTagOverride,
+    Proxy: EMPTY_PROXY,
+    Connect: {},
+    PeerName: "",
+    CreateIndex: service.createIndex,
+    ModifyIndex: service.modifyIndex,
+  };
+}
+
+/** `api.AgentService`: `/v1/agent/services` values. */
+export function agentServiceJson(
+  service: ServiceInstance,
+  datacenter: string,
+): Record<string, unknown> {
+  return {
+    ID: service.id,
+    Service: service.service,
+    Tags: service.tags,
+    Meta: service.meta,
+    Port: service.port,
+    Address: service.address,
+    Weights: weightsJson(service),
+    EnableTagOverride: service.enableTagOverride,
+    Datacenter: datacenter,
+  };
+}
+
+/** `structs.HealthCheck`. */
+export function healthCheckJson(check: HealthCheck): Record<string, unknown> {
+  return {
+    Node: check.node,
+    CheckID: check.checkId,
+    Name: check.name,
+    Status: check.status,
+    Notes: check.notes,
+    Output: check.output,
+    ServiceID: check.serviceId,
+    ServiceName: check.serviceName,
+    ServiceTags: check.serviceTags,
+    Type: check.type,
+    Interval: check.interval,
+    Timeout: check.timeout,
+    ExposedPort: 0,
+    Definition: {},
+    CreateIndex: check.createIndex,
+    ModifyIndex: check.modifyIndex,
+  };
+}
+
+/** `structs.DirEntry` as `/v1/kv/:key` returns it; `Value` is base64 or null. */
+export function kvEntryJson(entry: KvEntry): Record<string, unknown> {
+  return {
+    LockIndex: entry.lockIndex,
+    Key: entry.key,
+    Flags: entry.flags,
+    Value: entry.value === null ? null : bytesToBase64(entry.value),
+    ...(entry.session === undefined ? {} : { Session: entry.session }),
+    CreateIndex: entry.createIndex,
+    ModifyIndex: entry.modifyIndex,
+  };
+}
+
+function weightsJson(service: ServiceInstance): Record<string, number> {
+  return { Passing: service.weights.passing, Warning: service.weights.warning };
+}
