@@ -112,8 +112,21 @@ async function askTcp(
   timeoutMs: number,
 ): Promise<Uint8Array | undefined> {
   let conn: Deno.TcpConn | undefined;
+  // The timeout can fire while connecting: abort the connect too, or it
+  // completes later and leaves an unowned connection sending the query.
+  const abort = new AbortController();
   const exchange = async (): Promise<Uint8Array | undefined> => {
-    conn = await Deno.connect({ transport: "tcp", hostname: target.hostname, port: target.port });
+    const connected = await Deno.connect({
+      transport: "tcp",
+      hostname: target.hostname,
+      port: target.port,
+      signal: abort.signal,
+    });
+    if (abort.signal.aborted) {
+      connected.close();
+      return undefined;
+    }
+    conn = connected;
     const framed = new Uint8Array(2 + query.length);
     framed[0] = query.length >> 8;
     framed[1] = query.length & 0xff;
@@ -125,7 +138,10 @@ async function askTcp(
     return await readExactly(conn, ((header[0] as number) << 8) | (header[1] as number));
   };
   try {
-    return await withTimeout(exchange(), timeoutMs, () => conn?.close());
+    return await withTimeout(exchange(), timeoutMs, () => {
+      abort.abort();
+      conn?.close();
+    });
   } finally {
     try {
       conn?.close();

@@ -65,7 +65,11 @@ export function listenTcpDns(options: TcpDnsListenOptions): TcpDnsServer {
           const query = pending.slice(2, 2 + length);
           pending = pending.subarray(2 + length);
           queries++;
+          // Time spent answering (a forward may wait on several recursors) is
+          // not idleness; the timer runs again while the reply is written.
+          clearTimeout(timer);
           const reply = await options.handle(query, "tcp");
+          armIdle();
           if (reply) await writeAll(conn, frame(reply));
         }
       }
