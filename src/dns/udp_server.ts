@@ -8,7 +8,12 @@
 
 import { errorMessage, type Logger } from "../lib/mod.ts";
 
-/** What the servers call for each query; `undefined` means "send nothing". */
+/**
+ * What the servers call for each query; `undefined` means "send nothing".
+ * The query bytes are a view into a receive buffer the UDP loop reuses: a
+ * handler that answers asynchronously must copy them first. A returned
+ * reply is sent before the next datagram is read.
+ */
 export type DnsQueryHandler = (
   query: Uint8Array,
   proto: "udp" | "tcp",

@@ -10,10 +10,7 @@ import type { HttpDeps } from "./deps.ts";
 import { errorToResponse, HttpError } from "./errors.ts";
 import type { HttpRouter, RouteHandler } from "./handler.ts";
 import { Router } from "./router.ts";
-import { catalogRoutes } from "./routes/catalog.ts";
-import { healthRoutes } from "./routes/health.ts";
-import { kvRoutes } from "./routes/kv.ts";
-import { statusRoutes } from "./routes/status.ts";
+import { catalogRoutes, healthRoutes, kvRoutes, statusRoutes } from "./routes/mod.ts";
 
 /** The API application. */
 export interface HttpApp {

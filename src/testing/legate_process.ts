@@ -69,13 +69,24 @@ export interface StartAgentOptions {
   readyTimeoutMs?: number;
 }
 
+/**
+ * Tests run in parallel: unless a test chose a port itself (flag or its
+ * own config), DNS and HTTP bind free ports, reported in the ready line.
+ */
+function freePortFlags(args: readonly string[]): string[] {
+  const flags: string[] = [];
+  if (!args.some((a) => /^--?dns-port(=|$)/.test(a))) flags.push("-dns-port", "0");
+  if (!args.some((a) => /^--?http-port(=|$)/.test(a))) flags.push("-http-port", "0");
+  return flags;
+}
+
 /** Starts `legate agent <args>` and resolves once it printed its ready line. */
 export async function startLegateAgent(
   args: readonly string[],
   options: StartAgentOptions = {},
 ): Promise<AgentProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [...await legateArgv(), "agent", ...args],
+    args: [...await legateArgv(), "agent", ...args, ...freePortFlags(args)],
     cwd: REPO_ROOT,
     stdin: "null",
     stdout: "piped",

@@ -10,3 +10,4 @@ export * from "./manual_clock.ts";
 export * from "./dns_client.ts";
 export * from "./wait.ts";
 export * from "./dig.ts";
+export * from "./stub_resolver.ts";

@@ -1,0 +1,8 @@
+/**
+ * The route files of the HTTP API, one per endpoint family.
+ * @module
+ */
+export { catalogRoutes } from "./catalog.ts";
+export { healthRoutes } from "./health.ts";
+export { KV_VALUE_BYTES_MAX, kvRoutes } from "./kv.ts";
+export { statusRoutes } from "./status.ts";
