@@ -56,14 +56,59 @@ export function formatMachine(info: MachineInfo): string[] {
   ];
 }
 
-async function cpuModel(): Promise<string> {
-  // Deno asks for --allow-all to read /proc directly; `cat` needs only --allow-run.
-  let text: string | undefined;
+/**
+ * The text of a file under /proc or /sys, or undefined when it cannot be
+ * read. Deno asks for --allow-all to read /proc directly; `cat` needs only
+ * --allow-run.
+ */
+export async function readSystemFile(path: string): Promise<string | undefined> {
   try {
-    text = await Deno.readTextFile("/proc/cpuinfo");
+    return await Deno.readTextFile(path);
   } catch {
-    text = await capture("cat", ["/proc/cpuinfo"]);
+    return await capture("cat", [path]);
   }
+}
+
+/** Resident set size of process `pid` in bytes (VmRSS in /proc/<pid>/status), if readable. */
+export async function processRssBytes(pid: number): Promise<number | undefined> {
+  const status = await readSystemFile(`/proc/${pid}/status`);
+  const kib = status === undefined ? undefined : /^VmRSS:\s*(\d+)\s*kB$/m.exec(status)?.[1];
+  return kib === undefined ? undefined : Number(kib) * 1024;
+}
+
+/** CPU time (user and system) process `pid` has used so far, in seconds, from /proc/<pid>/stat. */
+export async function processCpuSeconds(
+  pid: number,
+): Promise<{ user: number; system: number } | undefined> {
+  const stat = await readSystemFile(`/proc/${pid}/stat`);
+  // Fields after the parenthesised command name start at field 3 (state); utime is 14, stime 15.
+  const fields = stat?.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields?.[11]);
+  const stime = Number(fields?.[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
+  const ticks = await clockTicks();
+  return { user: utime / ticks, system: stime / ticks };
+}
+
+let clockTicksCache: number | undefined;
+
+/** Clock ticks per second (`getconf CLK_TCK`), 100 when unknown. */
+async function clockTicks(): Promise<number> {
+  if (clockTicksCache === undefined) {
+    const n = Number((await capture("getconf", ["CLK_TCK"]))?.trim());
+    clockTicksCache = Number.isInteger(n) && n > 0 ? n : 100;
+  }
+  return clockTicksCache;
+}
+
+/** The 1, 5 and 15 minute load averages (/proc/loadavg), e.g. `0.52 0.31 0.20`, if readable. */
+export async function loadAverage(): Promise<string | undefined> {
+  const text = await readSystemFile("/proc/loadavg");
+  return text?.split(" ").slice(0, 3).join(" ");
+}
+
+async function cpuModel(): Promise<string> {
+  const text = await readSystemFile("/proc/cpuinfo");
   const model = text === undefined ? undefined : /^model name\s*:\s*(.+)$/m.exec(text)?.[1];
   if (model !== undefined) return model.trim();
   // macOS.

@@ -29,6 +29,11 @@ export const BENCHMARKS: Readonly<Record<string, BenchEntry>> = {
       "durable catalog writes (file log, group commit) vs the in-memory log and SQLite; start-up replay",
     load: () => import("./catalog_bench.ts"),
   },
+  dns: {
+    summary:
+      "DNS answers with dnsperf: legate (configs/node01) vs dnsmasq and a bare Deno UDP loop; QPS, p99, RSS",
+    load: () => import("./dns_bench.ts"),
+  },
 };
 
 function usage(): string {
