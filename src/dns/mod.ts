@@ -100,3 +100,4 @@ export type {
 export { decodePacket, encodeAnswer, encodePacket } from "./packet.ts";
 export type { Answer, Packet, Question } from "./packet.ts";
 export { recursorBindAddress, splitHostPort } from "./recursor_address.ts";
+export { frameMessage, readExactly, readFramedMessage, writeAll } from "./tcp_frame_transport.ts";

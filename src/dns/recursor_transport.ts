@@ -9,6 +9,7 @@
 
 import { errorMessage, type Logger } from "../lib/mod.ts";
 import { recursorBindAddress, splitHostPort } from "./recursor_address.ts";
+import { frameMessage, readFramedMessage, writeAll } from "./tcp_frame_transport.ts";
 
 /** Options for {@link createRecursorForwarder}. */
 export interface RecursorForwarderOptions {
@@ -127,15 +128,8 @@ async function askTcp(
       return undefined;
     }
     conn = connected;
-    const framed = new Uint8Array(2 + query.length);
-    framed[0] = query.length >> 8;
-    framed[1] = query.length & 0xff;
-    framed.set(query, 2);
-    let offset = 0;
-    while (offset < framed.length) offset += await conn.write(framed.subarray(offset));
-    const header = await readExactly(conn, 2);
-    if (!header) return undefined;
-    return await readExactly(conn, ((header[0] as number) << 8) | (header[1] as number));
+    await writeAll(conn, frameMessage(query));
+    return await readFramedMessage(conn);
   };
   try {
     return await withTimeout(exchange(), timeoutMs, () => {
@@ -149,15 +143,4 @@ async function askTcp(
       // Closed by the timeout already.
     }
   }
-}
-
-async function readExactly(conn: Deno.Conn, length: number): Promise<Uint8Array | undefined> {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  while (offset < length) {
-    const n = await conn.read(out.subarray(offset));
-    if (n === null) return undefined;
-    offset += n;
-  }
-  return out;
 }

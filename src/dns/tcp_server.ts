@@ -7,6 +7,7 @@
  */
 
 import { errorMessage } from "../lib/mod.ts";
+import { frameMessage, writeAll } from "./tcp_frame_transport.ts";
 import type { DnsListenOptions } from "./udp_server.ts";
 
 /** Options for {@link listenTcpDns}. */
@@ -70,7 +71,7 @@ export function listenTcpDns(options: TcpDnsListenOptions): TcpDnsServer {
           clearTimeout(timer);
           const reply = await options.handle(query, "tcp");
           armIdle();
-          if (reply) await writeAll(conn, frame(reply));
+          if (reply) await writeAll(conn, frameMessage(reply));
         }
       }
     } catch (err) {
@@ -127,25 +128,12 @@ export function listenTcpDns(options: TcpDnsListenOptions): TcpDnsServer {
   };
 }
 
-function frame(reply: Uint8Array): Uint8Array {
-  const out = new Uint8Array(2 + reply.length);
-  out[0] = reply.length >> 8;
-  out[1] = reply.length & 0xff;
-  out.set(reply, 2);
-  return out;
-}
-
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b.slice();
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
 }
 
 function closeQuietly(conn: Deno.Conn): void {

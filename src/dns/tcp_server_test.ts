@@ -2,6 +2,7 @@ import { assert, assertEquals, waitFor } from "../testing/mod.ts";
 import { CaptureSink, createLogger, type Logger } from "../lib/mod.ts";
 import { listenTcpDns, type TcpDnsListenOptions, type TcpDnsServer } from "./tcp_server.ts";
 import type { DnsQueryHandler } from "./udp_server.ts";
+import { frameMessage, readFramedMessage, writeAll } from "./tcp_frame_transport.ts";
 
 /** A "query": two ID bytes and a payload; the "reply" is the same bytes with 0x80 appended. */
 function message(id: number, payload = 10): Uint8Array {
@@ -9,14 +10,6 @@ function message(id: number, payload = 10): Uint8Array {
   out[0] = id >> 8;
   out[1] = id & 0xff;
   for (let i = 2; i < out.length; i++) out[i] = i & 0xff;
-  return out;
-}
-
-function frame(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(2 + bytes.length);
-  out[0] = bytes.length >> 8;
-  out[1] = bytes.length & 0xff;
-  out.set(bytes, 2);
   return out;
 }
 
@@ -69,34 +62,7 @@ async function connect(server: TcpDnsServer): Promise<Deno.TcpConn> {
   return conn;
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
-}
-
 /** Reads one framed reply; undefined at EOF (or when the server reset the connection). */
-async function readFrame(conn: Deno.Conn): Promise<Uint8Array | undefined> {
-  const header = await readExactly(conn, 2);
-  if (header === undefined) return undefined;
-  return await readExactly(conn, ((header[0] as number) << 8) | (header[1] as number));
-}
-
-async function readExactly(conn: Deno.Conn, length: number): Promise<Uint8Array | undefined> {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  while (offset < length) {
-    let n: number | null;
-    try {
-      n = await conn.read(out.subarray(offset));
-    } catch (err) {
-      if (err instanceof Deno.errors.ConnectionReset) return undefined;
-      throw err;
-    }
-    if (n === null) return undefined;
-    offset += n;
-  }
-  return out;
-}
 
 function idOf(reply: Uint8Array | undefined): number {
   assert(reply !== undefined, "expected a reply, got EOF");
@@ -108,8 +74,15 @@ Deno.test("listenTcpDns() answers several queries on one connection, in order", 
   const conn = await connect(server);
   try {
     // All three frames in one write; a handler that is slow on the first must not reorder.
-    await writeAll(conn, concat(frame(message(1)), frame(message(2, 300)), frame(message(3))));
-    const replies = [await readFrame(conn), await readFrame(conn), await readFrame(conn)];
+    await writeAll(
+      conn,
+      concat(frameMessage(message(1)), frameMessage(message(2, 300)), frameMessage(message(3))),
+    );
+    const replies = [
+      await readFramedMessage(conn),
+      await readFramedMessage(conn),
+      await readFramedMessage(conn),
+    ];
     assertEquals(replies.map(idOf), [1, 2, 3]);
     assertEquals(replies[1], concat(message(2, 300), new Uint8Array([0x80])));
     assertEquals(calls.length, 3);
@@ -129,8 +102,11 @@ Deno.test("listenTcpDns() awaits async replies in order", async () => {
   });
   const conn = await connect(server);
   try {
-    await writeAll(conn, concat(frame(message(1)), frame(message(2))));
-    assertEquals([idOf(await readFrame(conn)), idOf(await readFrame(conn))], [1, 2]);
+    await writeAll(conn, concat(frameMessage(message(1)), frameMessage(message(2))));
+    assertEquals([idOf(await readFramedMessage(conn)), idOf(await readFramedMessage(conn))], [
+      1,
+      2,
+    ]);
   } finally {
     conn.close();
     await server.close();
@@ -141,8 +117,8 @@ Deno.test("listenTcpDns() sends nothing for an undefined reply and keeps the con
   const { server } = listen({ handle: (q) => q[1] === 1 ? undefined : echo(q, "tcp") });
   const conn = await connect(server);
   try {
-    await writeAll(conn, concat(frame(message(1)), frame(message(2))));
-    assertEquals(idOf(await readFrame(conn)), 2);
+    await writeAll(conn, concat(frameMessage(message(1)), frameMessage(message(2))));
+    assertEquals(idOf(await readFramedMessage(conn)), 2);
   } finally {
     conn.close();
     await server.close();
@@ -154,10 +130,14 @@ Deno.test("listenTcpDns() closes a connection idle for idleTimeoutMs", async () 
   const { server } = listen({ idleTimeoutMs });
   const conn = await connect(server);
   try {
-    await writeAll(conn, frame(message(1)));
-    assertEquals(idOf(await readFrame(conn)), 1);
+    await writeAll(conn, frameMessage(message(1)));
+    assertEquals(idOf(await readFramedMessage(conn)), 1);
     const start = performance.now();
-    assertEquals(await readFrame(conn), undefined, "the server should close the idle connection");
+    assertEquals(
+      await readFramedMessage(conn),
+      undefined,
+      "the server should close the idle connection",
+    );
     const waited = performance.now() - start;
     assert(waited >= idleTimeoutMs - 50, `closed after ${waited} ms, before the idle timeout`);
     assert(waited < idleTimeoutMs + 2000, `closed only after ${waited} ms`);
@@ -178,10 +158,10 @@ Deno.test("listenTcpDns() does not count a slow handler's time as idle", async (
   });
   const conn = await connect(server);
   try {
-    await writeAll(conn, frame(message(1)));
-    assertEquals(idOf(await readFrame(conn)), 1, "the slow reply arrives");
+    await writeAll(conn, frameMessage(message(1)));
+    assertEquals(idOf(await readFramedMessage(conn)), 1, "the slow reply arrives");
     // And the idle timer runs again once the reply is out.
-    assertEquals(await readFrame(conn), undefined);
+    assertEquals(await readFramedMessage(conn), undefined);
   } finally {
     conn.close();
     await server.close();
@@ -198,7 +178,10 @@ Deno.test("listenTcpDns() closes a connection whose client never reads its repli
   });
   const conn = await connect(server);
   try {
-    await writeAll(conn, concat(...Array.from({ length: 600 }, (_, i) => frame(message(i)))));
+    await writeAll(
+      conn,
+      concat(...Array.from({ length: 600 }, (_, i) => frameMessage(message(i)))),
+    );
     await waitFor(() => server.connections === 0, {
       timeoutMs: 5000,
       intervalMs: 20,
@@ -219,8 +202,8 @@ Deno.test("listenTcpDns() restarts the idle timer on every read", async () => {
     const start = performance.now();
     // Keep the connection busy for longer than one idle period, a query every ~100 ms.
     for (let id = 1; performance.now() - start < idleTimeoutMs * 2; id++) {
-      await writeAll(conn, frame(message(id)));
-      assertEquals(idOf(await readFrame(conn)), id);
+      await writeAll(conn, frameMessage(message(id)));
+      assertEquals(idOf(await readFramedMessage(conn)), id);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assertEquals(server.connections, 1, "a busy connection stays open");
@@ -234,9 +217,9 @@ Deno.test("listenTcpDns() closes a connection after queriesPerConnectionMax quer
   const { server, calls } = listen({ queriesPerConnectionMax: 3 });
   const conn = await connect(server);
   try {
-    await writeAll(conn, concat(...[1, 2, 3, 4, 5].map((id) => frame(message(id)))));
+    await writeAll(conn, concat(...[1, 2, 3, 4, 5].map((id) => frameMessage(message(id)))));
     const ids: number[] = [];
-    for (let reply = await readFrame(conn); reply; reply = await readFrame(conn)) {
+    for (let reply = await readFramedMessage(conn); reply; reply = await readFramedMessage(conn)) {
       ids.push(idOf(reply));
     }
     assertEquals(ids, [1, 2, 3], "three answers, then EOF");
@@ -255,29 +238,29 @@ Deno.test("listenTcpDns() closes connections beyond connectionsMax at once, and 
       const conn = await connect(server);
       conns.push(conn);
       // An answered query proves the server accepted and tracks this connection.
-      await writeAll(conn, frame(message(id)));
-      assertEquals(idOf(await readFrame(conn)), id);
+      await writeAll(conn, frameMessage(message(id)));
+      assertEquals(idOf(await readFramedMessage(conn)), id);
     }
     assertEquals(server.connections, 2);
 
     const extra = await connect(server);
     conns.push(extra);
     const start = performance.now();
-    assertEquals(await readFrame(extra), undefined, "the third connection is closed");
+    assertEquals(await readFramedMessage(extra), undefined, "the third connection is closed");
     assert(performance.now() - start < 1000, "closed at once, not after a timeout");
     assert(sink.lines().some((l) => l.includes("too many connections")), sink.lines().join("\n"));
 
     // The first two still work.
-    await writeAll(conns[1] as Deno.Conn, frame(message(7)));
-    assertEquals(idOf(await readFrame(conns[1] as Deno.Conn)), 7);
+    await writeAll(conns[1] as Deno.Conn, frameMessage(message(7)));
+    assertEquals(idOf(await readFramedMessage(conns[1] as Deno.Conn)), 7);
 
     // Closing one frees a slot for a new connection.
     (conns.shift() as Deno.Conn).close();
     await waitFor(() => server.connections === 1, { timeoutMs: 2000, intervalMs: 10 });
     const next = await connect(server);
     conns.push(next);
-    await writeAll(next, frame(message(8)));
-    assertEquals(idOf(await readFrame(next)), 8);
+    await writeAll(next, frameMessage(message(8)));
+    assertEquals(idOf(await readFramedMessage(next)), 8);
   } finally {
     for (const conn of conns) {
       try {
@@ -295,21 +278,21 @@ Deno.test("listenTcpDns() reassembles a frame split across several writes", asyn
   const conn = await connect(server);
   try {
     const big = message(0x0102, 700);
-    const bytes = frame(big);
+    const bytes = frameMessage(big);
     // Byte by byte through the length prefix, then the body in three pieces.
     for (const cut of [[0, 1], [1, 2], [2, 100], [100, 400], [400, bytes.length]]) {
       await writeAll(conn, bytes.subarray(cut[0], cut[1]));
     }
-    assertEquals(await readFrame(conn), concat(big, new Uint8Array([0x80])));
+    assertEquals(await readFramedMessage(conn), concat(big, new Uint8Array([0x80])));
 
     // A frame, then half of the next one in the same write: the reply to the
     // first proves the server read (and held) the partial second.
-    const second = frame(message(2, 50));
-    await writeAll(conn, concat(frame(message(1)), second.subarray(0, 1)));
-    assertEquals(idOf(await readFrame(conn)), 1);
+    const second = frameMessage(message(2, 50));
+    await writeAll(conn, concat(frameMessage(message(1)), second.subarray(0, 1)));
+    assertEquals(idOf(await readFramedMessage(conn)), 1);
     await writeAll(conn, second.subarray(1, 20));
     await writeAll(conn, second.subarray(20));
-    assertEquals(idOf(await readFrame(conn)), 2);
+    assertEquals(idOf(await readFramedMessage(conn)), 2);
     assertEquals(calls.map((c) => c.length), [702, 12, 52]);
   } finally {
     conn.close();
@@ -327,10 +310,10 @@ Deno.test("listenTcpDns() keeps serving other connections when one handler call 
   const bad = await connect(server);
   const good = await connect(server);
   try {
-    await writeAll(bad, frame(message(0xee)));
-    assertEquals(await readFrame(bad), undefined, "the failing connection is closed");
-    await writeAll(good, frame(message(3)));
-    assertEquals(idOf(await readFrame(good)), 3);
+    await writeAll(bad, frameMessage(message(0xee)));
+    assertEquals(await readFramedMessage(bad), undefined, "the failing connection is closed");
+    await writeAll(good, frameMessage(message(3)));
+    assertEquals(idOf(await readFramedMessage(good)), 3);
   } finally {
     bad.close();
     good.close();
@@ -344,17 +327,17 @@ Deno.test("listenTcpDns() close() closes open connections promptly", async () =>
   const conns = [await connect(server), await connect(server)];
   try {
     for (const [i, conn] of conns.entries()) {
-      await writeAll(conn, frame(message(i)));
-      assertEquals(idOf(await readFrame(conn)), i);
+      await writeAll(conn, frameMessage(message(i)));
+      assertEquals(idOf(await readFramedMessage(conn)), i);
     }
     // One connection holds a partial frame, the other is between queries.
-    await writeAll(conns[0] as Deno.Conn, frame(message(9)).subarray(0, 5));
+    await writeAll(conns[0] as Deno.Conn, frameMessage(message(9)).subarray(0, 5));
     const start = performance.now();
     await server.close();
     const elapsed = performance.now() - start;
     assert(elapsed < 1000, `close() took ${elapsed} ms`);
     assertEquals(server.connections, 0);
-    for (const conn of conns) assertEquals(await readFrame(conn), undefined);
+    for (const conn of conns) assertEquals(await readFramedMessage(conn), undefined);
     // The port is free again.
     const again = Deno.listen({ hostname: "127.0.0.1", port: server.port });
     again.close();

@@ -4,7 +4,14 @@
  * @module
  */
 
-import { decodePacket, encodePacket, type Packet } from "../dns/mod.ts";
+import {
+  decodePacket,
+  encodePacket,
+  frameMessage,
+  type Packet,
+  readFramedMessage,
+  writeAll,
+} from "../dns/mod.ts";
 
 /** Options for {@link dnsQuery}. */
 export interface DnsQueryOptions {
@@ -81,28 +88,11 @@ export async function tcpExchange(
     port: options.port,
   });
   try {
-    const framed = new Uint8Array(2 + bytes.length);
-    framed[0] = bytes.length >> 8;
-    framed[1] = bytes.length & 0xff;
-    framed.set(bytes, 2);
-    await conn.write(framed);
-    const header = await readExactly(conn, 2);
-    if (!header) return undefined;
-    return await readExactly(conn, ((header[0] as number) << 8) | (header[1] as number));
+    await writeAll(conn, frameMessage(bytes));
+    return await readFramedMessage(conn);
   } finally {
     conn.close();
   }
-}
-
-async function readExactly(conn: Deno.Conn, length: number): Promise<Uint8Array | undefined> {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  while (offset < length) {
-    const n = await conn.read(out.subarray(offset));
-    if (n === null) return undefined;
-    offset += n;
-  }
-  return out;
 }
 
 /** Queries `name`/`type` and decodes the reply; throws when nothing comes back. */

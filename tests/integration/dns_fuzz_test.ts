@@ -30,7 +30,14 @@ import {
 } from "../../src/testing/mod.ts";
 import { Buffer } from "node:buffer";
 import { randomInt, type Rng, seededRng } from "../../src/lib/mod.ts";
-import { decodePacket, encodePacket, type Packet } from "../../src/dns/mod.ts";
+import {
+  decodePacket,
+  encodePacket,
+  frameMessage,
+  type Packet,
+  readFramedMessage,
+  writeAll,
+} from "../../src/dns/mod.ts";
 
 const SEED = Number(Deno.env.get("LEGATE_FUZZ_SEED") ?? 0x5eed_d115);
 const UDP_PACKETS = 30_000;
@@ -423,35 +430,6 @@ async function fuzzUdp(port: number, rng: Rng, ids: IdSource): Promise<number> {
   }
 }
 
-function frame(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(2 + bytes.length);
-  setU16(out, 0, bytes.length);
-  out.set(bytes, 2);
-  return out;
-}
-
-async function readExactly(conn: Deno.Conn, length: number): Promise<Uint8Array | undefined> {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  while (offset < length) {
-    const n = await conn.read(out.subarray(offset));
-    if (n === null) return undefined;
-    offset += n;
-  }
-  return out;
-}
-
-async function readFrame(conn: Deno.Conn): Promise<Uint8Array | undefined> {
-  const header = await readExactly(conn, 2);
-  if (header === undefined) return undefined;
-  return await readExactly(conn, ((header[0] as number) << 8) | (header[1] as number));
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
-}
-
 /** Framed fuzz packets, a batch per connection, each batch ending with a valid query. */
 async function fuzzTcp(port: number, rng: Rng, ids: IdSource): Promise<number> {
   let replies = 0;
@@ -460,16 +438,16 @@ async function fuzzTcp(port: number, rng: Rng, ids: IdSource): Promise<number> {
     for (let f = 0; f < TCP_FRAMES_PER_CONNECTION; f++) {
       const { bytes, kind } = fuzzPacket(rng);
       ids.stamp(bytes, kind, "tcp");
-      frames.push(frame(bytes));
+      frames.push(frameMessage(bytes));
     }
     const query = encodeQuery("web.service.consul", "A");
     const canaryId = ids.stamp(query, "canary", "tcp");
-    frames.push(frame(query));
+    frames.push(frameMessage(query));
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
     try {
       await writeAll(conn, concat(...frames));
       for (;;) {
-        const reply = await readFrame(conn);
+        const reply = await readFramedMessage(conn);
         const where = `on TCP connection ${c + 1}`;
         if (reply === undefined) {
           fail(`The server closed the connection before the valid query ${where}`);
@@ -501,7 +479,11 @@ async function fuzzRawTcp(port: number, rng: Rng): Promise<number> {
       await writeAll(conn, garbage);
       await conn.closeWrite();
       let received = 0;
-      for (let reply = await readFrame(conn); reply; reply = await readFrame(conn)) {
+      for (
+        let reply = await readFramedMessage(conn);
+        reply;
+        reply = await readFramedMessage(conn)
+      ) {
         received += reply.length + 2;
       }
       // Frames parsed from random bytes are (almost surely) not well-formed queries.
