@@ -21,7 +21,6 @@
  */
 
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { DatabaseSync } from "node:sqlite";
 import { CatalogFsm, MemoryCommandLog, openFileLog } from "../src/catalog/mod.ts";
 import type { ApplyResult, Command, CommandLog, FileCommandLog } from "../src/catalog/mod.ts";
@@ -37,7 +36,7 @@ import {
 } from "./report.ts";
 import { sizeOfFiles, withScratchDir } from "./scratch.ts";
 import { LatencyRecorder, median } from "./stats.ts";
-import { UsageError } from "./usage_error.ts";
+import { parseCommonBenchArgs } from "./common_args.ts";
 import type { LatencySummary } from "./stats.ts";
 
 /** Concurrent writers in the group-commit scenarios, and SQLite's transaction size. */
@@ -63,39 +62,15 @@ interface Settings {
   readonly record: boolean;
 }
 
-const ARG_OPTIONS = {
-  quick: { type: "boolean", default: false },
-  seconds: { type: "string" },
-  record: { type: "boolean" },
-  "no-record": { type: "boolean" },
-} as const;
-
 function parseSettings(args: readonly string[]): Settings {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: ARG_OPTIONS,
-    }));
-  } catch (err) {
-    throw new UsageError(
-      `Cannot parse the catalog benchmark's arguments ${JSON.stringify(args)}: ` +
-        `${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  const quick = values.quick === true;
-  const seconds = values.seconds === undefined ? (quick ? 0.3 : 5) : Number(values.seconds);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new UsageError(`Invalid --seconds "${values.seconds}": expected a positive number`);
-  }
+  const common = parseCommonBenchArgs(args, {
+    name: "catalog",
+    defaultSeconds: { quick: 0.3, full: 5 },
+  });
   return {
-    quick,
-    seconds,
-    warmupSeconds: Math.min(0.5, seconds / 5),
-    reopens: quick ? 1 : 4,
-    record: values["no-record"] === true ? false : values.record === true || !quick,
+    ...common,
+    warmupSeconds: Math.min(0.5, common.seconds / 5),
+    reopens: common.quick ? 1 : 4,
   };
 }
 

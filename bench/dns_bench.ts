@@ -26,7 +26,6 @@
 
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { CatalogFsm, type CatalogQueries, MemoryCommandLog } from "../src/catalog/mod.ts";
 import { DEFAULT_DNS_CONFIG } from "../src/config/mod.ts";
 import { createDnsHandler, decodePacket, type DnsView, resolve } from "../src/dns/mod.ts";
@@ -55,7 +54,7 @@ import {
 } from "./report.ts";
 import { withScratchDir } from "./scratch.ts";
 import { percentile } from "./stats.ts";
-import { UsageError } from "./usage_error.ts";
+import { parseCommonBenchArgs } from "./common_args.ts";
 
 /** The query mix, in dnsperf's data-file order (it cycles through the file). */
 const QUERIES: readonly { readonly name: string; readonly type: "A" | "SRV" }[] = [
@@ -122,41 +121,19 @@ interface Settings {
   readonly record: boolean;
 }
 
-const ARG_OPTIONS = {
-  quick: { type: "boolean", default: false },
-  seconds: { type: "string" },
-  record: { type: "boolean" },
-  "no-record": { type: "boolean" },
-} as const;
-
 function parseSettings(args: readonly string[]): Settings {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: ARG_OPTIONS,
-    }));
-  } catch (err) {
-    throw new UsageError(
-      `Cannot parse the dns benchmark's arguments ${JSON.stringify(args)}: ` +
-        `${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  const quick = values.quick === true;
-  const seconds = values.seconds === undefined ? (quick ? 2 : 6) : Number(values.seconds);
-  if (!Number.isInteger(seconds) || seconds <= 0) {
-    throw new UsageError(`Invalid --seconds "${values.seconds}": expected a positive integer`);
-  }
+  const common = parseCommonBenchArgs(args, {
+    name: "dns",
+    defaultSeconds: { quick: 2, full: 6 },
+    integerSeconds: true,
+  });
+  const quick = common.quick;
   return {
-    quick,
-    seconds,
+    ...common,
     rounds: quick ? 1 : 2,
     rateSeconds: quick ? 3 : 5,
     warmupSeconds: quick ? 1 : 2,
     handlerMs: quick ? 200 : 1000,
-    record: values["no-record"] === true ? false : values.record === true || !quick,
   };
 }
 
