@@ -482,7 +482,9 @@ function observations(r: WriteRuns, startup: StartupRun): string[] {
     `the writes/s of 1 writer.`,
     `- Compaction: with snapshots off the ${WRITERS}-writer file log acknowledged ` +
     `${ratio(rate(r.fileNoCompaction), rate(r.fileN))} the writes/s of the default ` +
-    `(a snapshot every 1,024 commands; ${r.fileN.snapshots ?? 0} snapshots in the measured ` +
+    `(a snapshot after 1,024 commands once the log outgrew the last snapshot; ${
+      r.fileN.snapshots ?? 0
+    } snapshots in the measured ` +
     `run, not counted in syncs/write).`,
     `- File log vs SQLite (same run): 1 writer ${ratio(rate(r.file1), rate(r.sql1))}, ` +
     `${WRITERS} writers vs ${WRITERS}-write transactions ${ratio(rate(r.fileN), rate(r.sqlN))} ` +
