@@ -15,3 +15,4 @@ export * from "./rng.ts";
 export * from "./log_sinks.ts";
 export * from "./version.ts";
 export * from "./base64.ts";
+export * from "./uuid.ts";
