@@ -1,0 +1,161 @@
+/**
+ * The HTTP API through a real Consul client library (the npm `consul`
+ * package, node-consul), unchanged, against a real agent.
+ */
+import Consul from "consul";
+import { assert, assertEquals, startLegateAgent } from "../../src/testing/mod.ts";
+
+type Agent = Awaited<ReturnType<typeof startLegateAgent>>;
+
+/**
+ * The client used as JavaScript users use it: node-consul's bundled typings
+ * are stricter than its documented API (string-or-options overloads).
+ */
+// deno-lint-ignore no-explicit-any
+type ConsulApi = any;
+
+function clientFor(agent: Agent): ConsulApi {
+  const address = String(agent.ready.http);
+  return new Consul({
+    host: "127.0.0.1",
+    port: Number(address.slice(address.lastIndexOf(":") + 1)),
+  });
+}
+
+async function withAgent(fn: (consul: ConsulApi, agent: Agent) => Promise<void>): Promise<void> {
+  await using agent = await startLegateAgent(["-dev", "-node", "client-test", "-dns-port", "-1"]);
+  await fn(clientFor(agent), agent);
+}
+
+Deno.test("node-consul: KV put, get, recurse, keys, cas and delete", async () => {
+  await withAgent(async (consul) => {
+    assertEquals(await consul.kv.set("app/config/a", "1"), true);
+    assertEquals(await consul.kv.set({ key: "app/config/b", value: "2", flags: 42 }), true);
+    assertEquals(await consul.kv.set("app/other", "3"), true);
+
+    const a = await consul.kv.get("app/config/a");
+    assertEquals([a.Key, a.Value, a.Flags], ["app/config/a", "1", 0]);
+    const b = await consul.kv.get("app/config/b");
+    assertEquals(b.Flags, 42);
+
+    const tree = await consul.kv.get({ key: "app/", recurse: true });
+    assertEquals(tree.map((e: { Key: string }) => e.Key), [
+      "app/config/a",
+      "app/config/b",
+      "app/other",
+    ]);
+    assertEquals(await consul.kv.keys("app/"), ["app/config/a", "app/config/b", "app/other"]);
+    assertEquals(await consul.kv.keys({ key: "app/", separator: "/" }), [
+      "app/config/",
+      "app/other",
+    ]);
+
+    // CAS: a stale index loses, the current one wins; cas=0 only creates.
+    assertEquals(
+      await consul.kv.set({ key: "app/config/a", value: "x", cas: a.ModifyIndex + 1000 }),
+      false,
+    );
+    assertEquals(
+      await consul.kv.set({ key: "app/config/a", value: "x", cas: a.ModifyIndex }),
+      true,
+    );
+    assert(!(await consul.kv.set({ key: "app/config/a", value: "y", cas: 0 })));
+    assertEquals((await consul.kv.get("app/config/a")).Value, "x");
+
+    assertEquals(await consul.kv.del("app/other"), true);
+    assertEquals(await consul.kv.get("app/other"), undefined);
+    assertEquals(await consul.kv.del({ key: "app/", recurse: true }), true);
+    assertEquals(await consul.kv.keys("app/").catch(() => []), []);
+  });
+});
+
+Deno.test("node-consul: catalog register shows in catalog and health, deregister removes it", async () => {
+  await withAgent(async (consul) => {
+    await consul.catalog.register({
+      Node: "ext1",
+      Address: "127.0.0.50",
+      Service: { Service: "billing", Tags: ["v1"], Port: 9000 },
+      Check: { Name: "billing alive", Status: "passing", ServiceID: "billing" },
+    });
+    const nodes = await consul.catalog.service.nodes("billing");
+    assertEquals(nodes.map((n: { Node: string; ServicePort: number }) => [n.Node, n.ServicePort]), [
+      ["ext1", 9000],
+    ]);
+    const services = await consul.catalog.service.list();
+    assertEquals(services.billing, ["v1"]);
+    const healthy = await consul.health.service({ service: "billing", passing: true });
+    assertEquals(healthy.length, 1);
+    assertEquals(healthy[0].Checks.map((c: { Status: string }) => c.Status), ["passing"]);
+
+    await consul.catalog.deregister({ Node: "ext1" });
+    assertEquals(await consul.catalog.service.nodes("billing"), []);
+  });
+});
+
+Deno.test("node-consul: a blocking query returns soon after a write, another at its wait", async () => {
+  await withAgent(async (consul) => {
+    await consul.kv.set("blocking/key", "v1");
+    const first = await consul.kv.get("blocking/key");
+    const index = first.ModifyIndex;
+
+    // Times out at its wait: nothing writes the key.
+    const quietStart = performance.now();
+    const quiet = await consul.kv.get({ key: "blocking/key", index, wait: "1s" });
+    const quietMs = performance.now() - quietStart;
+    assertEquals(quiet.ModifyIndex, index);
+    assert(
+      quietMs >= 950 && quietMs < 2500,
+      `blocking query returned after ${quietMs} ms, expected ~1s`,
+    );
+
+    // Wakes on a write.
+    const woke = consul.kv.get({ key: "blocking/key", index, wait: "30s" }).then((
+      e: { Value: string },
+    ) => ({
+      entry: e,
+      at: performance.now(),
+    }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const writeAt = performance.now();
+    await consul.kv.set("blocking/key", "v2");
+    const { entry, at } = await woke;
+    assertEquals(entry.Value, "v2");
+    assert(at - writeAt < 100, `blocking query answered ${at - writeAt} ms after the write`);
+  });
+});
+
+Deno.test("node-consul: a watch sees four quick successive KV writes", async () => {
+  await withAgent(async (consul) => {
+    await consul.kv.set("watched", "0");
+    const seen: string[] = [];
+    const watch = consul.watch({
+      method: consul.kv.get,
+      options: { key: "watched" },
+      backoffFactor: 50,
+    });
+    const done = new Promise<void>((resolve, reject) => {
+      watch.on("change", (data: { Value: string } | undefined) => {
+        if (data) seen.push(data.Value);
+        if (data?.Value === "4") resolve();
+      });
+      watch.on("error", reject);
+    });
+    try {
+      // Wait for the watch's first answer, then write four times back to back.
+      while (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const value of ["1", "2", "3", "4"]) await consul.kv.set("watched", value);
+      await done;
+    } finally {
+      watch.end();
+    }
+    // Blocking queries may fold writes that land between two polls together;
+    // the watch must never go backwards or miss the last write.
+    assertEquals(seen[0], "0");
+    assertEquals(seen[seen.length - 1], "4");
+    const numbers = seen.map(Number);
+    assert(
+      numbers.every((n, i) => i === 0 || n > (numbers[i - 1] as number)),
+      `out of order: ${seen}`,
+    );
+  });
+});
