@@ -11,6 +11,8 @@ import { errorToResponse, HttpError } from "./errors.ts";
 import type { HttpRouter, RouteHandler } from "./handler.ts";
 import { Router } from "./router.ts";
 import { catalogRoutes, healthRoutes, kvRoutes, statusRoutes } from "./routes/mod.ts";
+import { eventRoutes } from "./routes/mod.ts";
+import { UserEventBuffer } from "./user_events.ts";
 
 /** The API application. */
 export interface HttpApp {
@@ -23,6 +25,8 @@ export type RouteInstaller = (router: HttpRouter) => void;
 /** Options for {@link createHttpApp}. */
 export interface CreateHttpAppOptions {
   readonly extraRoutes?: readonly RouteInstaller[];
+  /** The agent's user-event buffer; a private one when omitted (local delivery only). */
+  readonly events?: UserEventBuffer;
 }
 
 /**
@@ -40,6 +44,7 @@ export function createHttpApp(deps: HttpDeps, options: CreateHttpAppOptions = {}
   healthRoutes(router);
   kvRoutes(router);
   statusRoutes(router);
+  eventRoutes(router, options.events ?? new UserEventBuffer());
   for (const install of options.extraRoutes ?? []) install(router);
   router.add("GET", "/", (ctx) => {
     if (ctx.deps.config.ui) {

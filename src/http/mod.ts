@@ -26,3 +26,4 @@ export { Router } from "./router.ts";
 export * from "./shapes.ts";
 export { writeResponse } from "./write_result.ts";
 export { type HttpServer, type HttpServerOptions, startHttpServer } from "./http_server.ts";
+export * from "./user_events.ts";

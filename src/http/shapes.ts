@@ -8,6 +8,7 @@
 
 import type { HealthCheck, KvEntry, Node, ServiceInstance } from "../catalog/mod.ts";
 import { bytesToBase64 } from "../lib/mod.ts";
+import type { UserEvent } from "./user_events.ts";
 
 const EMPTY_PROXY = Object.freeze({ Mode: "", MeshGateway: {}, Expose: {} });
 
@@ -125,4 +126,18 @@ export function kvEntryJson(entry: KvEntry): Record<string, unknown> {
 
 function weightsJson(service: ServiceInstance): Record<string, number> {
   return { Passing: service.weights.passing, Warning: service.weights.warning };
+}
+
+/** `structs.UserEvent` as `/v1/event/fire` and `/v1/event/list` show it. */
+export function userEventJson(event: UserEvent): Record<string, unknown> {
+  return {
+    ID: event.id,
+    Name: event.name,
+    Payload: event.payload === null ? null : bytesToBase64(event.payload),
+    NodeFilter: event.nodeFilter,
+    ServiceFilter: event.serviceFilter,
+    TagFilter: event.tagFilter,
+    Version: event.version,
+    LTime: event.ltime,
+  };
 }

@@ -6,3 +6,4 @@ export { catalogRoutes } from "./catalog.ts";
 export { healthRoutes } from "./health.ts";
 export { KV_VALUE_BYTES_MAX, kvRoutes } from "./kv.ts";
 export { statusRoutes } from "./status.ts";
+export { eventRoutes } from "./event.ts";
