@@ -6,6 +6,7 @@
  */
 
 import type { ErrorCode } from "../lib/mod.ts";
+import type { KvEntry } from "./types.ts";
 
 /** Why a command changed nothing. */
 export interface ApplyError {
@@ -15,12 +16,33 @@ export interface ApplyError {
   readonly message: string;
 }
 
+/** One failed operation of a transaction (Consul `TxnError`). */
+export interface TxnOpError {
+  /** Position of the operation in the request, from 0. */
+  readonly opIndex: number;
+  /** Consul's wording, e.g. `failed to lock key "a", lock is already held`. */
+  readonly what: string;
+}
+
+/**
+ * What a transaction produced: the entries its operations returned (all
+ * operations succeeded and were applied), or every operation's error
+ * (nothing was applied). Exactly one of the two is non-null.
+ */
+export interface TxnOutcome {
+  /** Entries returned by get, get-tree, set, cas, lock, unlock and the checks, in op order. */
+  readonly results: readonly KvEntry[] | null;
+  readonly errors: readonly TxnOpError[] | null;
+}
+
 /**
  * The outcome of a command. `value` is Consul's response body: `true` for
- * writes, and for CAS operations whether the compare succeeded.
+ * writes, and for CAS operations whether the compare succeeded. A `txn`
+ * command also carries its {@link TxnOutcome} (and `value` false when an
+ * operation failed).
  */
 export type ApplyResult =
-  | { readonly ok: true; readonly value: boolean }
+  | { readonly ok: true; readonly value: boolean; readonly txn?: TxnOutcome }
   | { readonly ok: false; readonly error: ApplyError };
 
 /** A successful result carrying `value`. */

@@ -4,7 +4,9 @@
  * node with everything on it, a service with its checks, or a check.
  * Unchanged records are not rewritten, so their ModifyIndex and their
  * table's index stay put. Every rule is checked before the first write, so
- * a failing command changes nothing.
+ * a failing command changes nothing. A check that turns critical or goes
+ * away, and a node that goes away, invalidate their sessions in the same
+ * write (session_ops.ts).
  * @module
  */
 
@@ -17,6 +19,7 @@ import type {
   RegisterCheck,
   RegisterCommand,
 } from "./commands.ts";
+import { invalidateSessionsForCheck, invalidateSessionsForNode } from "./session_ops.ts";
 import { foldKey } from "./store.ts";
 import type { StateStore } from "./store.ts";
 import type { HealthCheck, Node, ServiceInstance } from "./types.ts";
@@ -62,7 +65,12 @@ export function applyRegister(store: StateStore, index: number, cmd: RegisterCom
   const nodeName = (store.node(cmd.node) as Node).node;
 
   if (service !== undefined) ensureService(store, index, nodeName, service);
-  for (const check of requested) ensureCheck(store, index, nodeName, check);
+  for (const check of requested) {
+    ensureCheck(store, index, nodeName, check);
+    if ((check.status ?? "critical") === "critical") {
+      invalidateSessionsForCheck(store, index, nodeName, check.checkId || check.name, cmd.nowMs);
+    }
+  }
   return applied();
 }
 
@@ -75,8 +83,9 @@ export function applyDeregister(
   if (cmd.node === "") return invalid("Cannot deregister: the node name is empty");
   if (store.node(cmd.node) === undefined) return applied();
   if (cmd.serviceId === undefined && cmd.checkId === undefined) {
+    invalidateSessionsForNode(store, index, cmd.node, cmd.nowMs);
     for (const service of [...store.servicesOf(cmd.node).values()]) {
-      removeServiceWithChecks(store, index, cmd.node, service.id);
+      removeServiceWithChecks(store, index, cmd.node, service.id, cmd.nowMs);
     }
     for (const check of [...store.checksOf(cmd.node).values()]) {
       store.removeCheck(cmd.node, check.checkId, index);
@@ -84,8 +93,12 @@ export function applyDeregister(
     store.removeNode(cmd.node, index);
     return applied();
   }
-  if (cmd.serviceId !== undefined) removeServiceWithChecks(store, index, cmd.node, cmd.serviceId);
-  if (cmd.checkId !== undefined) store.removeCheck(cmd.node, cmd.checkId, index);
+  if (cmd.serviceId !== undefined) {
+    removeServiceWithChecks(store, index, cmd.node, cmd.serviceId, cmd.nowMs);
+  }
+  if (cmd.checkId !== undefined && store.removeCheck(cmd.node, cmd.checkId, index)) {
+    invalidateSessionsForCheck(store, index, cmd.node, cmd.checkId, cmd.nowMs);
+  }
   return applied();
 }
 
@@ -107,6 +120,9 @@ export function applyCheckUpdate(
     { ...existing, status: cmd.status, output: cmd.output, modifyIndex: index },
     index,
   );
+  if (cmd.status === "critical") {
+    invalidateSessionsForCheck(store, index, existing.node, existing.checkId, cmd.nowMs);
+  }
   return applied();
 }
 
@@ -210,11 +226,13 @@ function removeServiceWithChecks(
   index: number,
   nodeName: string,
   serviceId: string,
+  nowMs: number,
 ): void {
   if (!store.removeService(nodeName, serviceId, index)) return;
   for (const check of [...store.checksOf(nodeName).values()]) {
     if (check.serviceId !== "" && foldKey(check.serviceId) === foldKey(serviceId)) {
       store.removeCheck(nodeName, check.checkId, index);
+      invalidateSessionsForCheck(store, index, nodeName, check.checkId, nowMs);
     }
   }
 }

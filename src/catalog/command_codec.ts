@@ -7,8 +7,11 @@
 
 import { unreachable } from "../lib/mod.ts";
 import { bytesToBase64 } from "../lib/mod.ts";
-import type { Command, RegisterCheck, RegisterService } from "./commands.ts";
+import type { Command, RegisterCheck, RegisterService, TxnOp } from "./commands.ts";
+import { SESSION_DESTROY_REASONS, TXN_VERBS } from "./commands.ts";
+import { SESSION_BEHAVIORS } from "./types.ts";
 import {
+  arrayField,
   asObject,
   bytesOrNullField,
   checkTypeField,
@@ -21,6 +24,7 @@ import {
   optionalStringArray,
   optionalStringMap,
   statusField,
+  stringArrayField,
   stringField,
 } from "./json_fields.ts";
 import type { JsonObject } from "./json_fields.ts";
@@ -107,7 +111,19 @@ function toJson(command: Command): unknown {
   switch (command.kind) {
     case "kv_set":
     case "kv_cas":
+    case "kv_lock":
+    case "kv_unlock":
       return { ...command, value: command.value === null ? null : bytesToBase64(command.value) };
+    case "txn":
+      return {
+        ...command,
+        ops: command.ops.map((op) => ({
+          ...op,
+          value: op.value === null ? null : bytesToBase64(op.value),
+        })),
+      };
+    case "session_create":
+    case "session_destroy":
     case "register":
     case "deregister":
     case "check_update":
@@ -170,9 +186,75 @@ function fromJson(value: unknown, path: string): Command {
     }
     case "kv_delete_tree":
       return { kind, nowMs, prefix: stringField(o, "prefix", path) };
+    case "kv_lock":
+    case "kv_unlock": {
+      const flags = optionalCount(o, "flags", path);
+      return {
+        kind,
+        nowMs,
+        key: stringField(o, "key", path),
+        value: bytesOrNullField(o, "value", path),
+        ...(flags === undefined ? {} : { flags }),
+        session: stringField(o, "session", path),
+      };
+    }
+    case "session_create":
+      return {
+        kind,
+        nowMs,
+        id: stringField(o, "id", path),
+        name: stringField(o, "name", path),
+        node: stringField(o, "node", path),
+        lockDelayMs: countField(o, "lockDelayMs", path),
+        behavior: oneOf(o, "behavior", path, SESSION_BEHAVIORS),
+        ttlMs: countField(o, "ttlMs", path),
+        nodeChecks: stringArrayField(o, "nodeChecks", path),
+        serviceChecks: stringArrayField(o, "serviceChecks", path),
+      };
+    case "session_destroy":
+      return {
+        kind,
+        nowMs,
+        id: stringField(o, "id", path),
+        reason: oneOf(o, "reason", path, SESSION_DESTROY_REASONS),
+      };
+    case "txn":
+      return {
+        kind,
+        nowMs,
+        ops: arrayField(o, "ops", path).map((op, i) => readTxnOp(op, `${path}.ops[${i}]`)),
+      };
     default:
       throw new DecodeError(`${path}.kind: unknown command kind ${JSON.stringify(kind)}`);
   }
+}
+
+function oneOf<T extends string>(
+  o: JsonObject,
+  key: string,
+  path: string,
+  allowed: readonly T[],
+): T {
+  const value = stringField(o, key, path);
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new DecodeError(`${path}.${key}: expected one of ${allowed.join(", ")}`);
+  }
+  return value as T;
+}
+
+function readTxnOp(value: unknown, path: string): TxnOp {
+  const o = asObject(value, path);
+  const flags = optionalCount(o, "flags", path);
+  const index = optionalCount(o, "index", path);
+  const session = optionalString(o, "session", path);
+  return {
+    verb: oneOf(o, "verb", path, TXN_VERBS),
+    key: stringField(o, "key", path),
+    value: bytesOrNullField(o, "value", path),
+    ...(flags === undefined ? {} : { flags }),
+    ...(index === undefined ? {} : { index }),
+    ...(session === undefined ? {} : { session }),
+  };
 }
 
 function readRegister(o: JsonObject, path: string, nowMs: number): Command {

@@ -6,14 +6,14 @@
  */
 
 import type { HealthStatus } from "../lib/mod.ts";
-import type { CheckType, ServiceWeights } from "./types.ts";
+import type { CheckType, ServiceWeights, SessionBehavior } from "./types.ts";
 
 /** Fields every command carries. */
 export interface CommandBase {
   /**
    * Wall-clock milliseconds stamped by the writer (the leader) when it
-   * created the command. `apply` never reads a clock; sessions and lock
-   * delays will use this value.
+   * created the command. `apply` never reads a clock; lock delays are
+   * started and checked against this value.
    */
   readonly nowMs: number;
 }
@@ -122,6 +122,119 @@ export interface KvDeleteTreeCommand extends CommandBase {
   readonly prefix: string;
 }
 
+/**
+ * Creates a session (Consul `SessionRequest{Op: create}`). The writer picks
+ * the ID (a UUID from its injected Rng) so `apply` stays deterministic.
+ */
+export interface SessionCreateCommand extends CommandBase {
+  readonly kind: "session_create";
+  readonly id: string;
+  readonly name: string;
+  /** Must be registered, with none of the named checks critical. */
+  readonly node: string;
+  readonly lockDelayMs: number;
+  readonly behavior: SessionBehavior;
+  /** 0 = no TTL; else between 10 s and 86400 s. */
+  readonly ttlMs: number;
+  readonly nodeChecks: readonly string[];
+  readonly serviceChecks: readonly string[];
+}
+
+/** Why a session is destroyed; both release or delete its locks the same way. */
+export type SessionDestroyReason = "explicit" | "ttl_expired";
+
+/** The {@link SessionDestroyReason} values. */
+export const SESSION_DESTROY_REASONS: readonly SessionDestroyReason[] = ["explicit", "ttl_expired"];
+
+/** Destroys a session, releasing or deleting its locks; an unknown ID is a no-op. */
+export interface SessionDestroyCommand extends CommandBase {
+  readonly kind: "session_destroy";
+  readonly id: string;
+  readonly reason: SessionDestroyReason;
+}
+
+/**
+ * Acquires the lock on a key for a session while writing its value
+ * (Consul `KVSLock`, `PUT /v1/kv/:key?acquire=`). `false` when another
+ * session holds it or a lock delay is still running at `nowMs`.
+ */
+export interface KvLockCommand extends CommandBase {
+  readonly kind: "kv_lock";
+  readonly key: string;
+  readonly value: Uint8Array | null;
+  readonly flags?: number;
+  readonly session: string;
+}
+
+/** Releases a lock held by `session` while writing the value (Consul `KVSUnlock`). */
+export interface KvUnlockCommand extends CommandBase {
+  readonly kind: "kv_unlock";
+  readonly key: string;
+  readonly value: Uint8Array | null;
+  readonly flags?: number;
+  readonly session: string;
+}
+
+/** The KV verbs of a transaction (Consul `api.KVOp`). */
+export type TxnVerb =
+  | "set"
+  | "cas"
+  | "lock"
+  | "unlock"
+  | "get"
+  | "get-tree"
+  | "check-index"
+  | "check-session"
+  | "check-not-exists"
+  | "delete"
+  | "delete-tree"
+  | "delete-cas";
+
+/** Every {@link TxnVerb}. */
+export const TXN_VERBS: readonly TxnVerb[] = [
+  "set",
+  "cas",
+  "lock",
+  "unlock",
+  "get",
+  "get-tree",
+  "check-index",
+  "check-session",
+  "check-not-exists",
+  "delete",
+  "delete-tree",
+  "delete-cas",
+];
+
+/** Verbs that only read; a transaction of nothing else needs no log write. */
+export const TXN_READ_VERBS: readonly TxnVerb[] = [
+  "get",
+  "get-tree",
+  "check-index",
+  "check-session",
+  "check-not-exists",
+];
+
+/** One KV operation of a transaction (Consul `TxnKVOp`). */
+export interface TxnOp {
+  readonly verb: TxnVerb;
+  /** The key, or the prefix for `get-tree` and `delete-tree`. */
+  readonly key: string;
+  /** For set, cas, lock, unlock; `null` otherwise or when empty. */
+  readonly value: Uint8Array | null;
+  readonly flags?: number;
+  /** The ModifyIndex compared by cas, delete-cas and check-index. */
+  readonly index?: number;
+  /** The session of lock, unlock and check-session. */
+  readonly session?: string;
+}
+
+/** Applies KV operations atomically: all or nothing (Consul `TxnRequest`). */
+export interface TxnCommand extends CommandBase {
+  readonly kind: "txn";
+  readonly ops: readonly TxnOp[];
+}
+
 /** Every write the catalog accepts. Closed: `apply` switches over `kind` exhaustively. */
 export type Command =
   | RegisterCommand
@@ -130,7 +243,12 @@ export type Command =
   | KvSetCommand
   | KvCasCommand
   | KvDeleteCommand
-  | KvDeleteTreeCommand;
+  | KvDeleteTreeCommand
+  | SessionCreateCommand
+  | SessionDestroyCommand
+  | KvLockCommand
+  | KvUnlockCommand
+  | TxnCommand;
 
 /** The `kind` tags of {@link Command}. */
 export type CommandKind = Command["kind"];
@@ -144,4 +262,9 @@ export const COMMAND_KINDS: readonly CommandKind[] = [
   "kv_cas",
   "kv_delete",
   "kv_delete_tree",
+  "session_create",
+  "session_destroy",
+  "kv_lock",
+  "kv_unlock",
+  "txn",
 ];

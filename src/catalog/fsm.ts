@@ -11,10 +11,19 @@ import { AgentError, assert, unreachable } from "../lib/mod.ts";
 import type { ApplyResult } from "./apply_result.ts";
 import { applyCheckUpdate, applyDeregister, applyRegister } from "./catalog_ops.ts";
 import type { Command } from "./commands.ts";
-import { applyKvCas, applyKvDelete, applyKvDeleteTree, applyKvSet } from "./kv_ops.ts";
+import {
+  applyKvCas,
+  applyKvDelete,
+  applyKvDeleteTree,
+  applyKvLock,
+  applyKvSet,
+  applyKvUnlock,
+} from "./kv_ops.ts";
 import { CatalogQueries } from "./queries.ts";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot.ts";
+import { applySessionCreate, applySessionDestroy } from "./session_ops.ts";
 import { StateStore } from "./store.ts";
+import { applyTxn } from "./txn_ops.ts";
 import type { Table } from "./types.ts";
 import { TableWatches } from "./watch.ts";
 
@@ -92,6 +101,16 @@ function dispatch(store: StateStore, index: number, command: Command): ApplyResu
       return applyKvDelete(store, index, command);
     case "kv_delete_tree":
       return applyKvDeleteTree(store, index, command);
+    case "session_create":
+      return applySessionCreate(store, index, command);
+    case "session_destroy":
+      return applySessionDestroy(store, index, command);
+    case "kv_lock":
+      return applyKvLock(store, index, command);
+    case "kv_unlock":
+      return applyKvUnlock(store, index, command);
+    case "txn":
+      return applyTxn(store, index, command);
     default:
       return unreachable(command, "command");
   }

@@ -1,6 +1,6 @@
 /**
- * The catalog: nodes, services, health checks and key/value data with
- * Consul's index semantics, the FSM that applies logged commands to them,
+ * The catalog: nodes, services, health checks, key/value data, sessions
+ * with KV locks, and KV transactions, with Consul's index semantics, the FSM that applies logged commands to them,
  * blocking-query watches, and the command logs that make writes durable.
  *
  * @example
@@ -15,8 +15,8 @@
  */
 
 export { applied, applyFailed } from "./apply_result.ts";
-export type { ApplyError, ApplyResult } from "./apply_result.ts";
-export { COMMAND_KINDS } from "./commands.ts";
+export type { ApplyError, ApplyResult, TxnOpError, TxnOutcome } from "./apply_result.ts";
+export { COMMAND_KINDS, SESSION_DESTROY_REASONS, TXN_READ_VERBS, TXN_VERBS } from "./commands.ts";
 export type {
   CheckUpdateCommand,
   Command,
@@ -26,10 +26,18 @@ export type {
   KvCasCommand,
   KvDeleteCommand,
   KvDeleteTreeCommand,
+  KvLockCommand,
   KvSetCommand,
+  KvUnlockCommand,
   RegisterCheck,
   RegisterCommand,
   RegisterService,
+  SessionCreateCommand,
+  SessionDestroyCommand,
+  SessionDestroyReason,
+  TxnCommand,
+  TxnOp,
+  TxnVerb,
 } from "./commands.ts";
 export {
   COMMAND_CODEC_VERSION,
@@ -46,7 +54,22 @@ export type { CommandLog } from "./log.ts";
 export { MemoryCommandLog } from "./memory_log.ts";
 export { CatalogQueries } from "./queries.ts";
 export type { HealthServiceOptions, NodeServices, ServiceNodesOptions } from "./queries.ts";
-export { CHECK_TYPES, isTable, TABLES } from "./types.ts";
+export {
+  SESSION_TTL_MULTIPLIER,
+  SessionTtlTracker,
+  type SessionTtlTrackerOptions,
+  type SessionTtlWatch,
+  watchSessionTtls,
+} from "./session_ttl.ts";
+export {
+  CHECK_TYPES,
+  isTable,
+  MAX_LOCK_DELAY_MS,
+  SESSION_BEHAVIORS,
+  SESSION_TTL_MAX_MS,
+  SESSION_TTL_MIN_MS,
+  TABLES,
+} from "./types.ts";
 export type {
   CheckType,
   HealthCheck,
@@ -56,6 +79,8 @@ export type {
   ServiceInstance,
   ServiceNodeEntry,
   ServiceWeights,
+  Session,
+  SessionBehavior,
   Table,
 } from "./types.ts";
 export { TableWatches } from "./watch.ts";

@@ -6,6 +6,9 @@
  */
 
 import type { HealthStatus } from "../lib/mod.ts";
+import type { TxnOutcome } from "./apply_result.ts";
+import { TXN_READ_VERBS } from "./commands.ts";
+import type { TxnOp } from "./commands.ts";
 import { foldKey } from "./store.ts";
 import type { StateStore } from "./store.ts";
 import type {
@@ -15,8 +18,11 @@ import type {
   Node,
   ServiceInstance,
   ServiceNodeEntry,
+  Session,
   Table,
 } from "./types.ts";
+import { TABLES } from "./types.ts";
+import { runTxn } from "./txn_ops.ts";
 
 /** Options for {@link CatalogQueries.serviceNodes}. */
 export interface ServiceNodesOptions {
@@ -52,9 +58,7 @@ export class CatalogQueries {
    * below 1: Consul's `X-Consul-Index` must not be 0, or clients would not block.
    */
   maxIndex(...tables: readonly Table[]): number {
-    const list: readonly Table[] = tables.length === 0
-      ? ["nodes", "services", "checks", "kvs"]
-      : tables;
+    const list: readonly Table[] = tables.length === 0 ? TABLES : tables;
     return Math.max(1, ...list.map((t) => this.#store.tableIndex(t)));
   }
 
@@ -159,6 +163,43 @@ export class CatalogQueries {
       if (entry.key.startsWith(prefix)) out.push(entry);
     }
     return out.sort(byName((e) => e.key));
+  }
+
+  /** The session with `id`. */
+  sessionInfo(id: string): Session | undefined {
+    return this.#store.session(id);
+  }
+
+  /** The sessions of node `name` (case-insensitive), sorted by ID. */
+  sessionsForNode(name: string): Session[] {
+    const out: Session[] = [];
+    for (const id of this.#store.sessionIdsOf(name)) {
+      const session = this.#store.session(id);
+      if (session !== undefined) out.push(session);
+    }
+    return out.sort(byName((s) => s.id));
+  }
+
+  /** Every session, sorted by ID. */
+  sessionList(): Session[] {
+    return [...this.#store.allSessions()].sort(byName((s) => s.id));
+  }
+
+  /**
+   * Runs a transaction whose operations only read (get, get-tree and the
+   * checks) against the current state, without a log write, as Consul's
+   * `Txn.Read`. Returns `undefined` when an operation would write.
+   */
+  txnRead(ops: readonly TxnOp[]): TxnOutcome | undefined {
+    if (!ops.every((op) => TXN_READ_VERBS.includes(op.verb))) return undefined;
+    const store = this.#store;
+    const view = {
+      kv: (key: string) => store.kv(key),
+      session: (id: string) => store.session(id),
+      lockDelayUntil: (key: string) => store.lockDelayUntil(key),
+      kvList: (prefix: string) => this.kvList(prefix),
+    };
+    return runTxn(view, ops, store.lastIndex, 0);
   }
 
   /**

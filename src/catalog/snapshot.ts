@@ -13,6 +13,7 @@ import {
   checkTypeField,
   countField,
   DecodeError,
+  numberField,
   optionalString,
   statusField,
   stringArrayField,
@@ -21,11 +22,22 @@ import {
 } from "./json_fields.ts";
 import type { JsonObject } from "./json_fields.ts";
 import type { StoreContents } from "./store.ts";
-import { TABLES } from "./types.ts";
-import type { HealthCheck, KvEntry, Node, ServiceInstance, Table } from "./types.ts";
+import { SESSION_BEHAVIORS, TABLES } from "./types.ts";
+import type {
+  HealthCheck,
+  KvEntry,
+  Node,
+  ServiceInstance,
+  Session,
+  SessionBehavior,
+  Table,
+} from "./types.ts";
 
-/** The format version {@link encodeSnapshot} writes. */
-export const SNAPSHOT_VERSION = 1;
+/** The format version {@link encodeSnapshot} writes (2 added sessions and lock delays). */
+export const SNAPSHOT_VERSION = 2;
+
+/** Versions {@link decodeSnapshot} reads; a version 1 snapshot has no sessions. */
+const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -88,6 +100,19 @@ export function encodeSnapshot(contents: StoreContents): Uint8Array {
       createIndex: e.createIndex,
       modifyIndex: e.modifyIndex,
     })),
+    sessions: contents.sessions.map((x) => ({
+      id: x.id,
+      name: x.name,
+      node: x.node,
+      lockDelayMs: x.lockDelayMs,
+      behavior: x.behavior,
+      ttlMs: x.ttlMs,
+      nodeChecks: x.nodeChecks,
+      serviceChecks: x.serviceChecks,
+      createIndex: x.createIndex,
+      modifyIndex: x.modifyIndex,
+    })),
+    lockDelays: contents.lockDelays.map((d) => ({ key: d.key, untilMs: d.untilMs })),
   }));
 }
 
@@ -95,7 +120,7 @@ export function encodeSnapshot(contents: StoreContents): Uint8Array {
 export function decodeSnapshot(bytes: Uint8Array): DecodeResult<StoreContents> {
   try {
     const root = asObject(JSON.parse(decoder.decode(bytes)), "snapshot");
-    if (root["v"] !== SNAPSHOT_VERSION) {
+    if (!READABLE_VERSIONS.includes(root["v"])) {
       return {
         ok: false,
         error: `Unsupported snapshot version ${JSON.stringify(root["v"]) ?? "undefined"}: ` +
@@ -104,7 +129,13 @@ export function decodeSnapshot(bytes: Uint8Array): DecodeResult<StoreContents> {
     }
     const indexes = asObject(root["tableIndexes"], "snapshot.tableIndexes");
     const tableIndexes = {} as Record<Table, number>;
-    for (const table of TABLES) tableIndexes[table] = countField(indexes, table, "tableIndexes");
+    for (const table of TABLES) {
+      // Tables added after version 1 start at 0 in older snapshots.
+      tableIndexes[table] = root["v"] === 1 && indexes[table] === undefined
+        ? 0
+        : countField(indexes, table, "tableIndexes");
+    }
+    const v1 = root["v"] === 1;
     const contents: StoreContents = {
       lastIndex: countField(root, "lastIndex", "snapshot"),
       tableIndexes,
@@ -118,6 +149,16 @@ export function decodeSnapshot(bytes: Uint8Array): DecodeResult<StoreContents> {
       }),
       checks: arrayField(root, "checks", "snapshot").map((v, i) => readCheck(v, `checks[${i}]`)),
       kvs: arrayField(root, "kvs", "snapshot").map((v, i) => readKv(v, `kvs[${i}]`)),
+      sessions: v1
+        ? []
+        : arrayField(root, "sessions", "snapshot").map((v, i) => readSession(v, `sessions[${i}]`)),
+      lockDelays: v1 ? [] : arrayField(root, "lockDelays", "snapshot").map((v, i) => {
+        const o = asObject(v, `lockDelays[${i}]`);
+        return {
+          key: stringField(o, "key", `lockDelays[${i}]`),
+          untilMs: numberField(o, "untilMs", `lockDelays[${i}]`),
+        };
+      }),
     };
     checkReferences(contents);
     return { ok: true, value: contents };
@@ -138,6 +179,38 @@ function checkReferences(contents: StoreContents): void {
   for (const { node } of contents.checks) {
     if (!nodes.has(node.toLowerCase())) throw new DecodeError(`check on unknown node "${node}"`);
   }
+  const sessions = new Set<string>();
+  for (const { id, node } of contents.sessions) {
+    if (!nodes.has(node.toLowerCase())) {
+      throw new DecodeError(`session "${id}" on unknown node "${node}"`);
+    }
+    if (sessions.has(id)) throw new DecodeError(`session "${id}" appears twice`);
+    sessions.add(id);
+  }
+  for (const { key, session } of contents.kvs) {
+    if (session !== undefined && !sessions.has(session)) {
+      throw new DecodeError(`key "${key}" is locked by unknown session "${session}"`);
+    }
+  }
+}
+
+function readSession(value: unknown, path: string): Session {
+  const o = asObject(value, path);
+  const behavior = stringField(o, "behavior", path);
+  if (!(SESSION_BEHAVIORS as readonly string[]).includes(behavior)) {
+    throw new DecodeError(`${path}.behavior: expected "release" or "delete"`);
+  }
+  return {
+    id: stringField(o, "id", path),
+    name: stringField(o, "name", path),
+    node: stringField(o, "node", path),
+    lockDelayMs: countField(o, "lockDelayMs", path),
+    behavior: behavior as SessionBehavior,
+    ttlMs: countField(o, "ttlMs", path),
+    nodeChecks: Object.freeze(stringArrayField(o, "nodeChecks", path)),
+    serviceChecks: Object.freeze(stringArrayField(o, "serviceChecks", path)),
+    ...indexes(o, path),
+  };
 }
 
 function indexes(o: JsonObject, path: string): { createIndex: number; modifyIndex: number } {

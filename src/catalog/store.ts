@@ -14,7 +14,7 @@
  */
 
 import { assert } from "../lib/mod.ts";
-import type { HealthCheck, KvEntry, Node, ServiceInstance, Table } from "./types.ts";
+import type { HealthCheck, KvEntry, Node, ServiceInstance, Session, Table } from "./types.ts";
 import { TABLES } from "./types.ts";
 
 /** The case-insensitive key of a node name, service ID or name, or check ID. */
@@ -39,6 +39,11 @@ export class StateStore {
   /** folded service name -> (nodeKey \0 serviceKey) -> ref. */
   #byServiceName = new Map<string, Map<string, InstanceRef>>();
   #kvs = new Map<string, KvEntry>();
+  #sessions = new Map<string, Session>();
+  /** folded node name -> IDs of its sessions. */
+  #sessionsByNode = new Map<string, Set<string>>();
+  /** key -> wall-clock ms (from commands' `nowMs`) before which it cannot be locked. */
+  #lockDelays = new Map<string, number>();
   #tableIndexes = new Map<Table, number>(TABLES.map((t) => [t, 0]));
   #changed = new Set<Table>();
   #lastIndex = 0;
@@ -241,6 +246,67 @@ export class StateStore {
     return true;
   }
 
+  // --- sessions ---
+
+  /** The session with `id` (exact). */
+  session(id: string): Session | undefined {
+    return this.#sessions.get(id);
+  }
+
+  /** All sessions, unordered. */
+  allSessions(): IterableIterator<Session> {
+    return this.#sessions.values();
+  }
+
+  /** IDs of the sessions of a node (case-insensitive), unordered. */
+  sessionIdsOf(nodeName: string): readonly string[] {
+    return [...(this.#sessionsByNode.get(foldKey(nodeName)) ?? [])];
+  }
+
+  /** Inserts a session on an existing node. */
+  putSession(session: Session, index: number): void {
+    const nodeKey = foldKey(session.node);
+    assert(this.#nodes.has(nodeKey), `Session "${session.id}" created on missing node`);
+    this.#sessions.set(session.id, Object.freeze(session));
+    let ids = this.#sessionsByNode.get(nodeKey);
+    if (ids === undefined) {
+      ids = new Set();
+      this.#sessionsByNode.set(nodeKey, ids);
+    }
+    ids.add(session.id);
+    this.#touch("sessions", index);
+  }
+
+  /** Removes a session record only (callers release or delete its keys). */
+  removeSession(id: string, index: number): boolean {
+    const session = this.#sessions.get(id);
+    if (session === undefined) return false;
+    this.#sessions.delete(id);
+    const nodeKey = foldKey(session.node);
+    const ids = this.#sessionsByNode.get(nodeKey);
+    ids?.delete(id);
+    if (ids?.size === 0) this.#sessionsByNode.delete(nodeKey);
+    this.#touch("sessions", index);
+    return true;
+  }
+
+  /** The time (ms) before which `key` cannot be locked, if a lock delay was set. */
+  lockDelayUntil(key: string): number | undefined {
+    return this.#lockDelays.get(key);
+  }
+
+  /** Blocks locking `key` until `untilMs`; a later delay replaces an earlier one. */
+  setLockDelay(key: string, untilMs: number): void {
+    this.#lockDelays.set(key, Math.max(untilMs, this.#lockDelays.get(key) ?? 0));
+  }
+
+  /** Forgets lock delays that end at or before `nowMs` (deterministic: `nowMs` is a command's). */
+  pruneLockDelays(nowMs: number): void {
+    for (const [key, untilMs] of [...this.#lockDelays]) {
+      if (untilMs <= nowMs) this.#lockDelays.delete(key);
+    }
+  }
+
   // --- whole-store ---
 
   /**
@@ -253,11 +319,16 @@ export class StateStore {
     this.#checks.clear();
     this.#byServiceName.clear();
     this.#kvs.clear();
+    this.#sessions.clear();
+    this.#sessionsByNode.clear();
+    this.#lockDelays.clear();
     for (const table of TABLES) this.#tableIndexes.set(table, 0);
     for (const node of contents.nodes) this.putNode(node, 0);
     for (const { node, service } of contents.services) this.putService(node, service, 0);
     for (const check of contents.checks) this.putCheck(check, 0);
     for (const entry of contents.kvs) this.putKv(entry, 0);
+    for (const session of contents.sessions) this.putSession(session, 0);
+    for (const { key, untilMs } of contents.lockDelays) this.#lockDelays.set(key, untilMs);
     for (const table of TABLES) {
       this.#tableIndexes.set(table, contents.tableIndexes[table]);
       this.#changed.add(table);
@@ -291,6 +362,11 @@ export class StateStore {
       services,
       checks,
       kvs: sortedKeys(this.#kvs).map((key) => this.#kvs.get(key) as KvEntry),
+      sessions: sortedKeys(this.#sessions).map((id) => this.#sessions.get(id) as Session),
+      lockDelays: sortedKeys(this.#lockDelays).map((key) => ({
+        key,
+        untilMs: this.#lockDelays.get(key) as number,
+      })),
     };
   }
 }
@@ -303,6 +379,10 @@ export interface StoreContents {
   readonly services: readonly { readonly node: string; readonly service: ServiceInstance }[];
   readonly checks: readonly HealthCheck[];
   readonly kvs: readonly KvEntry[];
+  /** Sorted by ID. */
+  readonly sessions: readonly Session[];
+  /** Running lock delays, sorted by key. */
+  readonly lockDelays: readonly { readonly key: string; readonly untilMs: number }[];
 }
 
 function sortedKeys(map: ReadonlyMap<string, unknown>): string[] {

@@ -10,7 +10,7 @@
 import type { HealthStatus } from "../lib/mod.ts";
 
 /** The tables a blocking query can watch; each has its own index. */
-export const TABLES = ["nodes", "services", "checks", "kvs"] as const;
+export const TABLES = ["nodes", "services", "checks", "kvs", "sessions"] as const;
 
 /** One of {@link TABLES}. */
 export type Table = typeof TABLES[number];
@@ -118,3 +118,39 @@ export interface HealthServiceEntry {
   /** The node-level checks first, then the instance's own, each sorted by check ID. */
   readonly checks: readonly HealthCheck[];
 }
+
+/** What invalidating a session does to the keys it holds (Consul `SessionBehavior`). */
+export type SessionBehavior = "release" | "delete";
+
+/** The {@link SessionBehavior} values. */
+export const SESSION_BEHAVIORS: readonly SessionBehavior[] = ["release", "delete"];
+
+/**
+ * A session (Consul `structs.Session`): a lease tied to a node and some of
+ * its checks, optionally with a TTL, that KV locks are held by.
+ */
+export interface Session {
+  /** UUID chosen by the writer. */
+  readonly id: string;
+  readonly name: string;
+  /** The node's name as the catalog spells it. */
+  readonly node: string;
+  /** Milliseconds a released lock stays blocked after invalidation (Consul clamps to 60 s). */
+  readonly lockDelayMs: number;
+  readonly behavior: SessionBehavior;
+  /** Milliseconds; 0 = no TTL. Consul expires after twice this without a renewal. */
+  readonly ttlMs: number;
+  /** Node-level check IDs whose turning critical invalidates the session. */
+  readonly nodeChecks: readonly string[];
+  /** Service check IDs (on the same node) whose turning critical invalidates the session. */
+  readonly serviceChecks: readonly string[];
+  readonly createIndex: number;
+  readonly modifyIndex: number;
+}
+
+/** Consul's cap on a session's lock delay (structs.MaxLockDelay). */
+export const MAX_LOCK_DELAY_MS = 60_000;
+
+/** Consul's session TTL bounds (session_ttl_min default and structs.SessionTTLMax). */
+export const SESSION_TTL_MIN_MS = 10_000;
+export const SESSION_TTL_MAX_MS = 86_400_000;

@@ -1,13 +1,22 @@
 /**
  * A seeded simulation of the catalog state machine: random command streams
- * (registrations, deregistrations, check updates, KV writes, CAS races)
+ * (registrations, deregistrations, check updates, KV writes, CAS races,
+ * sessions with locks, lock delays and invalidations, transactions)
  * applied to several replicas along different paths (directly, through the
  * command codec, and through snapshot/restore at random points). Every
  * replica must end byte-identical: the FSM is a pure function of its log.
  * @module
  */
 
-import { CatalogFsm, type Command, decodeCommand, encodeCommand } from "../catalog/mod.ts";
+import {
+  CatalogFsm,
+  type Command,
+  decodeCommand,
+  encodeCommand,
+  TABLES,
+  TXN_VERBS,
+  type TxnOp,
+} from "../catalog/mod.ts";
 import { HEALTH_STATUSES, randomInt, type Rng, seededRng } from "../lib/mod.ts";
 
 /** Options for {@link runCatalogSim}. */
@@ -28,6 +37,7 @@ export interface CatalogSimResult {
 const NODES = ["n1", "n2", "n3", "n4"];
 const SERVICES = ["web", "db", "echo"];
 const KEYS = ["a", "a/b", "a/c", "b", "b/x/y"];
+const SESSIONS = ["s1", "s2", "s3"];
 
 function pick<T>(rng: Rng, items: readonly T[]): T {
   return items[randomInt(rng, items.length)] as T;
@@ -36,7 +46,7 @@ function pick<T>(rng: Rng, items: readonly T[]): T {
 /** One random command; sometimes invalid on purpose (unknown check, bad CAS). */
 export function randomCommand(rng: Rng, nowMs: number, lastIndex: number): Command {
   const node = pick(rng, NODES);
-  const roll = randomInt(rng, 10);
+  const roll = randomInt(rng, 17);
   const service = pick(rng, SERVICES);
   switch (roll) {
     case 0:
@@ -94,8 +104,53 @@ export function randomCommand(rng: Rng, nowMs: number, lastIndex: number): Comma
       };
     case 8:
       return { kind: "kv_delete", nowMs, key: pick(rng, KEYS) };
-    default:
+    case 9:
       return { kind: "kv_delete_tree", nowMs, prefix: pick(rng, ["a", "b/", ""]) };
+    case 10:
+      return {
+        kind: "session_create",
+        nowMs,
+        id: pick(rng, SESSIONS),
+        name: "",
+        node,
+        lockDelayMs: pick(rng, [0, 5_000, 15_000, 90_000]),
+        behavior: pick(rng, ["release", "delete"] as const),
+        ttlMs: pick(rng, [0, 10_000]),
+        nodeChecks: pick(rng, [[], [], ["check:web"], ["check:db"]]),
+        serviceChecks: pick(rng, [[], [], ["check:echo"]]),
+      };
+    case 11:
+      return {
+        kind: "session_destroy",
+        nowMs,
+        id: pick(rng, SESSIONS),
+        reason: pick(rng, ["explicit", "ttl_expired"] as const),
+      };
+    case 12:
+    case 13:
+    case 14:
+    case 15:
+      return {
+        kind: roll <= 13 ? "kv_lock" : "kv_unlock",
+        nowMs,
+        key: pick(rng, KEYS),
+        value: new Uint8Array([randomInt(rng, 4)]),
+        session: pick(rng, SESSIONS),
+      };
+    default: {
+      const ops: TxnOp[] = [];
+      const count = 1 + randomInt(rng, 4);
+      for (let i = 0; i < count; i++) {
+        ops.push({
+          verb: pick(rng, TXN_VERBS),
+          key: pick(rng, KEYS),
+          value: randomInt(rng, 2) === 0 ? null : new Uint8Array([randomInt(rng, 4)]),
+          index: randomInt(rng, lastIndex + 1),
+          session: pick(rng, SESSIONS),
+        });
+      }
+      return { kind: "txn", nowMs, ops };
+    }
   }
 }
 
@@ -151,7 +206,7 @@ export function runCatalogSim(options: CatalogSimOptions): CatalogSimResult {
       failure: "final snapshots differ",
     };
   }
-  for (const table of ["nodes", "services", "checks", "kvs"] as const) {
+  for (const table of TABLES) {
     if (direct.tableIndex(table) !== restored.tableIndex(table)) {
       return {
         seed: options.seed,
