@@ -1,9 +1,10 @@
 /**
  * [edge] The CLI's real connection to the process: stdout, stderr,
- * environment and shutdown signals.
+ * environment, shutdown signals, files, stdin and HTTP.
  * @module
  */
 
+import { sendHttpRequest } from "./http_transport.ts";
 import type { CliIo } from "./io.ts";
 
 const encoder = new TextEncoder();
@@ -41,5 +42,8 @@ export function denoCliIo(): CliIo {
     },
     hostname: () => Deno.hostname(),
     shutdownSignal: controller.signal,
+    fetch: sendHttpRequest,
+    readFile: (path) => Deno.readFile(path),
+    readStdin: async () => new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()),
   };
 }

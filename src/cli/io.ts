@@ -16,4 +16,10 @@ export interface CliIo {
   hostname(): string;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
   shutdownSignal: AbortSignal;
+  /** Sends an HTTP request to an agent (the commands that talk to the HTTP API). */
+  fetch(request: Request): Promise<Response>;
+  /** Reads a whole file (service definitions, `kv put KEY @FILE`). */
+  readFile(path: string): Promise<Uint8Array>;
+  /** Reads standard input to its end (`kv put KEY -`). */
+  readStdin(): Promise<Uint8Array>;
 }

@@ -5,12 +5,33 @@
  */
 
 import { agentCommand } from "./agent_command.ts";
+import { catalogCommand } from "./catalog_command.ts";
 import type { Command } from "./commands.ts";
+import { eventCommand } from "./event_command.ts";
+import { infoCommand } from "./info_command.ts";
 import type { CliIo } from "./io.ts";
+import { joinCommand } from "./join_command.ts";
+import { kvCommand } from "./kv_command.ts";
+import { leaveCommand } from "./leave_command.ts";
+import { membersCommand } from "./members_command.ts";
+import { servicesCommand } from "./services_command.ts";
 import { validateCommand } from "./validate_command.ts";
 import { versionCommand } from "./version_command.ts";
 
-const COMMANDS: readonly Command[] = [agentCommand, validateCommand, versionCommand];
+/** Sorted by name, as `legate -h` lists them. */
+const COMMANDS: readonly Command[] = [
+  agentCommand,
+  catalogCommand,
+  eventCommand,
+  infoCommand,
+  joinCommand,
+  kvCommand,
+  leaveCommand,
+  membersCommand,
+  servicesCommand,
+  validateCommand,
+  versionCommand,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;

@@ -1,21 +1,8 @@
 import { assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { AGENT_FLAGS, configPathsFromArgs, flagsToConfigValue } from "./config_args.ts";
 import { parseFlags } from "./flags.ts";
-import type { CliIo } from "./io.ts";
 import { run } from "./run.ts";
-
-function fakeIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    env: () => undefined,
-    hostname: () => "testhost",
-    shutdownSignal: new AbortController().signal,
-  };
-  return io;
-}
+import { fakeIo } from "./test_io.ts";
 
 Deno.test("run() prints usage and exits 1 without a command, 0 with -h", async () => {
   const bare = fakeIo();

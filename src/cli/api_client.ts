@@ -1,0 +1,359 @@
+/**
+ * A small client for the Consul HTTP API, shaped like Consul's Go `api`
+ * package (same paths, same query parameters, same error texts), over an
+ * injected `fetch` so commands are tested without sockets.
+ * @module
+ */
+
+import { base64ToBytes, errorMessage } from "../lib/mod.ts";
+
+/** The agent's default HTTP address, as Consul's. */
+export const DEFAULT_HTTP_ADDR = "127.0.0.1:8500";
+
+/** A failed API call; the message reads like the Go client's. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  /** The HTTP status, or undefined when no response arrived. */
+  readonly status: number | undefined;
+
+  constructor(message: string, status?: number) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** `api.KVPair`. */
+export interface KvPair {
+  readonly Key: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+  readonly LockIndex: number;
+  readonly Flags: number;
+  /** Decoded from base64; empty for a null value. */
+  readonly Value: Uint8Array;
+  readonly Session: string;
+}
+
+/** `api.AgentMember`. */
+export interface AgentMember {
+  readonly Name: string;
+  readonly Addr: string;
+  readonly Port: number;
+  readonly Tags: Record<string, string>;
+  readonly Status: number;
+}
+
+/** `api.Node` as `/v1/catalog/nodes` lists it. */
+export interface CatalogNode {
+  readonly ID: string;
+  readonly Node: string;
+  readonly Address: string;
+  readonly Datacenter: string;
+  readonly TaggedAddresses: Record<string, string> | null;
+  readonly Meta: Record<string, string> | null;
+}
+
+/** Where and how to reach the agent. */
+export interface ApiClientOptions {
+  readonly fetch: (request: Request) => Promise<Response>;
+  /** `http://host:port` (no trailing slash). */
+  readonly baseUrl: string;
+  /** Sent as `X-Consul-Token` when set. */
+  readonly token?: string;
+  /** Sent as `?dc=` when set. */
+  readonly datacenter?: string;
+  /** Sends `?stale` on reads. */
+  readonly stale?: boolean;
+}
+
+/**
+ * Turns `-http-addr` / `CONSUL_HTTP_ADDR` into a base URL: `host:port`,
+ * `http://host:port` and `https://host:port` are accepted, as by Consul's
+ * client; the flag wins over the environment.
+ */
+export function resolveHttpAddr(
+  flag: string | undefined,
+  env: string | undefined,
+): { ok: true; baseUrl: string } | { ok: false; error: string } {
+  const raw = (flag ?? (env === undefined || env === "" ? undefined : env) ?? DEFAULT_HTTP_ADDR)
+    .trim();
+  let withScheme = raw;
+  if (/^unix:\/\//i.test(raw)) {
+    return {
+      ok: false,
+      error: `Unsupported HTTP address "${raw}": unix sockets are not supported; use host:port`,
+    };
+  }
+  if (!/^https?:\/\//i.test(raw)) withScheme = `http://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return { ok: false, error: `Invalid HTTP address "${raw}": expected host:port` };
+  }
+  if (url.hostname === "" || (url.pathname !== "/" && url.pathname !== "")) {
+    return { ok: false, error: `Invalid HTTP address "${raw}": expected host:port` };
+  }
+  return { ok: true, baseUrl: `${url.protocol}//${url.host}` };
+}
+
+type QueryValue = string | number | boolean | undefined;
+
+/** The request options of {@link ApiClient.request}. */
+interface RequestOptions {
+  readonly query?: Readonly<Record<string, QueryValue>>;
+  readonly body?: Uint8Array | string;
+  /** Statuses that are answers rather than errors (default just 200). */
+  readonly accept?: readonly number[];
+  readonly read?: boolean;
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly text: string;
+}
+
+/** Calls the agent's HTTP API. */
+export class ApiClient {
+  readonly #options: ApiClientOptions;
+
+  constructor(options: ApiClientOptions) {
+    this.#options = options;
+  }
+
+  /** One request; a transport failure or an unaccepted status throws {@link ApiError}. */
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<RawResponse> {
+    const url = new URL(this.#options.baseUrl + path);
+    if (this.#options.datacenter) url.searchParams.set("dc", this.#options.datacenter);
+    if (options.read && this.#options.stale) url.searchParams.set("stale", "");
+    for (const [name, value] of Object.entries(options.query ?? {})) {
+      if (value === undefined || value === false) continue;
+      url.searchParams.set(name, value === true ? "" : String(value));
+    }
+    const headers = new Headers();
+    if (this.#options.token) headers.set("x-consul-token", this.#options.token);
+    const init: RequestInit = { method, headers };
+    if (options.body !== undefined) init.body = options.body as BodyInit;
+    let response: Response;
+    try {
+      response = await this.#options.fetch(new Request(url, init));
+    } catch (err) {
+      throw new ApiError(transportErrorText(method, url, err));
+    }
+    const text = await response.text();
+    if (!(options.accept ?? [200]).includes(response.status)) {
+      throw new ApiError(
+        `Unexpected response code: ${response.status} (${text.trim()})`,
+        response.status,
+      );
+    }
+    return { status: response.status, text };
+  }
+
+  async #json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const { text } = await this.request(method, path, options);
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new ApiError(`Invalid response from ${path}: ${errorMessage(err)}`);
+    }
+  }
+
+  /** GET /v1/kv/:key; null when the key does not exist. */
+  async kvGet(key: string): Promise<KvPair | null> {
+    const res = await this.request("GET", kvPath(key), { accept: [200, 404], read: true });
+    if (res.status === 404) return null;
+    return decodeKvPairs(res.text)[0] ?? null;
+  }
+
+  /** GET /v1/kv/:prefix?recurse; [] when nothing matches. */
+  async kvList(prefix: string): Promise<KvPair[]> {
+    const res = await this.request("GET", kvPath(prefix), {
+      query: { recurse: true },
+      accept: [200, 404],
+      read: true,
+    });
+    return res.status === 404 ? [] : decodeKvPairs(res.text);
+  }
+
+  /** GET /v1/kv/:prefix?keys&separator=; [] when nothing matches. */
+  async kvKeys(prefix: string, separator: string): Promise<string[]> {
+    const res = await this.request("GET", kvPath(prefix), {
+      query: { keys: true, separator: separator === "" ? undefined : separator },
+      accept: [200, 404],
+      read: true,
+    });
+    return res.status === 404 ? [] : JSON.parse(res.text) as string[];
+  }
+
+  /** PUT /v1/kv/:key, with `?cas=` when `cas` is given; the agent's true/false. */
+  async kvPut(key: string, value: Uint8Array, flags: number, cas?: number): Promise<boolean> {
+    return await this.#json<boolean>("PUT", kvPath(key), {
+      query: { flags: flags === 0 ? undefined : flags, cas },
+      body: value,
+    });
+  }
+
+  /** DELETE /v1/kv/:key (with `?cas=`), or a whole prefix with `recurse`. */
+  async kvDelete(key: string, options: { recurse?: boolean; cas?: number } = {}): Promise<boolean> {
+    return await this.#json<boolean>("DELETE", kvPath(key), {
+      query: { recurse: options.recurse, cas: options.cas },
+    });
+  }
+
+  /** GET /v1/agent/members. */
+  async members(wan: boolean): Promise<AgentMember[]> {
+    return await this.#json<AgentMember[]>("GET", "/v1/agent/members", { query: { wan } });
+  }
+
+  /** GET /v1/agent/self. */
+  async self(): Promise<Record<string, unknown>> {
+    return await this.#json<Record<string, unknown>>("GET", "/v1/agent/self");
+  }
+
+  /** GET /v1/catalog/services: name -> tags. */
+  async catalogServices(nodeMeta: readonly string[] = []): Promise<Record<string, string[]>> {
+    return await this.#json("GET", "/v1/catalog/services" + nodeMetaQuery(nodeMeta), {
+      read: true,
+    });
+  }
+
+  /** GET /v1/catalog/node/:node: the node's services as name -> tags; null for an unknown node. */
+  async nodeServiceTags(node: string): Promise<Record<string, string[]> | null> {
+    const res = await this.request("GET", `/v1/catalog/node/${encodeURIComponent(node)}`, {
+      accept: [200, 404],
+      read: true,
+    });
+    if (res.status === 404 || res.text.trim() === "null") return null;
+    const body = JSON.parse(res.text) as {
+      Services?: Record<string, { Service: string; Tags: string[] | null }>;
+    };
+    const out: Record<string, string[]> = {};
+    for (const service of Object.values(body.Services ?? {})) {
+      const tags = out[service.Service] ?? [];
+      for (const tag of service.Tags ?? []) if (!tags.includes(tag)) tags.push(tag);
+      out[service.Service] = tags;
+    }
+    return out;
+  }
+
+  /** GET /v1/catalog/nodes. */
+  async catalogNodes(nodeMeta: readonly string[] = []): Promise<CatalogNode[]> {
+    return await this.#json("GET", "/v1/catalog/nodes" + nodeMetaQuery(nodeMeta), { read: true });
+  }
+
+  /** GET /v1/catalog/service/:name, as nodes (for `catalog nodes -service`). */
+  async serviceNodes(service: string): Promise<CatalogNode[]> {
+    const entries = await this.#json<
+      {
+        ID: string;
+        Node: string;
+        Address: string;
+        Datacenter: string;
+        TaggedAddresses: Record<string, string> | null;
+        NodeMeta: Record<string, string> | null;
+      }[]
+    >("GET", `/v1/catalog/service/${encodeURIComponent(service)}`, { read: true });
+    return entries.map((e) => ({
+      ID: e.ID,
+      Node: e.Node,
+      Address: e.Address,
+      Datacenter: e.Datacenter,
+      TaggedAddresses: e.TaggedAddresses,
+      Meta: e.NodeMeta,
+    }));
+  }
+
+  /** PUT /v1/agent/service/register with a Consul service definition body. */
+  async serviceRegister(definition: Record<string, unknown>): Promise<void> {
+    await this.request("PUT", "/v1/agent/service/register", { body: JSON.stringify(definition) });
+  }
+
+  /** PUT /v1/agent/service/deregister/:id. */
+  async serviceDeregister(id: string): Promise<void> {
+    await this.request("PUT", `/v1/agent/service/deregister/${encodeURIComponent(id)}`);
+  }
+
+  /** PUT /v1/agent/leave. */
+  async leave(): Promise<void> {
+    await this.request("PUT", "/v1/agent/leave");
+  }
+
+  /** PUT /v1/agent/join/:addr. */
+  async join(address: string, wan: boolean): Promise<void> {
+    await this.request("PUT", `/v1/agent/join/${encodeURIComponent(address)}`, {
+      query: { wan: wan ? 1 : undefined },
+    });
+  }
+
+  /** PUT /v1/event/fire/:name; the event's ID. */
+  async eventFire(
+    name: string,
+    payload: Uint8Array | undefined,
+    filters: { node: string; service: string; tag: string },
+  ): Promise<string> {
+    const event = await this.#json<{ ID: string }>(
+      "PUT",
+      `/v1/event/fire/${encodeURIComponent(name)}`,
+      {
+        query: {
+          node: filters.node || undefined,
+          service: filters.service || undefined,
+          tag: filters.tag || undefined,
+        },
+        ...(payload === undefined ? {} : { body: payload }),
+      },
+    );
+    return event.ID;
+  }
+}
+
+function kvPath(key: string): string {
+  return "/v1/kv/" + key.replace(/^\//, "").split("/").map(encodeURIComponent).join("/");
+}
+
+function nodeMetaQuery(pairs: readonly string[]): string {
+  if (pairs.length === 0) return "";
+  const params = new URLSearchParams();
+  for (const pair of pairs) params.append("node-meta", pair);
+  return `?${params}`;
+}
+
+function decodeKvPairs(text: string): KvPair[] {
+  const raw = JSON.parse(text) as {
+    Key: string;
+    CreateIndex: number;
+    ModifyIndex: number;
+    LockIndex: number;
+    Flags: number;
+    Value: string | null;
+    Session?: string;
+  }[];
+  return raw.map((p) => ({
+    Key: p.Key,
+    CreateIndex: p.CreateIndex,
+    ModifyIndex: p.ModifyIndex,
+    LockIndex: p.LockIndex,
+    Flags: p.Flags,
+    Value: p.Value === null ? new Uint8Array(0) : base64ToBytes(p.Value) ?? new Uint8Array(0),
+    Session: p.Session ?? "",
+  }));
+}
+
+/**
+ * A transport failure in the Go client's words: `Get "<url>": dial tcp
+ * <host>: connect: connection refused` for a refused connection, the
+ * runtime's message otherwise.
+ */
+export function transportErrorText(method: string, url: URL, err: unknown): string {
+  const op = method.charAt(0) + method.slice(1).toLowerCase();
+  const message = errorMessage(err);
+  const cause = err instanceof Error && err.cause !== undefined ? errorMessage(err.cause) : "";
+  const all = `${message} ${cause}`;
+  const target = `${op} "${url.href}"`;
+  if (/connection refused/i.test(all)) {
+    return `${target}: dial tcp ${url.host}: connect: connection refused`;
+  }
+  if (/timed out/i.test(all)) return `${target}: dial tcp ${url.host}: i/o timeout`;
+  return `${target}: ${message}`;
+}
