@@ -1,0 +1,191 @@
+/**
+ * The HTTP-backed CLI commands as users run them (`deno task legate ...`,
+ * same permissions) against a real agent on a free port.
+ */
+import {
+  assert,
+  assertEquals,
+  assertStringIncludes,
+  runLegate,
+  startLegateAgent,
+} from "../../src/testing/mod.ts";
+
+function addrOf(ready: { http?: unknown }): string {
+  assert(typeof ready.http === "string", `no http address in ready line: ${JSON.stringify(ready)}`);
+  return ready.http as string;
+}
+
+Deno.test("legate kv put/get/delete round trip against a real agent", async () => {
+  await using agent = await startLegateAgent(["-dev", "-node", "cli-kv"]);
+  const http = `-http-addr=${addrOf(agent.ready)}`;
+
+  const put = await runLegate(["kv", "put", http, "app/config/port", "8080"]);
+  assertEquals([put.code, put.stdout, put.stderr], [
+    0,
+    "Success! Data written to: app/config/port\n",
+    "",
+  ]);
+  assertEquals((await runLegate(["kv", "put", http, "-flags=7", "app/name", "web"])).code, 0);
+
+  const get = await runLegate(["kv", "get", http, "app/config/port"]);
+  assertEquals([get.code, get.stdout, get.stderr], [0, "8080\n", ""]);
+
+  const detailed = await runLegate(["kv", "get", http, "-detailed", "app/name"]);
+  assertEquals(detailed.code, 0, detailed.stderr);
+  const lines = detailed.stdout.split("\n");
+  assertEquals(lines.length, 8);
+  assert(/^CreateIndex {6}\d+$/.test(lines[0] as string), lines[0]);
+  assertEquals(lines.slice(1, 4), [
+    "Flags            7",
+    "Key              app/name",
+    "LockIndex        0",
+  ]);
+  assertEquals(lines.slice(5), ["Session          -", "Value            web", ""]);
+  const modifyIndex = Number((lines[4] as string).replace(/^ModifyIndex\s+/, ""));
+  assert(modifyIndex > 0, lines[4]);
+
+  const recurse = await runLegate(["kv", "get", http, "-recurse", "app/"]);
+  assertEquals(recurse.stdout, "app/config/port:8080\napp/name:web\n");
+  const keys = await runLegate(["kv", "get", http, "-keys", "app/"]);
+  assertEquals(keys.stdout, "app/config/\napp/name\n");
+
+  const casFail = await runLegate([
+    "kv",
+    "put",
+    http,
+    "-cas",
+    `-modify-index=${modifyIndex + 1000}`,
+    "app/name",
+    "api",
+  ]);
+  assertEquals([casFail.code, casFail.stderr], [
+    1,
+    "Error! Did not write to app/name: CAS failed\n",
+  ]);
+  const casOk = await runLegate([
+    "kv",
+    "put",
+    http,
+    "-cas",
+    `-modify-index=${modifyIndex}`,
+    "app/name",
+    "api",
+  ]);
+  assertEquals([casOk.code, casOk.stdout], [0, "Success! Data written to: app/name\n"]);
+  assertEquals((await runLegate(["kv", "get", http, "app/name"])).stdout, "api\n");
+
+  const del = await runLegate(["kv", "delete", http, "app/name"]);
+  assertEquals([del.code, del.stdout], [0, "Success! Deleted key: app/name\n"]);
+  const missing = await runLegate(["kv", "get", http, "app/name"]);
+  assertEquals([missing.code, missing.stdout, missing.stderr], [
+    1,
+    "",
+    "Error! No key exists at: app/name\n",
+  ]);
+  const tree = await runLegate(["kv", "delete", http, "-recurse", "app/"]);
+  assertEquals([tree.code, tree.stdout], [0, "Success! Deleted keys with prefix: app/\n"]);
+  const empty = await runLegate(["kv", "get", http, "-recurse", "app/"]);
+  assertEquals([empty.code, empty.stdout, empty.stderr], [0, "", ""]);
+});
+
+Deno.test("legate catalog services and nodes against a real agent", async () => {
+  await using agent = await startLegateAgent(["-dev", "-node", "cli-catalog"]);
+  const http = `-http-addr=http://${addrOf(agent.ready)}`;
+  const none = await runLegate(["catalog", "services", http]);
+  assertEquals([none.code, none.stdout, none.stderr], [
+    0,
+    "",
+    "No services match the given query - try expanding your search.\n",
+  ]);
+  const registered = await fetch(`${http.slice("-http-addr=".length)}/v1/catalog/register`, {
+    method: "PUT",
+    body: JSON.stringify({
+      Node: "ext",
+      Address: "10.0.0.9",
+      Service: { Service: "web", Tags: ["v2", "primary"], Port: 80 },
+    }),
+  });
+  assertEquals(await registered.text(), "true");
+  await fetch(`${http.slice("-http-addr=".length)}/v1/catalog/register`, {
+    method: "PUT",
+    body: JSON.stringify({
+      Node: "ext",
+      Address: "10.0.0.9",
+      Service: { Service: "db", Port: 5432 },
+    }),
+  }).then((r) => r.body?.cancel());
+  const services = await runLegate(["catalog", "services", http]);
+  assertEquals([services.code, services.stdout, services.stderr], [0, "db\nweb\n", ""]);
+  const tags = await runLegate(["catalog", "services", "-tags", http]);
+  assertEquals(tags.stdout, "db       \nweb      primary,v2\n\n");
+  const nodes = await runLegate(["catalog", "nodes", http]);
+  assertEquals(nodes.code, 0, nodes.stderr);
+  const [header, row, ext, end] = nodes.stdout.split("\n");
+  assertEquals(header, "Node         ID        Address    DC");
+  assert(/^cli-catalog  [0-9a-f]{8}  127\.0\.0\.1  dc1$/.test(row as string), row);
+  assertEquals(ext, "ext                    10.0.0.9   dc1");
+  assertEquals(end, "");
+  const detailed = await runLegate(["catalog", "nodes", "-detailed", http]);
+  assertStringIncludes(detailed.stdout, "TaggedAddresses");
+  assertStringIncludes(detailed.stdout, "lan=127.0.0.1");
+});
+
+Deno.test("legate event fires a user event that /v1/event/list shows", async () => {
+  await using agent = await startLegateAgent(["-dev", "-node", "cli-event"]);
+  const addr = addrOf(agent.ready);
+  const fired = await runLegate(["event", `-http-addr=${addr}`, "-name=deploy", "v1.2.3"]);
+  assertEquals(fired.code, 0, fired.stderr);
+  const match = /^Event ID: ([0-9a-f-]{36})\n$/.exec(fired.stdout);
+  assert(match, fired.stdout);
+  const skipped = await runLegate([
+    "event",
+    `-http-addr=${addr}`,
+    "-name=deploy",
+    "-node=^elsewhere$",
+  ]);
+  assertEquals(skipped.code, 0, skipped.stderr);
+
+  const res = await fetch(`http://${addr}/v1/event/list?name=deploy`);
+  assertEquals(res.status, 200);
+  const events = await res.json();
+  assertEquals(events.length, 1);
+  assertEquals(events[0].ID, match[1]);
+  assertEquals(atob(events[0].Payload), "v1.2.3");
+  assertEquals(events[0].LTime, 1);
+
+  const reserved = await runLegate(["event", `-http-addr=${addr}`, "-name=_internal"]);
+  assertEquals(reserved.code, 1);
+  assertEquals(
+    reserved.stderr,
+    'Error firing event: Unexpected response code: 400 (Invalid event name "_internal": names starting with "_" are reserved for internal use)\n',
+  );
+
+  const tooBig = await fetch(`http://${addr}/v1/event/fire/big`, {
+    method: "PUT",
+    body: "x".repeat(600),
+  });
+  assertEquals(tooBig.status, 413);
+  await tooBig.body?.cancel();
+});
+
+/** A loopback port nothing listens on (bound, then released). */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+Deno.test("legate HTTP commands report an unreachable agent, exit 1", async () => {
+  const port = closedPort();
+  const kv = await runLegate(["kv", "get", `-http-addr=127.0.0.1:${port}`, "a"]);
+  assertEquals([kv.code, kv.stdout], [1, ""]);
+  assertEquals(
+    kv.stderr,
+    `Error querying Consul agent: Get "http://127.0.0.1:${port}/v1/kv/a": dial tcp 127.0.0.1:${port}: connect: connection refused\n`,
+  );
+  const catalog = await runLegate(["catalog", "nodes", `-http-addr=127.0.0.1:${port}`]);
+  assertEquals(catalog.code, 1);
+  assertStringIncludes(catalog.stderr, "Error listing nodes: ");
+  assertStringIncludes(catalog.stderr, "connection refused");
+});
