@@ -12,6 +12,7 @@ import type { HttpRouter, RouteHandler } from "./handler.ts";
 import { Router } from "./router.ts";
 import { catalogRoutes, healthRoutes, kvRoutes, statusRoutes } from "./routes/mod.ts";
 import { eventRoutes } from "./routes/mod.ts";
+import { sessionRoutes, txnRoutes } from "./routes/mod.ts";
 import { UserEventBuffer } from "./user_events.ts";
 
 /** The API application. */
@@ -45,6 +46,8 @@ export function createHttpApp(deps: HttpDeps, options: CreateHttpAppOptions = {}
   kvRoutes(router);
   statusRoutes(router);
   eventRoutes(router, options.events ?? new UserEventBuffer());
+  sessionRoutes(router);
+  txnRoutes(router);
   for (const install of options.extraRoutes ?? []) install(router);
   router.add("GET", "/", (ctx) => {
     if (ctx.deps.config.ui) {

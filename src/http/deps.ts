@@ -5,6 +5,7 @@
  */
 
 import type { ApplyResult, CatalogQueries, Command, TableWatches } from "../catalog/mod.ts";
+import type { Session } from "../catalog/mod.ts";
 import type { RuntimeConfig } from "../config/mod.ts";
 import type { Clock, Logger, Rng, Timers } from "../lib/mod.ts";
 
@@ -19,4 +20,16 @@ export interface HttpDeps {
   readonly timers: Timers;
   readonly rng: Rng;
   readonly logger: Logger;
+  /**
+   * The session TTL timers (the agent's SessionTtlTracker): renew restarts
+   * one without a log write, as Consul's leader does. Without it, renew
+   * only answers and TTLs never expire.
+   */
+  readonly sessionTtl?: SessionTtlHooks;
+}
+
+/** What the session routes tell the TTL timers. */
+export interface SessionTtlHooks {
+  /** Gives the session a full TTL again (on create and renew). */
+  renew(session: Session): void;
 }

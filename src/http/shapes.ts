@@ -7,7 +7,9 @@
  */
 
 import type { HealthCheck, KvEntry, Node, ServiceInstance } from "../catalog/mod.ts";
+import type { Session, TxnOutcome } from "../catalog/mod.ts";
 import { bytesToBase64 } from "../lib/mod.ts";
+import { formatDuration } from "../lib/mod.ts";
 import type { UserEvent } from "./user_events.ts";
 
 const EMPTY_PROXY = Object.freeze({ Mode: "", MeshGateway: {}, Expose: {} });
@@ -139,5 +141,43 @@ export function userEventJson(event: UserEvent): Record<string, unknown> {
     TagFilter: event.tagFilter,
     Version: event.version,
     LTime: event.ltime,
+  };
+}
+
+/**
+ * `structs.Session` as `/v1/session/*` return it: `LockDelay` in
+ * nanoseconds (Go's time.Duration), `TTL` a Go duration string (`""` when
+ * none), `ServiceChecks` as `[{ID, Namespace}]` or null.
+ */
+export function sessionJson(session: Session): Record<string, unknown> {
+  return {
+    ID: session.id,
+    Name: session.name,
+    Node: session.node,
+    LockDelay: session.lockDelayMs * 1_000_000,
+    Behavior: session.behavior,
+    TTL: session.ttlMs === 0 ? "" : formatDuration(session.ttlMs),
+    NodeChecks: session.nodeChecks,
+    ServiceChecks: session.serviceChecks.length === 0
+      ? null
+      : session.serviceChecks.map((id) => ({ ID: id, Namespace: "" })),
+    CreateIndex: session.createIndex,
+    ModifyIndex: session.modifyIndex,
+  };
+}
+
+/**
+ * `structs.TxnResponse` of `PUT /v1/txn`: `Results` as `[{KV: DirEntry}]`
+ * (null when no operation returned an entry) or `Errors` as
+ * `[{OpIndex, What}]`; the other one is null.
+ */
+export function txnResponseJson(outcome: TxnOutcome): Record<string, unknown> {
+  return {
+    Results: outcome.results === null
+      ? null
+      : outcome.results.map((entry) => ({ KV: kvEntryJson(entry) })),
+    Errors: outcome.errors === null
+      ? null
+      : outcome.errors.map((e) => ({ OpIndex: e.opIndex, What: e.what })),
   };
 }

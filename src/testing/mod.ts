@@ -11,3 +11,4 @@ export * from "./dns_client.ts";
 export * from "./wait.ts";
 export * from "./dig.ts";
 export * from "./stub_resolver.ts";
+export * from "./http_deps.ts";

@@ -1,13 +1,14 @@
 /**
  * `/v1/kv/*key`: reads (single, `?recurse`, `?keys` with `?separator`,
- * `?raw`), writes (`?flags`, `?cas`) and deletes (`?recurse`, `?cas`).
+ * `?raw`), writes (`?flags`, `?cas`, locks with `?acquire=`/`?release=`
+ * a session) and deletes (`?recurse`, `?cas`).
  * @module
  */
 
 import type { Command } from "../../catalog/mod.ts";
 import { awaitTables, parseReadOptions } from "../blocking.ts";
 import type { RequestContext } from "../context.ts";
-import { badRequest, HttpError } from "../errors.ts";
+import { badRequest } from "../errors.ts";
 import type { HttpRouter } from "../handler.ts";
 import { kvEntryJson } from "../shapes.ts";
 import { writeResponse } from "../write_result.ts";
@@ -57,19 +58,32 @@ function notFoundWithIndex(ctx: RequestContext, index: number): Response {
 async function kvPut(ctx: RequestContext): Promise<Response> {
   const key = requireKey(ctx);
   const flags = ctx.uint("flags");
+  const given = ["cas", "acquire", "release"].filter((name) => ctx.query(name) !== undefined);
+  if (given.length > 1) {
+    throw badRequest(
+      `Conflicting flags: ${given.map((n) => `?${n}`).join(" and ")}: ` +
+        "use only one of cas, acquire and release",
+    );
+  }
   const cas = ctx.uint("cas");
-  if (ctx.query("acquire") !== undefined || ctx.query("release") !== undefined) {
-    throw new HttpError(
-      501,
-      "Locks (?acquire, ?release) need sessions, which this agent does not support yet",
+  const acquire = ctx.query("acquire");
+  const release = ctx.query("release");
+  if (acquire === "" || release === "") {
+    throw badRequest(
+      `Missing session: ?${acquire === "" ? "acquire" : "release"} needs a session ID`,
     );
   }
   const bytes = await ctx.bodyBytes(KV_VALUE_BYTES_MAX);
   const value = bytes.length === 0 ? null : bytes;
   const nowMs = ctx.deps.clock.wallMs();
-  const command: Command = cas === undefined
-    ? { kind: "kv_set", nowMs, key, value, ...(flags === undefined ? {} : { flags }) }
-    : { kind: "kv_cas", nowMs, key, value, index: cas, ...(flags === undefined ? {} : { flags }) };
+  const base = { nowMs, key, value, ...(flags === undefined ? {} : { flags }) };
+  const command: Command = acquire !== undefined
+    ? { kind: "kv_lock", ...base, session: acquire }
+    : release !== undefined
+    ? { kind: "kv_unlock", ...base, session: release }
+    : cas === undefined
+    ? { kind: "kv_set", ...base }
+    : { kind: "kv_cas", ...base, index: cas };
   return writeResponse(ctx, await ctx.deps.write(command));
 }
 
