@@ -1,75 +1,49 @@
 /**
- * The catalog entries this agent owns, derived from its config: its node,
- * its services and its checks, as registration commands. Pure, so the sync
- * logic can be tested without an agent.
+ * The catalog entries this agent owns, as registration pieces: its node,
+ * its services and its checks. Pure, so the sync logic can be tested
+ * without an agent.
  * @module
  */
 
-import type { HealthCheck, RegisterCheck, RegisterCommand } from "../catalog/mod.ts";
+import type {
+  HealthCheck,
+  Node,
+  RegisterCheck,
+  RegisterCommand,
+  RegisterService,
+  ServiceInstance,
+} from "../catalog/mod.ts";
 import type { CheckDefinition, RuntimeConfig, ServiceDefinition } from "../config/mod.ts";
-import { formatDuration } from "../lib/mod.ts";
+import { formatDuration, type HealthStatus } from "../lib/mod.ts";
 
-/** Options for {@link localRegistrations}. */
-export interface LocalRegistrationsOptions {
-  /** Stamped into every command (leader time, DESIGN.md). */
-  readonly nowMs: number;
-  /** The node's UUID, kept in data_dir. */
-  readonly nodeId?: string;
-  /** Checks the catalog already holds for this node: their last status survives a restart. */
-  readonly existingChecks?: ReadonlyMap<string, HealthCheck>;
-}
-
-/**
- * One command for the node with its node-level checks, then one per
- * service with that service's checks.
- */
-export function localRegistrations(
+/** The node part of every registration this agent sends. */
+export function nodeRegistration(
   config: RuntimeConfig,
-  options: LocalRegistrationsOptions,
-): RegisterCommand[] {
-  const node = {
-    kind: "register" as const,
-    nowMs: options.nowMs,
+  nowMs: number,
+  nodeId: string | undefined,
+): RegisterCommand {
+  return {
+    kind: "register",
+    nowMs,
     node: config.nodeName,
     address: config.advertiseAddr,
     datacenter: config.datacenter,
     taggedAddresses: { lan: config.advertiseAddr, wan: config.advertiseAddr },
     nodeMeta: config.nodeMeta,
-    ...(options.nodeId === undefined ? {} : { id: options.nodeId }),
+    ...(nodeId === undefined ? {} : { id: nodeId }),
   };
-  const nodeChecks = config.checks.filter((c) => c.serviceId === undefined);
-  const commands: RegisterCommand[] = [{
-    ...node,
-    checks: nodeChecks.map((c) => registerCheck(config.nodeName, c, options.existingChecks)),
-  }];
-  for (const service of config.services) {
-    const checks = [
-      ...service.checks,
-      ...config.checks.filter((c) => c.serviceId === service.id),
-    ];
-    commands.push({
-      ...node,
-      skipNodeUpdate: true,
-      service: registerService(service),
-      checks: checks.map((c) => registerCheck(config.nodeName, c, options.existingChecks)),
-    });
-  }
-  return commands;
 }
 
-/** The status a check starts with: the catalog's last one if it has the check, else its definition's. */
-export function initialCheckStatus(
-  def: CheckDefinition,
-  existing: ReadonlyMap<string, HealthCheck> | undefined,
-): { status: CheckDefinition["status"]; output: string } {
-  const known = existing?.get(def.id);
-  if (known && known.serviceId === (def.serviceId ?? "")) {
-    return { status: known.status, output: known.output };
-  }
-  return { status: def.status, output: "" };
+/** True when the catalog's node already has what {@link nodeRegistration} would write. */
+export function nodeInSync(node: Node | undefined, wanted: RegisterCommand): boolean {
+  return node !== undefined && node.address === wanted.address &&
+    (wanted.id === undefined || node.id === wanted.id) &&
+    sameMap(node.taggedAddresses, wanted.taggedAddresses ?? {}) &&
+    sameMap(node.meta, wanted.nodeMeta ?? {});
 }
 
-function registerService(service: ServiceDefinition): NonNullable<RegisterCommand["service"]> {
+/** The service part of a registration. */
+export function serviceRegistration(service: ServiceDefinition): RegisterService {
   return {
     id: service.id,
     service: service.name,
@@ -82,18 +56,41 @@ function registerService(service: ServiceDefinition): NonNullable<RegisterComman
   };
 }
 
-function registerCheck(
+/** True when the catalog's instance already has what the definition says. */
+export function serviceInSync(
+  instance: ServiceInstance | undefined,
+  service: ServiceDefinition,
+): boolean {
+  return instance !== undefined && instance.id === service.id &&
+    instance.service === service.name && instance.address === service.address &&
+    instance.port === service.port && instance.enableTagOverride === service.enableTagOverride &&
+    instance.weights.passing === service.weights.passing &&
+    instance.weights.warning === service.weights.warning &&
+    instance.tags.length === service.tags.length &&
+    instance.tags.every((t, i) => t === service.tags[i]) && sameMap(instance.meta, service.meta);
+}
+
+/** A check of this node as the catalog should hold it (its status and output included). */
+export interface WantedCheck extends RegisterCheck {
+  readonly checkId: string;
+  readonly status: HealthStatus;
+  readonly output: string;
+  readonly notes: string;
+  readonly serviceId: string;
+}
+
+/** The catalog form of a check definition with its current status. */
+export function checkRegistration(
   nodeName: string,
   def: CheckDefinition,
-  existing: ReadonlyMap<string, HealthCheck> | undefined,
-): RegisterCheck {
-  const initial = initialCheckStatus(def, existing);
+  state: { readonly status: HealthStatus; readonly output: string },
+): WantedCheck {
   return {
     node: nodeName,
     checkId: def.id,
     name: def.name,
-    status: initial.status,
-    output: initial.output,
+    status: state.status,
+    output: state.output,
     notes: def.notes,
     serviceId: def.serviceId ?? "",
     type: def.spec.kind,
@@ -102,7 +99,35 @@ function registerCheck(
   };
 }
 
+/** True when the catalog's check already matches. */
+export function checkInSync(check: HealthCheck | undefined, wanted: WantedCheck): boolean {
+  return check !== undefined && check.name === wanted.name && check.status === wanted.status &&
+    check.output === wanted.output && check.notes === wanted.notes &&
+    check.serviceId === wanted.serviceId && check.type === (wanted.type ?? "") &&
+    check.interval === (wanted.interval ?? "") && check.timeout === (wanted.timeout ?? "");
+}
+
+/** The status a check starts with: the catalog's last one if it has the check, else its definition's. */
+export function initialCheckStatus(
+  def: CheckDefinition,
+  existing: ReadonlyMap<string, HealthCheck> | undefined,
+): { status: HealthStatus; output: string } {
+  const known = existing?.get(def.id);
+  if (known && known.serviceId === (def.serviceId ?? "")) {
+    return { status: known.status, output: known.output };
+  }
+  return { status: def.status, output: "" };
+}
+
 /** Every check definition of the config: node-level, top-level service checks and service-embedded ones. */
 export function allCheckDefinitions(config: RuntimeConfig): CheckDefinition[] {
   return [...config.checks, ...config.services.flatMap((s) => s.checks)];
+}
+
+function sameMap(
+  a: Readonly<Record<string, string>>,
+  b: Readonly<Record<string, string>>,
+): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }

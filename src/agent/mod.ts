@@ -3,7 +3,19 @@
  * health checks, and the real Env.
  * @module
  */
-export { Agent, type AgentOptions, type ReadyInfo } from "./agent.ts";
+export { Agent, type AgentOptions, ANTI_ENTROPY_INTERVAL_MS, type ReadyInfo } from "./agent.ts";
+export { createFileLocalStateStore } from "./file_local_state.ts";
+export {
+  EMPTY_LOCAL_STATE,
+  type LocalStateStore,
+  type PersistedLocalState,
+} from "./local_state_codec.ts";
+export {
+  DEFAULT_NODE_MAINTENANCE_REASON,
+  DEFAULT_SERVICE_MAINTENANCE_REASON,
+  NODE_MAINTENANCE_CHECK_ID,
+  SERVICE_MAINTENANCE_PREFIX,
+} from "./maintenance.ts";
 export {
   RunningAgent,
   type ServingInfo,

@@ -25,7 +25,8 @@ import type {
   RuntimePorts,
   ServiceDefinition,
 } from "./runtime_config.ts";
-import { quoteShort, shapeSource } from "./shape.ts";
+import { CONFIG_SCHEMA, type ValueType } from "./schema.ts";
+import { quoteShort, shapeApiValue, shapeSource } from "./shape.ts";
 import { type Origin, problemAt, type Tagged, type TaggedObject } from "./tagged.ts";
 import {
   checkBootstrap,
@@ -80,6 +81,114 @@ export function buildConfig(sources: readonly ConfigSource[], options: BuildOpti
   const config = new Builder(mergeTrees(trees), options, problems).build();
   if (problems.length > 0) return { ok: false, problems: groupBySource(problems, sources) };
   return { ok: true, config: deepFreeze(config) };
+}
+
+/** Options of {@link buildServiceDefinition} and {@link buildCheckDefinition}. */
+export interface DefinitionOptions {
+  /** Names the input in problems, e.g. "request body". */
+  readonly source: string;
+  /**
+   * `enable_script_checks`: script checks registered through the HTTP API
+   * run whatever command the caller sends, so they need this opt-in.
+   */
+  readonly allowScriptChecks: boolean;
+}
+
+/** A definition built from an API request, or every problem found. */
+export type DefinitionResult<T> =
+  | { readonly ok: true; readonly definition: T }
+  | { readonly ok: false; readonly problems: ConfigProblem[] };
+
+/** The message an API script check gets while `enable_script_checks` is off. */
+export const API_SCRIPT_CHECKS_DISABLED =
+  "Script checks are disabled for API registrations: enable_script_checks is false; set it to true only if every HTTP API caller may run commands on this host";
+
+/**
+ * Builds a service definition from an `/v1/agent/service/register` body
+ * (CamelCase or snake_case keys) with the same rules and messages as a
+ * `service` block of a config file: `name` required, `id` defaulting to it,
+ * generated check IDs `service:<id>[:n]` and names `Service '<name>' check`.
+ *
+ * @example
+ * ```ts
+ * import { buildServiceDefinition } from "./build.ts";
+ * const r = buildServiceDefinition({ Name: "web", Check: { TTL: "10s" } }, {
+ *   source: "request body",
+ *   allowScriptChecks: false,
+ * });
+ * if (!r.ok || r.definition.checks[0]?.id !== "service:web") throw new Error();
+ * ```
+ */
+export function buildServiceDefinition(
+  value: unknown,
+  options: DefinitionOptions,
+): DefinitionResult<ServiceDefinition> {
+  return buildDefinition(value, options, "services", (builder, node) => builder.apiService(node));
+}
+
+/**
+ * Builds a check definition from an `/v1/agent/check/register` body with
+ * the rules of a top-level `check` block: `name` required, `id` defaulting
+ * to it, `service_id` kept (the agent checks that the service exists).
+ */
+export function buildCheckDefinition(
+  value: unknown,
+  options: DefinitionOptions,
+): DefinitionResult<CheckDefinition> {
+  return buildDefinition(value, options, "checks", (builder, node) => builder.apiCheck(node));
+}
+
+function buildDefinition<T>(
+  value: unknown,
+  options: DefinitionOptions,
+  listKey: "services" | "checks",
+  build: (builder: Builder, node: TaggedObject) => T | undefined,
+): DefinitionResult<T> {
+  const listType = CONFIG_SCHEMA[listKey]?.type as Extract<ValueType, { kind: "list" }>;
+  const origin: Origin = { source: options.source, path: "" };
+  const shaped = shapeApiValue(renameCheckIds(value, listKey), listType.of, origin);
+  const problems = [...shaped.problems];
+  if (shaped.tree.kind !== "object") {
+    if (problems.length === 0) problems.push(problemAt(origin, "Expected a JSON object"));
+    return { ok: false, problems };
+  }
+  const empty: TaggedObject = { kind: "object", overlay: false, fields: new Map(), origin };
+  const builder = new Builder(empty, { hostname: "", dev: false }, problems);
+  const definition = build(builder, shaped.tree);
+  if (!options.allowScriptChecks) {
+    for (const at of builder.scriptCheckOrigins) {
+      problems.push(problemAt(at, API_SCRIPT_CHECKS_DISABLED));
+    }
+  }
+  if (problems.length > 0 || definition === undefined) return { ok: false, problems };
+  return { ok: true, definition: deepFreeze(definition) };
+}
+
+/** The API names a check's ID `CheckID` inside services (and accepts it in check bodies). */
+function renameCheckIds(value: unknown, listKey: "services" | "checks"): unknown {
+  if (!isRecord(value)) return value;
+  if (listKey === "checks") return renameCheckId(value);
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const squashed = key.toLowerCase().replaceAll("_", "");
+    if (squashed === "check") out[key] = isRecord(item) ? renameCheckId(item) : item;
+    else if (squashed === "checks" && Array.isArray(item)) {
+      out[key] = item.map((c) => isRecord(c) ? renameCheckId(c) : c);
+    } else out[key] = item;
+  }
+  return out;
+}
+
+function renameCheckId(check: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(check)) {
+    out[key.toLowerCase().replaceAll("_", "") === "checkid" ? "ID" : key] = item;
+  }
+  return out;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Stable-sorts problems into source order; whole-config problems last. */
@@ -184,6 +293,24 @@ class Builder {
 
   #add(origin: Origin, message: string): void {
     this.#problems.push(problemAt(origin, message));
+  }
+
+  /** Script/args checks seen so far (the API checks them against enable_script_checks). */
+  get scriptCheckOrigins(): readonly Origin[] {
+    return this.#scriptChecks;
+  }
+
+  /** One service of an API request, with its checks' duplicate-ID rule. */
+  apiService(node: TaggedObject): ServiceDefinition | undefined {
+    const built = this.#service(node);
+    if (built === undefined) return undefined;
+    this.#checkDuplicateChecks([built], []);
+    return built.definition;
+  }
+
+  /** One top-level check of an API request. */
+  apiCheck(node: TaggedObject): CheckDefinition | undefined {
+    return this.#check(node, { index: 0, count: 1 });
   }
 
   build(): RuntimeConfig {

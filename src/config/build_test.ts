@@ -1,7 +1,13 @@
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../testing/assert.ts";
-import { buildConfig, type BuildOptions } from "./build.ts";
+import {
+  API_SCRIPT_CHECKS_DISABLED,
+  buildCheckDefinition,
+  buildConfig,
+  type BuildOptions,
+  buildServiceDefinition,
+} from "./build.ts";
 import { DEFAULT_DNS_CONFIG, DEFAULT_PORTS } from "./defaults.ts";
-import { type ConfigSource, formatProblem } from "./problems.ts";
+import { type ConfigProblem, type ConfigSource, formatProblem } from "./problems.ts";
 import type { CheckDefinition, RuntimeConfig } from "./runtime_config.ts";
 import {
   CHECK_SCHEMA,
@@ -1224,4 +1230,136 @@ Deno.test("buildConfig() problem lines start with the source and stay readable",
     service: { name: "web", check: { script: "x", interval: "10 seconds" } },
   });
   assertStringIncludes(line ?? "", "a.json: service.check.interval: Invalid duration");
+});
+
+// ---- API definitions (/v1/agent/service/register, /v1/agent/check/register) ----
+
+const API = { source: "request body", allowScriptChecks: false };
+
+function apiProblems(result: { ok: boolean; problems?: readonly ConfigProblem[] }): string[] {
+  assert(!result.ok, "expected the definition to be rejected");
+  return (result.problems ?? []).map(formatProblem);
+}
+
+Deno.test("buildServiceDefinition() reads CamelCase and snake_case keys like a config service", () => {
+  for (
+    const body of [
+      {
+        Name: "web",
+        ID: "web1",
+        Tags: ["a"],
+        Port: 80,
+        Meta: { Env_Name: "x" },
+        EnableTagOverride: true,
+        Weights: { Passing: 3, Warning: 0 },
+        Checks: [{ TTL: "10s" }, { CheckID: "h", HTTP: "http://x/", Interval: "5s" }],
+      },
+      {
+        name: "web",
+        id: "web1",
+        tags: ["a"],
+        port: 80,
+        meta: { Env_Name: "x" },
+        enable_tag_override: true,
+        weights: { passing: 3, warning: 0 },
+        checks: [{ ttl: "10s" }, { check_id: "h", http: "http://x/", interval: "5s" }],
+      },
+    ]
+  ) {
+    const result = buildServiceDefinition(body, API);
+    assert(result.ok, JSON.stringify(result));
+    const d = result.definition;
+    assertEquals([d.id, d.name, d.tags, d.port, d.meta, d.enableTagOverride, d.weights], [
+      "web1",
+      "web",
+      ["a"],
+      80,
+      { Env_Name: "x" },
+      true,
+      { passing: 3, warning: 0 },
+    ]);
+    assertEquals(d.checks.map((c) => [c.id, c.name, c.serviceId, c.spec.kind]), [
+      ["service:web1:1", "Service 'web' check", "web1", "ttl"],
+      ["h", "Service 'web' check", "web1", "http"],
+    ]);
+  }
+});
+
+Deno.test("buildServiceDefinition() defaults ID to Name and ignores empty values Go clients send", () => {
+  const result = buildServiceDefinition(
+    {
+      Name: "web",
+      ID: "",
+      Kind: "",
+      Proxy: null,
+      Connect: {},
+      TaggedAddresses: {},
+      Check: { TTL: "5s" },
+    },
+    API,
+  );
+  assert(result.ok, JSON.stringify(result));
+  assertEquals([result.definition.id, result.definition.checks[0]?.id], ["web", "service:web"]);
+});
+
+Deno.test("buildServiceDefinition() rejects what a config service rejects, with the same messages", () => {
+  assertEquals(apiProblems(buildServiceDefinition({ Port: 1 }, API)), [
+    'request body: name: Missing name: a service needs a "name"',
+  ]);
+  assertEquals(apiProblems(buildServiceDefinition({ Name: "web", Check: { TTL: "0s" } }, API)), [
+    'request body: Check.TTL: Invalid ttl "0s": expected more than 0s, like "30s"',
+  ]);
+  assertEquals(apiProblems(buildServiceDefinition({ Name: "web", Kind: "connect-proxy" }, API)), [
+    'request body: Kind: Unsupported key "Kind": legate does not implement this Consul setting',
+  ]);
+  assertEquals(
+    apiProblems(
+      buildServiceDefinition({
+        Name: "w",
+        Checks: [{ ID: "a", TTL: "1s" }, { ID: "a", TTL: "1s" }],
+      }, API),
+    ),
+    [
+      'request body: Checks[1].ID: Duplicate check id "a": already used by the check at request body: Checks[0].ID; give one of them an "id"',
+    ],
+  );
+  assertEquals(apiProblems(buildServiceDefinition({ Name: "web", id: "a", ID: "b" }, API)), [
+    'request body: ID: Key "ID" repeats "id" (both mean "id"): give only one',
+  ]);
+});
+
+Deno.test("buildServiceDefinition() needs enable_script_checks for script checks", () => {
+  const body = { Name: "web", Check: { Args: ["/bin/check"], Interval: "10s" } };
+  assertEquals(apiProblems(buildServiceDefinition(body, API)), [
+    `request body: Check.Args: ${API_SCRIPT_CHECKS_DISABLED}`,
+  ]);
+  const allowed = buildServiceDefinition(body, { ...API, allowScriptChecks: true });
+  assert(allowed.ok);
+  assertEquals(allowed.definition.checks[0]?.spec, { kind: "script", argv: ["/bin/check"] });
+});
+
+Deno.test("buildCheckDefinition() builds a top-level check: Name required, ID defaults to it", () => {
+  const result = buildCheckDefinition(
+    { Name: "mem", ServiceID: "web", TTL: "15s", Status: "passing", Notes: "n" },
+    API,
+  );
+  assert(result.ok, JSON.stringify(result));
+  assertEquals(
+    [
+      result.definition.id,
+      result.definition.serviceId,
+      result.definition.status,
+      result.definition.notes,
+    ],
+    ["mem", "web", "passing", "n"],
+  );
+  assertEquals(apiProblems(buildCheckDefinition({ TTL: "1s" }, API)), [
+    'request body: name: Missing name: a check needs a "name"',
+  ]);
+  assertEquals(apiProblems(buildCheckDefinition({ Name: "x", Status: "ok", TTL: "1s" }, API)), [
+    'request body: Status: Invalid status "ok": expected "passing", "warning" or "critical"',
+  ]);
+  assertEquals(apiProblems(buildCheckDefinition("x", API)), [
+    'request body: Expected an object, got the string "x"',
+  ]);
 });

@@ -11,7 +11,16 @@
  * @module
  */
 
-export { buildConfig, type BuildOptions, type BuildResult } from "./build.ts";
+export {
+  API_SCRIPT_CHECKS_DISABLED,
+  buildCheckDefinition,
+  buildConfig,
+  type BuildOptions,
+  type BuildResult,
+  buildServiceDefinition,
+  type DefinitionOptions,
+  type DefinitionResult,
+} from "./build.ts";
 export {
   CHECK_DEFAULTS,
   DEFAULT_DNS_CONFIG,

@@ -46,6 +46,24 @@ export function shapeSource(source: ConfigSource): ShapedSource {
   return { tree, problems };
 }
 
+/**
+ * Shapes one value (a service or check of an HTTP API request) against
+ * `type`, as {@link shapeSource} does for a whole file, but with Consul's
+ * API leniency: struct keys match case-insensitively with or without
+ * underscores (`EnableTagOverride`, `enable_tag_override`), `""` counts as
+ * not set, and keys legate does not know are ignored when they hold an
+ * empty value (`""`, `false`, `0`, `[]`, `{}`), as Go clients send them.
+ * Keys of maps (`Meta`, `Header`) are kept as written.
+ */
+export function shapeApiValue(value: unknown, type: ValueType, origin: Origin): {
+  readonly tree: Tagged;
+  readonly problems: readonly ConfigProblem[];
+} {
+  const problems: ConfigProblem[] = [];
+  const tree = walk(value, type, origin, problems, true);
+  return { tree, problems };
+}
+
 /** Describes a parsed JSON value for messages: `the string "x"`, `a list`. */
 export function describeJson(value: unknown): string {
   if (value === null) return "null";
@@ -73,7 +91,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function walk(raw: unknown, type: ValueType, origin: Origin, problems: ConfigProblem[]): Tagged {
+function walk(
+  raw: unknown,
+  type: ValueType,
+  origin: Origin,
+  problems: ConfigProblem[],
+  api = false,
+): Tagged {
   const wrongType = (): Tagged => {
     problems.push(problemAt(origin, `Expected ${describeType(type)}, got ${describeJson(raw)}`));
     return { kind: "invalid", origin };
@@ -98,7 +122,13 @@ function walk(raw: unknown, type: ValueType, origin: Origin, problems: ConfigPro
     case "list": {
       if (!Array.isArray(raw)) return wrongType();
       const items = raw.map((item, i) =>
-        walk(item, type.of, { source: origin.source, path: indexPath(origin.path, i) }, problems)
+        walk(
+          item,
+          type.of,
+          { source: origin.source, path: indexPath(origin.path, i) },
+          problems,
+          api,
+        )
       );
       return { kind: "list", items, origin };
     }
@@ -112,12 +142,12 @@ function walk(raw: unknown, type: ValueType, origin: Origin, problems: ConfigPro
           continue;
         }
         if (value === null) continue;
-        fields.set(key, walk(value, type.of, at, problems));
+        fields.set(key, walk(value, type.of, at, problems, api));
       }
       return { kind: "object", overlay: true, fields, origin };
     }
     case "struct":
-      return isPlainObject(raw) ? walkStruct(raw, type, origin, problems) : wrongType();
+      return isPlainObject(raw) ? walkStruct(raw, type, origin, problems, api) : wrongType();
   }
 }
 
@@ -126,6 +156,7 @@ function walkStruct(
   type: Extract<ValueType, { kind: "struct" }>,
   origin: Origin,
   problems: ConfigProblem[],
+  api: boolean,
 ): TaggedObject {
   const fields = new Map<string, Tagged>();
   const writtenAs = new Map<string, string>();
@@ -133,9 +164,11 @@ function walkStruct(
   const known = Object.keys(type.fields);
   for (const [key, value] of Object.entries(raw)) {
     const at = { source: origin.source, path: childPath(origin.path, key) };
-    const found = lookup(type.fields, key);
+    const found = api ? lookupApi(type.fields, key) : lookup(type.fields, key);
+    if (api && (value === null || value === "")) continue;
+    if (found === undefined && api && isEmptyJson(value)) continue;
     if (found === undefined) {
-      problems.push(problemAt(at, unknownKeyMessage(key, known, type.unsupported ?? [])));
+      problems.push(problemAt(at, unknownKeyMessage(key, known, type.unsupported ?? [], api)));
       continue;
     }
     const [canonical, spec] = found;
@@ -151,7 +184,7 @@ function walkStruct(
     }
     writtenAs.set(canonical, key);
     if (value === null) continue; // Consul decodes null as "not set"
-    const node = walk(value, spec.type, at, problems);
+    const node = walk(value, spec.type, at, problems, api);
     if (spec.appendTo !== undefined) singulars.push([spec.appendTo, node]);
     else fields.set(canonical, node);
   }
@@ -175,12 +208,37 @@ function lookup(
   return undefined;
 }
 
+/** API spelling: `TTL`, `ttl`, `ServiceID`, `service_id`, `ScriptArgs` all find their key. */
+function lookupApi(
+  fields: Readonly<Record<string, KeySpec>>,
+  key: string,
+): [string, KeySpec] | undefined {
+  const want = squash(key);
+  for (const [canonical, spec] of Object.entries(fields)) {
+    if (squash(canonical) === want || spec.aliases?.some((a) => squash(a) === want)) {
+      return [canonical, spec];
+    }
+  }
+  return undefined;
+}
+
+function squash(key: string): string {
+  return key.toLowerCase().replaceAll("_", "");
+}
+
+function isEmptyJson(value: unknown): boolean {
+  if (value === null || value === "" || value === false || value === 0) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isPlainObject(value) && Object.keys(value).length === 0;
+}
+
 function unknownKeyMessage(
   key: string,
   known: readonly string[],
   unsupported: readonly string[],
+  api = false,
 ): string {
-  if (unsupported.includes(key)) {
+  if (unsupported.includes(key) || (api && unsupported.some((u) => squash(u) === squash(key)))) {
     return `Unsupported key "${key}": legate does not implement this Consul setting`;
   }
   const suggestion = suggestKey(key, known);

@@ -8,8 +8,9 @@
 import { RequestContext } from "./context.ts";
 import type { HttpDeps } from "./deps.ts";
 import { errorToResponse, HttpError } from "./errors.ts";
-import type { HttpRouter, RouteHandler } from "./handler.ts";
-import { Router } from "./router.ts";
+import type { HttpRouter } from "./handler.ts";
+import type { MetricsRegistry } from "./metrics.ts";
+import { LabelledRouter } from "./metrics_router.ts";
 import { catalogRoutes, healthRoutes, kvRoutes, statusRoutes } from "./routes/mod.ts";
 import { eventRoutes } from "./routes/mod.ts";
 import { sessionRoutes, txnRoutes } from "./routes/mod.ts";
@@ -28,6 +29,8 @@ export interface CreateHttpAppOptions {
   readonly extraRoutes?: readonly RouteInstaller[];
   /** The agent's user-event buffer; a private one when omitted (local delivery only). */
   readonly events?: UserEventBuffer;
+  /** Counts requests as `legate.http.requests` by method, route pattern and status. */
+  readonly metrics?: MetricsRegistry;
 }
 
 /**
@@ -40,7 +43,8 @@ export interface CreateHttpAppOptions {
  * ```
  */
 export function createHttpApp(deps: HttpDeps, options: CreateHttpAppOptions = {}): HttpApp {
-  const router: HttpRouter = new Router<RouteHandler>();
+  const router = new LabelledRouter();
+  const metrics = options.metrics;
   catalogRoutes(router);
   healthRoutes(router);
   kvRoutes(router);
@@ -65,6 +69,7 @@ export function createHttpApp(deps: HttpDeps, options: CreateHttpAppOptions = {}
     async fetch(request: Request): Promise<Response> {
       const url = new URL(request.url);
       let response: Response;
+      let route = "unmatched";
       try {
         const match = router.match(request.method, url.pathname);
         if (match.kind === "not_found") {
@@ -79,6 +84,7 @@ export function createHttpApp(deps: HttpDeps, options: CreateHttpAppOptions = {}
             },
           );
         }
+        route = router.patternOf(match.handler);
         const dc = url.searchParams.get("dc");
         if (dc && dc.toLowerCase() !== deps.config.datacenter) {
           throw new HttpError(404, `No path to datacenter "${dc}"`);
@@ -87,6 +93,11 @@ export function createHttpApp(deps: HttpDeps, options: CreateHttpAppOptions = {}
       } catch (err) {
         response = errorToResponse(err, log);
       }
+      metrics?.incrCounter("legate.http.requests", {
+        method: request.method,
+        route,
+        status: String(response.status),
+      });
       if (log.enabled("debug")) {
         log.debug("request", {
           method: request.method,

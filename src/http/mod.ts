@@ -18,6 +18,21 @@ export {
   type ReadOptions,
 } from "./blocking.ts";
 export { RequestContext } from "./context.ts";
+export type {
+  AgentApi,
+  AgentMemberInfo,
+  AgentSelfInfo,
+  AggregatedStatus,
+  LocalServiceHealth,
+} from "./agent_api.ts";
+export {
+  type GaugeValue,
+  type MetricLabels,
+  MetricsRegistry,
+  type MetricsSnapshot,
+  type SampledValue,
+} from "./metrics.ts";
+export { agentRoutes } from "./routes/mod.ts";
 export type { HttpDeps } from "./deps.ts";
 export * from "./decode.ts";
 export { badRequest, errorToResponse, HttpError, notFound } from "./errors.ts";

@@ -10,6 +10,7 @@ import type { HealthCheck, KvEntry, Node, ServiceInstance } from "../catalog/mod
 import type { Session, TxnOutcome } from "../catalog/mod.ts";
 import { bytesToBase64 } from "../lib/mod.ts";
 import { formatDuration } from "../lib/mod.ts";
+import type { AgentMemberInfo, AgentSelfInfo, LocalServiceHealth } from "./agent_api.ts";
 import type { UserEvent } from "./user_events.ts";
 
 const EMPTY_PROXY = Object.freeze({ Mode: "", MeshGateway: {}, Expose: {} });
@@ -141,6 +142,56 @@ export function userEventJson(event: UserEvent): Record<string, unknown> {
     TagFilter: event.tagFilter,
     Version: event.version,
     LTime: event.ltime,
+  };
+}
+
+/** `api.AgentMember`: `/v1/agent/members` entries and `Member` of `/v1/agent/self`. */
+export function agentMemberJson(member: AgentMemberInfo): Record<string, unknown> {
+  return {
+    Name: member.name,
+    Addr: member.addr,
+    Port: member.port,
+    Tags: member.tags,
+    Status: member.status,
+    ProtocolMin: 1,
+    ProtocolMax: 5,
+    ProtocolCur: 2,
+    DelegateMin: 2,
+    DelegateMax: 5,
+    DelegateCur: 4,
+  };
+}
+
+/** `/v1/agent/self`: `Config`, `DebugConfig`, `Coord`, `Member`, `Stats`, `Meta`. */
+export function agentSelfJson(self: AgentSelfInfo): Record<string, unknown> {
+  return {
+    Config: {
+      Datacenter: self.datacenter,
+      PrimaryDatacenter: self.datacenter,
+      NodeName: self.nodeName,
+      NodeID: self.nodeId,
+      Revision: self.revision,
+      Server: self.server,
+      Version: self.version,
+    },
+    DebugConfig: self.debug,
+    // No network coordinates without gossip: the origin, as a fresh Consul agent reports.
+    Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 0.00001 },
+    Member: agentMemberJson(self.member),
+    Stats: self.stats,
+    Meta: self.meta,
+  };
+}
+
+/** `api.AgentServiceChecksInfo`: `/v1/agent/health/service/id/:id` and the entries of `/name/:name`. */
+export function agentServiceHealthJson(
+  health: LocalServiceHealth,
+  datacenter: string,
+): Record<string, unknown> {
+  return {
+    AggregatedStatus: health.aggregated,
+    Service: agentServiceJson(health.service, datacenter),
+    Checks: health.checks.map(healthCheckJson),
   };
 }
 

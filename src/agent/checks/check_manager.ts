@@ -32,6 +32,11 @@ export interface CheckManagerOptions {
    * added. Errors it throws are logged and otherwise ignored.
    */
   onUpdate(update: CheckUpdate): void;
+  /**
+   * Called with every completed run of an interval check (before
+   * thresholds), for metrics. Errors it throws are ignored.
+   */
+  onRun?(checkId: string, status: HealthStatus): void;
 }
 
 interface Entry {
@@ -71,6 +76,7 @@ export class CheckManager {
   readonly #env: Env;
   readonly #log: Logger;
   readonly #onUpdate: (update: CheckUpdate) => void;
+  readonly #onRun: ((checkId: string, status: HealthStatus) => void) | undefined;
   readonly #entries = new Map<string, Entry>();
   /** Script runs in progress; stop() waits for them after killing them. */
   readonly #scriptRuns = new Set<Promise<void>>();
@@ -80,6 +86,7 @@ export class CheckManager {
     this.#env = options.env;
     this.#log = options.env.log.child("checks");
     this.#onUpdate = options.onUpdate;
+    this.#onRun = options.onRun?.bind(options);
   }
 
   /**
@@ -206,6 +213,11 @@ export class CheckManager {
         result = { status: "critical", output: errorMessage(err) };
       }
       if (entry.removed) return;
+      try {
+        this.#onRun?.(entry.def.id, result.status);
+      } catch {
+        // Metrics must not disturb the check.
+      }
       const reported = entry.handler?.observe(result);
       if (reported === undefined) {
         this.#log.debug("check result held back by threshold", {

@@ -1,0 +1,216 @@
+/**
+ * `/v1/agent/*`: the local agent's services, checks, health, maintenance,
+ * membership and telemetry, served through the {@link AgentApi} the agent
+ * implements. Bodies are validated by the config builder, so the API and
+ * config files accept and reject the same definitions.
+ * @module
+ */
+
+import {
+  buildCheckDefinition,
+  buildServiceDefinition,
+  type ConfigProblem,
+  type DefinitionResult,
+} from "../../config/mod.ts";
+import { type HealthStatus, isHealthStatus } from "../../lib/mod.ts";
+import type { AgentApi, AggregatedStatus } from "../agent_api.ts";
+import type { RequestContext } from "../context.ts";
+import { asObject, optString } from "../decode.ts";
+import { badRequest, HttpError, notFound } from "../errors.ts";
+import type { HttpRouter, RouteHandler } from "../handler.ts";
+import { metricsJson, metricsPrometheus } from "../metrics.ts";
+import {
+  agentMemberJson,
+  agentSelfJson,
+  agentServiceHealthJson,
+  agentServiceJson,
+  healthCheckJson,
+} from "../shapes.ts";
+
+/** Body limit of agent registrations (Consul has none below its general limit). */
+const AGENT_BODY_BYTES_MAX = 1024 * 1024;
+
+/** HTTP status per aggregated health (Consul agent_endpoint.go: 200 / 429 / 503). */
+const STATUS_CODE: Readonly<Record<AggregatedStatus, number>> = {
+  passing: 200,
+  warning: 429,
+  critical: 503,
+  maintenance: 503,
+};
+
+/** The route installer for the agent endpoints, bound to `api`. */
+export function agentRoutes(api: AgentApi): (router: HttpRouter) => void {
+  return (router) => {
+    router
+      .add("GET", "/v1/agent/self", (ctx) => ctx.json(agentSelfJson(api.self())))
+      .add("GET", "/v1/agent/members", (ctx) => ctx.json(api.members().map(agentMemberJson)))
+      .add("GET", "/v1/agent/services", (ctx) => {
+        const dc = ctx.deps.config.datacenter;
+        return ctx.json(
+          Object.fromEntries(api.services().map((s) => [s.id, agentServiceJson(s, dc)])),
+        );
+      })
+      .add("GET", "/v1/agent/service/:id", (ctx) => {
+        const service = api.service(ctx.param("id"));
+        if (service === undefined) throw unknownService(ctx.param("id"));
+        return ctx.json(agentServiceJson(service, ctx.deps.config.datacenter));
+      })
+      .add(
+        "GET",
+        "/v1/agent/checks",
+        (ctx) =>
+          ctx.json(Object.fromEntries(api.checks().map((c) => [c.checkId, healthCheckJson(c)]))),
+      )
+      .add("PUT", "/v1/agent/service/register", async (ctx) => {
+        const definition = expectDefinition(
+          "service",
+          buildServiceDefinition(await requiredBody(ctx, '{"Name": "web"}'), {
+            source: "request body",
+            allowScriptChecks: ctx.deps.config.enableScriptChecks,
+          }),
+        );
+        await api.registerService(definition, {
+          replaceExistingChecks: ctx.flag("replace-existing-checks"),
+        });
+        return ctx.json(null);
+      })
+      .add("PUT", "/v1/agent/service/deregister/:id", async (ctx) => {
+        await api.deregisterService(ctx.param("id"));
+        return ctx.json(null);
+      })
+      .add("PUT", "/v1/agent/service/maintenance/:id", async (ctx) => {
+        const enable = enableParam(ctx);
+        await api.setServiceMaintenance(ctx.param("id"), enable, ctx.query("reason") ?? "");
+        return ctx.json(null);
+      })
+      .add("PUT", "/v1/agent/maintenance", async (ctx) => {
+        const enable = enableParam(ctx);
+        await api.setNodeMaintenance(enable, ctx.query("reason") ?? "");
+        return ctx.json(null);
+      })
+      .add("PUT", "/v1/agent/check/register", async (ctx) => {
+        const definition = expectDefinition(
+          "check",
+          buildCheckDefinition(await requiredBody(ctx, '{"Name": "mem", "TTL": "30s"}'), {
+            source: "request body",
+            allowScriptChecks: ctx.deps.config.enableScriptChecks,
+          }),
+        );
+        await api.registerCheck(definition);
+        return ctx.json(null);
+      })
+      .add("PUT", "/v1/agent/check/deregister/:id", async (ctx) => {
+        await api.deregisterCheck(ctx.param("id"));
+        return ctx.json(null);
+      })
+      .add("PUT", "/v1/agent/check/pass/:id", ttlRoute(api, "passing"))
+      .add("PUT", "/v1/agent/check/warn/:id", ttlRoute(api, "warning"))
+      .add("PUT", "/v1/agent/check/fail/:id", ttlRoute(api, "critical"))
+      .add("PUT", "/v1/agent/check/update/:id", async (ctx) => {
+        const body = asObject(await ctx.jsonBody(AGENT_BODY_BYTES_MAX) ?? {}, "the check update");
+        const status = optString(body, "Status") ?? "";
+        if (!isHealthStatus(status)) {
+          throw badRequest(
+            `Invalid check status "${status}": expected passing, warning or critical`,
+          );
+        }
+        await api.updateTtlCheck(ctx.param("id"), status, optString(body, "Output") ?? "");
+        return ctx.json(null);
+      })
+      .add("GET", "/v1/agent/health/service/id/:id", (ctx) => {
+        const health = api.serviceHealth(ctx.param("id"));
+        if (health === undefined) throw unknownService(ctx.param("id"));
+        return ctx.json(agentServiceHealthJson(health, ctx.deps.config.datacenter), {
+          status: STATUS_CODE[health.aggregated],
+        });
+      })
+      .add("GET", "/v1/agent/health/service/name/:name", (ctx) => {
+        const name = ctx.param("name");
+        const all = api.serviceHealthByName(name);
+        if (all.length === 0) {
+          throw notFound(`Unknown service name "${name}": no local service has this name`);
+        }
+        const worst = all.reduce<AggregatedStatus>(
+          (acc, h) => STATUS_CODE[h.aggregated] > STATUS_CODE[acc] ? h.aggregated : acc,
+          "passing",
+        );
+        const dc = ctx.deps.config.datacenter;
+        return ctx.json(all.map((h) => agentServiceHealthJson(h, dc)), {
+          status: STATUS_CODE[worst],
+        });
+      })
+      .add("PUT", "/v1/agent/reload", async (ctx) => {
+        if (!api.canReload) {
+          throw new HttpError(
+            501,
+            "Reload is not available: this agent was started without config files to re-read; restart it to apply config changes",
+          );
+        }
+        await api.reload();
+        return ctx.json(null);
+      })
+      .add("PUT", "/v1/agent/join/:addr", notYet("Joining", "join"))
+      .add("PUT", "/v1/agent/leave", notYet("Leaving", "leave"))
+      .add("PUT", "/v1/agent/force-leave/:node", notYet("Force-leaving", "force-leave"))
+      .add("GET", "/v1/agent/metrics", (ctx) => {
+        const snapshot = api.metrics();
+        const format = ctx.query("format");
+        if (format === "prometheus") {
+          return new Response(metricsPrometheus(snapshot), {
+            headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+          });
+        }
+        if (format !== undefined && format !== "") {
+          throw badRequest(`Invalid format "${format}": expected prometheus or no format`);
+        }
+        const { clock } = ctx.deps;
+        return ctx.json(metricsJson(snapshot, clock.wallMs(), clock.monotonicMs()));
+      });
+  };
+}
+
+function ttlRoute(api: AgentApi, status: HealthStatus): RouteHandler {
+  return async (ctx) => {
+    await api.updateTtlCheck(ctx.param("id"), status, ctx.query("note") ?? "");
+    return ctx.json(null);
+  };
+}
+
+function notYet(what: string, command: string): RouteHandler {
+  return () => {
+    throw new HttpError(
+      501,
+      `${what} is not implemented: legate runs no gossip yet, so "${command}" has no cluster to act on`,
+    );
+  };
+}
+
+function unknownService(id: string): HttpError {
+  return notFound(`Unknown service ID "${id}": no local service has this ID`);
+}
+
+/** `?enable=true|false`, parsed like Go's strconv.ParseBool. */
+function enableParam(ctx: RequestContext): boolean {
+  const value = ctx.query("enable");
+  if (value === undefined || value === "") {
+    throw badRequest('Missing value for enable: expected "?enable=true" or "?enable=false"');
+  }
+  if (/^(1|t|true)$/i.test(value)) return true;
+  if (/^(0|f|false)$/i.test(value)) return false;
+  throw badRequest(`Invalid value for enable "${value}": expected true or false`);
+}
+
+async function requiredBody(ctx: RequestContext, example: string): Promise<unknown> {
+  const body = await ctx.jsonBody(AGENT_BODY_BYTES_MAX);
+  if (body === undefined) throw badRequest(`Missing request body: expected JSON like ${example}`);
+  return body;
+}
+
+function expectDefinition<T>(what: string, result: DefinitionResult<T>): T {
+  if (result.ok) return result.definition;
+  throw badRequest(`Invalid ${what} definition: ${result.problems.map(problemText).join("; ")}`);
+}
+
+function problemText(problem: ConfigProblem): string {
+  return problem.path === "" ? problem.message : `${problem.path}: ${problem.message}`;
+}
