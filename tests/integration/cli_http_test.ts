@@ -6,13 +6,16 @@ import {
   assert,
   assertEquals,
   assertStringIncludes,
+  makeTestDataDir,
+  type ReadyLine,
   runLegate,
   startLegateAgent,
 } from "../../src/testing/mod.ts";
 
-function addrOf(ready: { http?: unknown }): string {
-  assert(typeof ready.http === "string", `no http address in ready line: ${JSON.stringify(ready)}`);
-  return ready.http as string;
+function addrOf(ready: ReadyLine): string {
+  const http = ready["http"];
+  assert(typeof http === "string", `no http address in ready line: ${JSON.stringify(ready)}`);
+  return http;
 }
 
 Deno.test("legate kv put/get/delete round trip against a real agent", async () => {
@@ -122,7 +125,7 @@ Deno.test("legate catalog services and nodes against a real agent", async () => 
   assertEquals(nodes.code, 0, nodes.stderr);
   const [header, row, ext, end] = nodes.stdout.split("\n");
   assertEquals(header, "Node         ID        Address    DC");
-  assert(/^cli-catalog  [0-9a-f]{8}  127\.0\.0\.1  dc1$/.test(row as string), row);
+  assert(/^cli-catalog {2}[0-9a-f]{8} {2}127\.0\.0\.1 {2}dc1$/.test(row as string), row);
   assertEquals(ext, "ext                    10.0.0.9   dc1");
   assertEquals(end, "");
   const detailed = await runLegate(["catalog", "nodes", "-detailed", http]);
@@ -188,4 +191,81 @@ Deno.test("legate HTTP commands report an unreachable agent, exit 1", async () =
   assertEquals(catalog.code, 1);
   assertStringIncludes(catalog.stderr, "Error listing nodes: ");
   assertStringIncludes(catalog.stderr, "connection refused");
+});
+
+Deno.test("legate members, info, services register/deregister against a real agent", async () => {
+  await using agent = await startLegateAgent(["-dev", "-node", "cli-agent"]);
+  const addr = addrOf(agent.ready);
+  const http = `-http-addr=${addr}`;
+
+  const members = await runLegate(["members", http]);
+  assertEquals(members.code, 0, members.stderr);
+  const [header, row, end] = members.stdout.split("\n");
+  assertEquals(
+    header,
+    "Node       Address         Status  Type    Build   Protocol  DC   Partition  Segment",
+  );
+  assert(
+    /^cli-agent {2}\S+:\d+ +alive {3}server {2}\S+ +2 +dc1 {2}default {4}<all>$/.test(
+      row as string,
+    ),
+    row,
+  );
+  assertEquals(end, "");
+  const left = await runLegate(["members", "-status=left", http]);
+  assertEquals([left.code, left.stdout], [2, ""]);
+
+  const info = await runLegate(["info", http]);
+  assertEquals(info.code, 0, info.stderr);
+  assert(/^agent:\n\t/.test(info.stdout), info.stdout);
+
+  const dir = await makeTestDataDir();
+  try {
+    const file = `${dir}/web.json`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        service: { name: "web", id: "web-1", port: 80, tags: ["v1"], check: { ttl: "30s" } },
+      }),
+    );
+    const registered = await runLegate(["services", "register", http, file]);
+    assertEquals([registered.code, registered.stdout, registered.stderr], [
+      0,
+      "Registered service: web\n",
+      "",
+    ]);
+    const services = await (await fetch(`http://${addr}/v1/agent/services`)).json();
+    assertEquals(services["web-1"]?.Port, 80);
+    assertEquals(services["web-1"]?.Tags, ["v1"]);
+    const checks = await (await fetch(`http://${addr}/v1/agent/checks`)).json();
+    assertEquals(checks["service:web-1"]?.Type, "ttl");
+    const catalog = await runLegate(["catalog", "services", "-tags", http]);
+    assertEquals(catalog.stdout, "web      v1\n\n");
+
+    const deregistered = await runLegate(["services", "deregister", http, file]);
+    assertEquals([deregistered.code, deregistered.stdout], [0, "Deregistered service: web-1\n"]);
+    const unknown = await runLegate(["services", "deregister", http, "-id=web-1"]);
+    assertEquals(unknown.code, 1);
+    assertStringIncludes(
+      unknown.stderr,
+      'Error deregistering service "web-1": Unexpected response code: 404',
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("legate join and leave report the agent's answer (no gossip yet: 501)", async () => {
+  await using agent = await startLegateAgent(["-dev", "-node", "cli-join"]);
+  const http = `-http-addr=${addrOf(agent.ready)}`;
+  const join = await runLegate(["join", http, "127.0.0.2"]);
+  assertEquals(join.code, 1);
+  assertStringIncludes(
+    join.stderr,
+    "Error joining address '127.0.0.2': Unexpected response code: 501",
+  );
+  assert(join.stderr.endsWith("Failed to join any nodes.\n"), join.stderr);
+  const leave = await runLegate(["leave", http]);
+  assertEquals(leave.code, 1);
+  assertStringIncludes(leave.stderr, "Error leaving: Unexpected response code: 501");
 });
