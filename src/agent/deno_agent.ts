@@ -7,6 +7,7 @@
 
 import { CatalogFsm, type CommandLog, MemoryCommandLog, openFileLog } from "../catalog/mod.ts";
 import type { RuntimeConfig } from "../config/mod.ts";
+import { SessionTtlTracker, watchSessionTtls } from "../catalog/mod.ts";
 import { createRecursorForwarder, startDnsServer } from "../dns/mod.ts";
 import { createHttpApp, startHttpServer } from "../http/mod.ts";
 import { AgentError, type Env, errorMessage, type Logger } from "../lib/mod.ts";
@@ -149,6 +150,13 @@ async function startHttp(
 ): Promise<Listener | undefined> {
   if (config.ports.http < 0) return undefined;
   const httpLogger = logger.child("http");
+  // Session TTL timers live here, beside the API that renews them (Consul's leader role).
+  const sessionTtl = new SessionTtlTracker({
+    timers: agent.env.timers,
+    clock: agent.env.clock,
+    write: (command) => agent.apply(command),
+    logger: logger.child("session"),
+  });
   const app = createHttpApp({
     config,
     catalog: agent.catalog,
@@ -158,6 +166,7 @@ async function startHttp(
     timers: agent.env.timers,
     rng: agent.env.rng,
     logger: httpLogger,
+    sessionTtl,
   });
   const server = await bindOrExplain(
     "HTTP",
@@ -172,7 +181,15 @@ async function startHttp(
       }),
   );
   httpLogger.info("http server listening", { address: hostPort(server.hostname, server.port) });
-  return server;
+  const ttlWatch = watchSessionTtls(agent.catalog, agent.watches, sessionTtl);
+  return {
+    hostname: server.hostname,
+    port: server.port,
+    close: async () => {
+      await server.close();
+      await ttlWatch.stop();
+    },
+  };
 }
 
 async function startAgentCore(config: RuntimeConfig, options: StartAgentOptions): Promise<Agent> {
