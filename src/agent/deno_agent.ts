@@ -5,19 +5,32 @@
  * @module
  */
 
-import { CatalogFsm, type CommandLog, MemoryCommandLog, openFileLog } from "../catalog/mod.ts";
+import {
+  CatalogFsm,
+  type CommandLog,
+  type FsyncStats,
+  MemoryCommandLog,
+  openFileLog,
+} from "../catalog/mod.ts";
 import type { RuntimeConfig } from "../config/mod.ts";
 import { SessionTtlTracker, watchSessionTtls } from "../catalog/mod.ts";
 import { createRecursorForwarder, startDnsServer } from "../dns/mod.ts";
-import { createHttpApp, startHttpServer } from "../http/mod.ts";
+import { agentRoutes, createHttpApp, startHttpServer } from "../http/mod.ts";
 import { AgentError, type Env, errorMessage, type Logger } from "../lib/mod.ts";
 import { Agent, type ReadyInfo } from "./agent.ts";
 import { createAgentDnsHandler } from "./dns_wiring.ts";
+import { createFileLocalStateStore } from "./file_local_state.ts";
 import { createRealEnv } from "./real_env.ts";
 
 /** Options for {@link startAgent}. */
 export interface StartAgentOptions {
   readonly logger: Logger;
+  /**
+   * Re-reads the config files the agent started from, for
+   * `/v1/agent/reload`; throws a ConfigError when they no longer build.
+   * Without it, reload answers 501.
+   */
+  readonly reloadConfig?: () => Promise<RuntimeConfig>;
 }
 
 /** The ready line's content: the agent's facts plus every bound address. */
@@ -139,6 +152,7 @@ async function startDns(
         logger: dnsLogger,
       }),
   );
+  agent.attachDnsCounters(handler.counters);
   dnsLogger.info("dns server listening", { address: hostPort(server.hostname, server.port) });
   return server;
 }
@@ -167,7 +181,7 @@ async function startHttp(
     rng: agent.env.rng,
     logger: httpLogger,
     sessionTtl,
-  });
+  }, { extraRoutes: [agentRoutes(agent)], metrics: agent.metricsRegistry });
   const server = await bindOrExplain(
     "HTTP",
     config.clientAddr,
@@ -197,13 +211,20 @@ async function startAgentCore(config: RuntimeConfig, options: StartAgentOptions)
   const fsm = new CatalogFsm();
   let log: CommandLog;
   let nodeId: string | undefined;
+  let fsyncStats: (() => FsyncStats) | undefined;
   if (config.dataDir === undefined) {
     log = new MemoryCommandLog(fsm);
     nodeId = crypto.randomUUID();
   } else {
     await prepareDataDir(config.dataDir);
     nodeId = await loadNodeId(config.dataDir);
-    log = await openFileLog({ dir: config.dataDir, fsm, logger: options.logger.child("catalog") });
+    const fileLog = await openFileLog({
+      dir: config.dataDir,
+      fsm,
+      logger: options.logger.child("catalog"),
+    });
+    fsyncStats = () => fileLog.fsyncStats;
+    log = fileLog;
   }
   try {
     return await Agent.start({
@@ -213,6 +234,11 @@ async function startAgentCore(config: RuntimeConfig, options: StartAgentOptions)
       catalog: fsm.queries,
       watches: fsm.watches,
       nodeId,
+      ...(config.dataDir === undefined
+        ? {}
+        : { localStore: createFileLocalStateStore(config.dataDir) }),
+      ...(fsyncStats === undefined ? {} : { fsyncStats }),
+      ...(options.reloadConfig === undefined ? {} : { reloadConfig: options.reloadConfig }),
     });
   } catch (err) {
     await log.close();
