@@ -45,7 +45,7 @@ interface Harness {
 
 async function harness(
   configValue: Record<string, unknown> = {},
-  extra: Partial<AgentOptions> & { fsm?: CatalogFsm; log?: CommandLog } = {},
+  extra: Partial<AgentOptions> & { fsm?: CatalogFsm; log?: CommandLog; net?: Net } = {},
 ): Promise<Harness> {
   const clock = new ManualClock();
   const sink = new CaptureSink();
@@ -55,7 +55,7 @@ async function harness(
     rng: { next: () => 0 },
     log: createLogger({ sink, clock, level: "debug" }),
     exec: noExec,
-    net: noNet,
+    net: extra.net ?? noNet,
   };
   const fsm = extra.fsm ?? new CatalogFsm();
   const cfg = extra.config ?? config(configValue);
@@ -878,5 +878,37 @@ Deno.test("API registrations and maintenance are saved and restored; config ones
     assertEquals(store.state.maintenance, []);
   } finally {
     await second.close();
+  }
+});
+
+Deno.test("GET /v1/agent/metrics counts check runs by status", async () => {
+  let status = 200;
+  const net: Net = {
+    httpProbe: () => Promise.resolve({ status, statusText: "", body: "" }),
+    tcpProbe: () => Promise.reject(new Error("No TCP in this test")),
+  };
+  const h = await harness({}, { net });
+  try {
+    await h.call("PUT", "/v1/agent/check/register", {
+      Name: "web",
+      HTTP: "http://127.0.0.1:1/",
+      Interval: "10s",
+    });
+    const runs = (): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const c of h.agent.metrics().counters) {
+        if (c.name === "legate.checks.runs") out[c.labels.status ?? ""] = c.sum;
+      }
+      return out;
+    };
+    h.clock.advance(0);
+    await waitFor(() => runs().passing === 1, { what: "the first run" });
+    status = 503;
+    h.clock.advance(10_000);
+    await waitFor(() => runs().critical === 1, { what: "the second run" });
+    assertEquals(runs(), { critical: 1, passing: 1 });
+    await waitFor(() => h.fsm.queries.checksForNode("node01")[0]?.status === "critical");
+  } finally {
+    await h.close();
   }
 });
