@@ -53,12 +53,18 @@ export class RunningAgent {
   readonly agent: Agent;
   readonly #dns: Listener | undefined;
   readonly #http: Listener | undefined;
+  readonly #stopDuties: () => Promise<void>;
   #closed = false;
 
-  constructor(agent: Agent, servers: { dns?: Listener | undefined; http?: Listener | undefined }) {
+  constructor(
+    agent: Agent,
+    servers: { dns?: Listener | undefined; http?: Listener | undefined },
+    stopDuties: () => Promise<void>,
+  ) {
     this.agent = agent;
     this.#dns = servers.dns;
     this.#http = servers.http;
+    this.#stopDuties = stopDuties;
   }
 
   /** What the ready line reports. */
@@ -70,11 +76,12 @@ export class RunningAgent {
     };
   }
 
-  /** Closes the servers first (no new work), then the agent. Idempotent. */
+  /** Closes the servers first (no new work), then the server duties, then the agent. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.all([this.#dns?.close(), this.#http?.close()]);
+    await this.#stopDuties();
     await this.agent.close();
   }
 }
@@ -89,13 +96,23 @@ export async function startAgent(
   options: StartAgentOptions,
 ): Promise<RunningAgent> {
   const agent = await startAgentCore(config, options);
+  // Session TTL timers: Consul's leader duty. The agent owns them whether or
+  // not the HTTP API (which renews sessions) is enabled.
+  const sessionTtl = new SessionTtlTracker({
+    timers: agent.env.timers,
+    clock: agent.env.clock,
+    write: (command) => agent.apply(command),
+    logger: options.logger.child("session"),
+  });
+  const ttlWatch = watchSessionTtls(agent.catalog, agent.watches, sessionTtl);
   let dns: Listener | undefined;
   try {
     dns = await startDns(config, agent, options.logger);
-    const http = await startHttp(config, agent, options.logger);
-    return new RunningAgent(agent, { dns, http });
+    const http = await startHttp(config, agent, options.logger, sessionTtl);
+    return new RunningAgent(agent, { dns, http }, () => ttlWatch.stop());
   } catch (err) {
     await dns?.close();
+    await ttlWatch.stop();
     await agent.close();
     throw err;
   }
@@ -161,16 +178,10 @@ async function startHttp(
   config: RuntimeConfig,
   agent: Agent,
   logger: Logger,
+  sessionTtl: SessionTtlTracker,
 ): Promise<Listener | undefined> {
   if (config.ports.http < 0) return undefined;
   const httpLogger = logger.child("http");
-  // Session TTL timers live here, beside the API that renews them (Consul's leader role).
-  const sessionTtl = new SessionTtlTracker({
-    timers: agent.env.timers,
-    clock: agent.env.clock,
-    write: (command) => agent.apply(command),
-    logger: logger.child("session"),
-  });
   const app = createHttpApp({
     config,
     catalog: agent.catalog,
@@ -195,15 +206,7 @@ async function startHttp(
       }),
   );
   httpLogger.info("http server listening", { address: hostPort(server.hostname, server.port) });
-  const ttlWatch = watchSessionTtls(agent.catalog, agent.watches, sessionTtl);
-  return {
-    hostname: server.hostname,
-    port: server.port,
-    close: async () => {
-      await server.close();
-      await ttlWatch.stop();
-    },
-  };
+  return server;
 }
 
 async function startAgentCore(config: RuntimeConfig, options: StartAgentOptions): Promise<Agent> {

@@ -5,7 +5,7 @@
  */
 
 import { missingPermissions, startAgent } from "../agent/mod.ts";
-import { formatProblem } from "../config/mod.ts";
+import { ConfigError, formatProblem } from "../config/mod.ts";
 import { createLogger, stderrJsonSink, stderrTextSink } from "../lib/mod.ts";
 import { formatMissingPermissions, requiredPermissions } from "../permissions.ts";
 import type { Command } from "./commands.ts";
@@ -38,12 +38,15 @@ export const agentCommand: Command = {
     }
     const dev = parsed.values["dev"] === true;
     const paths = configPathsFromArgs(args);
-    const loaded = await loadConfig({
-      paths,
-      overrides: flagsToConfigValue(parsed.values),
-      dev,
-      hostname: io.hostname,
-    });
+    // The same sources again on `/v1/agent/reload`.
+    const load = () =>
+      loadConfig({
+        paths,
+        overrides: flagsToConfigValue(parsed.values),
+        dev,
+        hostname: io.hostname,
+      });
+    const loaded = await load();
     if (!loaded.ok) {
       io.stderr(`Error: Invalid configuration: ${loaded.problems.length} problem(s)\n`);
       for (const problem of loaded.problems) io.stderr(`  ${formatProblem(problem)}\n`);
@@ -67,7 +70,14 @@ export const agentCommand: Command = {
     for (const warning of loaded.warnings) logger.warn(warning);
     let agent;
     try {
-      agent = await startAgent(config, { logger });
+      agent = await startAgent(config, {
+        logger,
+        reloadConfig: async () => {
+          const again = await load();
+          if (!again.ok) throw new ConfigError(again.problems);
+          return again.config;
+        },
+      });
     } catch (err) {
       io.stderr(formatError(err));
       return 1;
