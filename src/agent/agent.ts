@@ -71,6 +71,19 @@ export const ANTI_ENTROPY_INTERVAL_MS = 60_000;
 /** The check the leader owns on every node; anti-entropy leaves it alone, as Consul does. */
 const SERF_HEALTH_CHECK_ID = "serfHealth";
 
+/** Consul's serfHealth check of a live member ("Agent alive and reachable"). */
+function serfHealthCheck(node: string): WantedCheck {
+  return {
+    node,
+    checkId: SERF_HEALTH_CHECK_ID,
+    name: "Serf Health Status",
+    status: "passing",
+    notes: "",
+    output: "Agent alive and reachable",
+    serviceId: "",
+  };
+}
+
 /** What an agent is built from. */
 export interface AgentOptions {
   readonly config: RuntimeConfig;
@@ -728,8 +741,13 @@ export class Agent implements AgentApi {
     const nodeChecks = [...wanted.values()].filter((c) => c.serviceId === "");
     const staleNodeChecks = nodeChecks.filter((c) => inScope("checks", c.checkId) && stale(c));
     const nodeStale = scope === undefined && !nodeInSync(this.catalog.node(nodeName), nodeReg);
-    if (nodeStale || staleNodeChecks.length > 0) {
-      await this.#mustApply({ ...nodeReg, checks: staleNodeChecks });
+    // Until gossip's leader maintains it, a live agent vouches for itself:
+    // clients (sessions' default NodeChecks, health listings) expect it.
+    const serf = scope === undefined && !catalogChecks.has(SERF_HEALTH_CHECK_ID)
+      ? [serfHealthCheck(nodeName)]
+      : [];
+    if (nodeStale || staleNodeChecks.length > 0 || serf.length > 0) {
+      await this.#mustApply({ ...nodeReg, checks: [...staleNodeChecks, ...serf] });
     }
 
     const catalogServices = new Map(

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { ManualClock } from "../testing/manual_clock.ts";
 import { waitFor } from "../testing/wait.ts";
-import { CatalogFsm, type CommandLog, MemoryCommandLog } from "../catalog/mod.ts";
+import { CatalogFsm, type CommandLog, type HealthCheck, MemoryCommandLog } from "../catalog/mod.ts";
 import { buildConfig, ConfigError, type RuntimeConfig } from "../config/mod.ts";
 import { resolve } from "../dns/mod.ts";
 import { agentRoutes, createHttpApp, type HttpApp } from "../http/mod.ts";
@@ -118,6 +118,13 @@ const WEB = {
 };
 
 // ---- reads -------------------------------------------------------------
+
+/** The node's checks except serfHealth, which every live agent registers for itself. */
+function agentChecks(
+  h: { fsm: { queries: { checksForNode(node: string): HealthCheck[] } } },
+): HealthCheck[] {
+  return h.fsm.queries.checksForNode("node01").filter((c) => c.checkId !== "serfHealth");
+}
 
 Deno.test("GET /v1/agent/self reports Config, Member and Meta in Consul's shape", async () => {
   const h = await harness({ node_meta: { rack: "r1" } });
@@ -335,7 +342,7 @@ Deno.test("PUT /v1/agent/service/deregister/:id removes the service and its chec
     assertEquals(res.status, 200);
     await res.body?.cancel();
     assertEquals(h.fsm.queries.nodeServices("node01")?.services, []);
-    assertEquals(h.fsm.queries.checksForNode("node01"), []);
+    assertEquals(agentChecks(h), []);
     assertEquals(await h.text("PUT", "/v1/agent/service/deregister/web1"), {
       status: 404,
       body: 'Unknown service ID "web1": no local service has this ID\n',
@@ -366,7 +373,7 @@ Deno.test("PUT /v1/agent/check/register adds node and service checks; ServiceID 
       })).status,
       200,
     );
-    const checks = h.fsm.queries.checksForNode("node01").map((
+    const checks = agentChecks(h).map((
       c,
     ) => [c.checkId, c.serviceId, c.status]);
     assertEquals(checks, [["mem", "", "critical"], ["web-ttl", "web", "warning"]]);
@@ -393,7 +400,7 @@ Deno.test("PUT /v1/agent/check/deregister/:id removes a check; 404 when unknown"
   try {
     await h.call("PUT", "/v1/agent/check/register", { Name: "mem", TTL: "15s" });
     assertEquals((await h.text("PUT", "/v1/agent/check/deregister/mem")).status, 200);
-    assertEquals(h.fsm.queries.checksForNode("node01"), []);
+    assertEquals(agentChecks(h), []);
     assertEquals(await h.text("PUT", "/v1/agent/check/deregister/mem"), {
       status: 404,
       body: 'Unknown check ID "mem": no local check has this ID\n',
@@ -548,9 +555,7 @@ Deno.test("PUT /v1/agent/maintenance adds _node_maintenance and takes the node o
       (await h.text("PUT", "/v1/agent/maintenance?enable=true&reason=patching")).status,
       200,
     );
-    const check = h.fsm.queries.checksForNode("node01").find((c) =>
-      c.checkId === "_node_maintenance"
-    );
+    const check = agentChecks(h).find((c) => c.checkId === "_node_maintenance");
     assertEquals([check?.name, check?.status, check?.notes, check?.serviceId], [
       "Node Maintenance Mode",
       "critical",
@@ -565,7 +570,7 @@ Deno.test("PUT /v1/agent/maintenance adds _node_maintenance and takes the node o
     ]);
     await h.call("PUT", "/v1/agent/maintenance?enable=false");
     assertEquals(
-      h.fsm.queries.checksForNode("node01").some((c) => c.checkId === "_node_maintenance"),
+      agentChecks(h).some((c) => c.checkId === "_node_maintenance"),
       false,
     );
     assertEquals(dnsAnswers(h, "web.service.consul"), 1);
@@ -907,7 +912,7 @@ Deno.test("GET /v1/agent/metrics counts check runs by status", async () => {
     h.clock.advance(10_000);
     await waitFor(() => runs().critical === 1, { what: "the second run" });
     assertEquals(runs(), { critical: 1, passing: 1 });
-    await waitFor(() => h.fsm.queries.checksForNode("node01")[0]?.status === "critical");
+    await waitFor(() => agentChecks(h)[0]?.status === "critical");
   } finally {
     await h.close();
   }
