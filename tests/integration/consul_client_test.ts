@@ -157,3 +157,108 @@ Deno.test("node-consul: a watch sees four quick successive KV writes", async () 
     );
   });
 });
+
+Deno.test("node-consul: agent service register with a TTL check, pass/warn/fail, maintenance, deregister", async () => {
+  await withAgent(async (consul) => {
+    await consul.agent.service.register({
+      name: "api",
+      id: "api-1",
+      tags: ["v2"],
+      port: 7000,
+      check: { ttl: "30s" },
+    });
+    const services = await consul.agent.service.list();
+    assertEquals([services["api-1"].Service, services["api-1"].Port, services["api-1"].Tags], [
+      "api",
+      7000,
+      ["v2"],
+    ]);
+    const checkId = "service:api-1";
+    const status = async (): Promise<string> => {
+      const checks = await consul.health.checks("api");
+      return checks.find((c: { CheckID: string }) => c.CheckID === checkId)?.Status;
+    };
+    assertEquals(await status(), "critical");
+    await consul.agent.check.pass({ id: checkId, note: "all good" });
+    assertEquals(await status(), "passing");
+    assertEquals((await consul.health.service({ service: "api", passing: true })).length, 1);
+    await consul.agent.check.warn({ id: checkId, note: "slow" });
+    assertEquals(await status(), "warning");
+    assertEquals((await consul.health.service({ service: "api", passing: true })).length, 0);
+    await consul.agent.check.fail({ id: checkId, note: "down" });
+    assertEquals(await status(), "critical");
+
+    await consul.agent.check.pass(checkId);
+    await consul.agent.service.maintenance({ id: "api-1", enable: true, reason: "upgrading" });
+    const inMaintenance = await consul.health.service("api");
+    const maintenance = inMaintenance[0].Checks.find((c: { CheckID: string }) =>
+      c.CheckID === "_service_maintenance:api-1"
+    );
+    assertEquals([maintenance?.Status, maintenance?.Notes], ["critical", "upgrading"]);
+    await consul.agent.service.maintenance({ id: "api-1", enable: false });
+    assertEquals((await consul.health.service({ service: "api", passing: true })).length, 1);
+
+    await consul.agent.service.deregister("api-1");
+    assertEquals(await consul.catalog.service.nodes("api"), []);
+  });
+});
+
+Deno.test("node-consul: sessions take and release locks; a transaction applies atomically", async () => {
+  await withAgent(async (consul) => {
+    const { ID: s1 } = await consul.session.create({
+      name: "leader-election",
+      behavior: "release",
+    });
+    const { ID: s2 } = await consul.session.create({ name: "contender" });
+    assert(typeof s1 === "string" && s1 !== s2);
+    assertEquals(
+      await consul.kv.set({ key: "service/leader", value: "node-a", acquire: s1 }),
+      true,
+    );
+    assert(
+      !(await consul.kv.set({ key: "service/leader", value: "node-b", acquire: s2 })),
+      "lock is held",
+    );
+    const held = await consul.kv.get("service/leader");
+    assertEquals([held.Session, held.LockIndex, held.Value], [s1, 1, "node-a"]);
+    assertEquals(
+      await consul.kv.set({ key: "service/leader", value: "node-a", release: s1 }),
+      true,
+    );
+    assertEquals((await consul.kv.get("service/leader")).Session, undefined);
+    const info = await consul.session.info(s1);
+    assertEquals(info.Name, "leader-election");
+    await consul.session.destroy(s2);
+    assertEquals(await consul.session.info(s2), undefined);
+
+    const result = await consul.transaction.create([
+      { KV: { Verb: "set", Key: "txn/a", Value: btoa("1") } },
+      { KV: { Verb: "set", Key: "txn/b", Value: btoa("2") } },
+      { KV: { Verb: "get", Key: "txn/a" } },
+    ]);
+    assertEquals(result.Errors, null);
+    assertEquals(result.Results[2].KV.Key, "txn/a");
+    // A failing check-index aborts the whole transaction: nothing is written.
+    const failed = await consul.transaction.create([
+      { KV: { Verb: "set", Key: "txn/c", Value: btoa("3") } },
+      { KV: { Verb: "check-index", Key: "txn/a", Index: 999_999 } },
+    ]).catch((err: { response?: { body?: unknown } }) => err.response?.body);
+    assert(failed && typeof failed === "object" && "Errors" in failed, JSON.stringify(failed));
+    assertEquals(await consul.kv.get("txn/c"), undefined);
+  });
+});
+
+Deno.test("node-consul: a session with a TTL is invalidated when not renewed, releasing its lock", async () => {
+  await withAgent(async (consul) => {
+    const { ID } = await consul.session.create({ ttl: "10s", lockdelay: "0s" });
+    assertEquals(await consul.kv.set({ key: "ttl/lock", value: "x", acquire: ID }), true);
+    // Consul expires a session after twice its TTL without renewal.
+    const deadline = Date.now() + 30_000;
+    while ((await consul.session.info(ID)) !== undefined) {
+      assert(Date.now() < deadline, "session was not invalidated within 2x its TTL");
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const entry = await consul.kv.get("ttl/lock");
+    assertEquals([entry.Value, entry.Session], ["x", undefined]);
+  });
+});
