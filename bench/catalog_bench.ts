@@ -26,14 +26,7 @@ import { CatalogFsm, MemoryCommandLog, openFileLog } from "../src/catalog/mod.ts
 import type { ApplyResult, Command, CommandLog, FileCommandLog } from "../src/catalog/mod.ts";
 import { NULL_LOGGER } from "../src/lib/mod.ts";
 import { formatMachine, machineInfo } from "./machine.ts";
-import {
-  appendResults,
-  formatBytes,
-  formatCount,
-  formatMs,
-  formatTable,
-  RESULTS_PATH,
-} from "./report.ts";
+import { formatBytes, formatCount, formatMs, formatTable, recordRun } from "./report.ts";
 import { sizeOfFiles, withScratchDir } from "./scratch.ts";
 import { LatencyRecorder, median } from "./stats.ts";
 import { parseCommonBenchArgs } from "./common_args.ts";
@@ -570,18 +563,15 @@ export async function run(args: readonly string[]): Promise<void> {
     console.log(body);
 
     if (settings.record) {
-      const stamp = started.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
-      await appendResults(
-        [
-          `## ${stamp}: catalog${settings.quick ? " (quick)" : ""}`,
-          "",
-          ...formatMachine(machine),
-          "",
-          body,
-        ].join("\n"),
-      );
+      const path = await recordRun({
+        name: "catalog",
+        quick: settings.quick,
+        started,
+        machine,
+        body,
+      });
       console.log("");
-      console.log(`Recorded in ${RESULTS_PATH}`);
+      console.log(`Recorded in ${path}`);
     }
   });
 }

@@ -30,28 +30,25 @@ import { CatalogFsm, type CatalogQueries, MemoryCommandLog } from "../src/catalo
 import { DEFAULT_DNS_CONFIG } from "../src/config/mod.ts";
 import { createDnsHandler, decodePacket, type DnsView, resolve } from "../src/dns/mod.ts";
 import { NULL_LOGGER } from "../src/lib/mod.ts";
-import {
-  type AgentProcess,
-  encodeQuery,
-  startLegateAgent,
-  udpExchange,
-  waitFor,
-} from "../src/testing/mod.ts";
+import { type AgentProcess, encodeQuery, udpExchange, waitFor } from "../src/testing/mod.ts";
 import {
   formatMachine,
   loadAverage,
   machineInfo,
   processCpuSeconds,
   processRssBytes,
+  sampleRss,
 } from "./machine.ts";
+import { formatBytes, formatCount, formatMs, formatTable, recordRun } from "./report.ts";
 import {
-  appendResults,
-  formatBytes,
-  formatCount,
-  formatMs,
-  formatTable,
-  RESULTS_PATH,
-} from "./report.ts";
+  readyPort,
+  requireTools,
+  spawnDenoServer,
+  startNode01Agent,
+  trackChild,
+  untrackChild,
+  withChildrenKilledOnInterrupt,
+} from "./processes.ts";
 import { withScratchDir } from "./scratch.ts";
 import { percentile } from "./stats.ts";
 import { parseCommonBenchArgs } from "./common_args.ts";
@@ -139,43 +136,11 @@ function parseSettings(args: readonly string[]): Settings {
 
 // --- tools and processes ---
 
-/** Throws, naming the apt-get line, when dnsperf or dnsmasq cannot be run. */
-async function requireTools(): Promise<void> {
-  const missing: string[] = [];
-  for (const [cmd, args] of [["dnsperf", ["-h"]], ["dnsmasq", ["--version"]]] as const) {
-    try {
-      await new Deno.Command(cmd, { args: [...args], stdout: "null", stderr: "null" }).output();
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-      missing.push(cmd);
-    }
-  }
-  if (missing.length > 0) {
-    throw new Error(
-      `The dns benchmark needs ${missing.map((m) => `"${m}"`).join(" and ")} on PATH: ` +
-        `install them with \`${INSTALL_HINT}\``,
-    );
-  }
-}
-
 /** A server under test: what dnsperf targets and whose RSS is sampled. */
 interface Server {
   readonly label: string;
   readonly port: number;
   readonly pid: number;
-}
-
-/** Child pids to kill on Ctrl-C (the scratch directory's handler exits the process). */
-const children = new Set<number>();
-
-function onInterrupt(): void {
-  for (const pid of children) {
-    try {
-      Deno.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
 }
 
 /** A port free for both UDP and TCP on 127.0.0.1 right now. */
@@ -236,7 +201,7 @@ async function startDnsmasq(): Promise<Spawned> {
       stdout: "null",
       stderr: "piped",
     }).spawn();
-    children.add(child.pid);
+    trackChild(child.pid);
     let stderr = "";
     const stderrDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
       new WritableStream({ write: (chunk) => void (stderr += chunk) }),
@@ -249,7 +214,7 @@ async function startDnsmasq(): Promise<Spawned> {
       }
       await child.status;
       await stderrDone;
-      children.delete(child.pid);
+      untrackChild(child.pid);
     };
     try {
       await waitForDns(port, child.status, "dnsmasq");
@@ -268,66 +233,33 @@ async function startDnsmasq(): Promise<Spawned> {
 
 /** Starts the Deno UDP floor server (see `dns_floor_server.ts`). */
 async function startFloor(): Promise<Spawned> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--unstable-net", "--allow-net=127.0.0.1", FLOOR_SCRIPT, "0"],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  children.add(child.pid);
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const stop = async (): Promise<void> => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    await reader.cancel().catch(() => {});
-    await child.status;
-    children.delete(child.pid);
+  const floor = await spawnDenoServer("the Deno UDP floor server", [
+    "run",
+    "--no-prompt",
+    "--unstable-net",
+    "--allow-net=127.0.0.1",
+    FLOOR_SCRIPT,
+    "0",
+  ]);
+  try {
+    await waitForDns(floor.port, floor.exited, floor.label);
+  } catch (err) {
+    await floor.stop();
+    throw err;
+  }
+  return {
+    server: { label: "Deno UDP floor", port: floor.port, pid: floor.pid },
+    stop: floor.stop,
   };
-  let text = "";
-  while (!text.includes("\n")) {
-    const next = await reader.read();
-    if (next.done) break;
-    text += next.value;
-  }
-  const port = Number(/"port":(\d+)/.exec(text)?.[1]);
-  if (!Number.isInteger(port) || port <= 0) {
-    await stop();
-    throw new Error(`The Deno UDP floor server did not report its port: "${text.trim()}"`);
-  }
-  await waitForDns(port, child.status, "the Deno UDP floor server");
-  return { server: { label: "Deno UDP floor", port, pid: child.pid }, stop };
 }
 
 /** Starts the agent from configs/node01 and waits until the echo service's check passes. */
 async function startAgent(dataDir: string): Promise<{ agent: AgentProcess; server: Server }> {
-  const agent = await startLegateAgent([
-    "-config-dir",
-    "configs/node01",
-    "-data-dir",
-    dataDir,
-    "-dns-port",
-    "0",
-  ]);
-  children.add(agent.pid);
+  const agent = await startNode01Agent(dataDir, ["-dns-port", "0"]);
   try {
-    const dns = typeof agent.ready["dns"] === "string" ? agent.ready["dns"] : "";
-    const port = Number(/^127\.0\.0\.1:(\d+)$/.exec(dns)?.[1]);
-    if (!Number.isInteger(port) || port <= 0) {
-      throw new Error(`The agent's ready line has dns "${dns}": expected "127.0.0.1:<port>"`);
-    }
-    // The script check's first run makes the instance answerable.
-    await waitFor(() => agent.stderr().includes("check=service:echo status=passing"), {
-      timeoutMs: 15_000,
-      intervalMs: 20,
-      what: "the echo service's check to pass",
-    });
-    return { agent, server: { label: "legate", port, pid: agent.pid } };
+    return { agent, server: { label: "legate", port: readyPort(agent, "dns"), pid: agent.pid } };
   } catch (err) {
     await agent.stop("SIGKILL");
-    children.delete(agent.pid);
     throw err;
   }
 }
@@ -483,34 +415,6 @@ async function runDnsperf(options: DnsperfOptions): Promise<DnsperfResult> {
   };
 }
 
-/** Samples `pid`'s RSS until `stop()`; resolves to the peak seen. */
-function sampleRss(pid: number): { stop(): Promise<number | undefined> } {
-  let running = true;
-  let peak: number | undefined;
-  let wake: (() => void) | undefined;
-  const loop = (async () => {
-    while (running) {
-      const rss = await processRssBytes(pid);
-      if (rss !== undefined && (peak === undefined || rss > peak)) peak = rss;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, RSS_SAMPLE_MS);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  })();
-  return {
-    async stop(): Promise<number | undefined> {
-      running = false;
-      wake?.();
-      await loop;
-      return peak;
-    },
-  };
-}
-
 /** One dnsperf run against one server, with the server's resource use during it. */
 interface Measured {
   readonly result: DnsperfResult;
@@ -533,7 +437,7 @@ interface RateRun extends Measured {
 }
 
 async function measured(server: Server, options: Omit<DnsperfOptions, "port">): Promise<Measured> {
-  const rss = sampleRss(server.pid);
+  const rss = sampleRss(server.pid, RSS_SAMPLE_MS);
   const cpuBefore = await processCpuSeconds(server.pid);
   const start = performance.now();
   let result: DnsperfResult;
@@ -785,14 +689,14 @@ function verdict(ok: boolean): string {
 /** Runs the DNS benchmark. */
 export async function run(args: readonly string[]): Promise<void> {
   const settings = parseSettings(args);
-  await requireTools();
+  await requireTools("dns", [
+    { cmd: "dnsperf", args: ["-h"] },
+    { cmd: "dnsmasq", args: ["--version"] },
+  ], INSTALL_HINT);
   const started = new Date();
-  Deno.addSignalListener("SIGINT", onInterrupt);
-  try {
-    await withScratchDir("dns", (dir) => bench(dir, settings, started));
-  } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
-  }
+  await withChildrenKilledOnInterrupt(() =>
+    withScratchDir("dns", (dir) => bench(dir, settings, started))
+  );
 }
 
 async function bench(dir: string, settings: Settings, started: Date): Promise<void> {
@@ -813,7 +717,6 @@ async function bench(dir: string, settings: Settings, started: Date): Promise<vo
   const { agent, server: legate } = await startAgent(join(dir, "agent"));
   const stops: (() => Promise<void>)[] = [async () => {
     await agent.stop("SIGTERM");
-    children.delete(agent.pid);
   }];
   try {
     const dnsmasq = await startDnsmasq();
@@ -947,18 +850,9 @@ async function bench(dir: string, settings: Settings, started: Date): Promise<vo
     console.log(body);
 
     if (settings.record) {
-      const stamp = started.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
-      await appendResults(
-        [
-          `## ${stamp}: dns${settings.quick ? " (quick)" : ""}`,
-          "",
-          ...formatMachine(machine),
-          "",
-          body,
-        ].join("\n"),
-      );
+      const path = await recordRun({ name: "dns", quick: settings.quick, started, machine, body });
       console.log("");
-      console.log(`Recorded in ${RESULTS_PATH}`);
+      console.log(`Recorded in ${path}`);
     }
   } finally {
     for (const stop of stops.reverse()) await stop();

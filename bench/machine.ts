@@ -76,6 +76,50 @@ export async function processRssBytes(pid: number): Promise<number | undefined> 
   return kib === undefined ? undefined : Number(kib) * 1024;
 }
 
+/** Number of open file descriptors of process `pid` (entries of /proc/<pid>/fd), if readable. */
+export async function processOpenFds(pid: number): Promise<number | undefined> {
+  const dir = `/proc/${pid}/fd`;
+  try {
+    let n = 0;
+    for await (const _ of Deno.readDir(dir)) n++;
+    return n;
+  } catch {
+    const out = await capture("ls", [dir]);
+    return out === undefined ? undefined : out.split("\n").filter((l) => l !== "").length;
+  }
+}
+
+/**
+ * Samples `pid`'s RSS every `periodMs` until `stop()`, which resolves to
+ * the peak seen (undefined when /proc was unreadable).
+ */
+export function sampleRss(pid: number, periodMs: number): { stop(): Promise<number | undefined> } {
+  let running = true;
+  let peak: number | undefined;
+  let wake: (() => void) | undefined;
+  const loop = (async () => {
+    while (running) {
+      const rss = await processRssBytes(pid);
+      if (rss !== undefined && (peak === undefined || rss > peak)) peak = rss;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, periodMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  })();
+  return {
+    async stop(): Promise<number | undefined> {
+      running = false;
+      wake?.();
+      await loop;
+      return peak;
+    },
+  };
+}
+
 /** CPU time (user and system) process `pid` has used so far, in seconds, from /proc/<pid>/stat. */
 export async function processCpuSeconds(
   pid: number,

@@ -6,6 +6,7 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { formatMachine, type MachineInfo } from "./machine.ts";
 
 /** Where results are recorded. */
 export const RESULTS_PATH: string = join(
@@ -60,6 +61,36 @@ export async function appendResults(section: string): Promise<void> {
   }
   const text = `${exists ? "" : RESULTS_HEADER}\n${section.trimEnd()}\n`;
   await Deno.writeTextFile(RESULTS_PATH, text, { append: true });
+}
+
+/** One benchmark run to record, see {@link recordRun}. */
+export interface RecordedRun {
+  /** Benchmark name, e.g. `dns`. */
+  readonly name: string;
+  readonly quick: boolean;
+  /** When the run started: the section is dated with it. */
+  readonly started: Date;
+  readonly machine: MachineInfo;
+  /** The results, markdown. */
+  readonly body: string;
+}
+
+/**
+ * Appends `## <date>: <name>` with the machine details and the body to
+ * RESULTS.md; returns the file's path.
+ */
+export async function recordRun(run: RecordedRun): Promise<string> {
+  const stamp = run.started.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  await appendResults(
+    [
+      `## ${stamp}: ${run.name}${run.quick ? " (quick)" : ""}`,
+      "",
+      ...formatMachine(run.machine),
+      "",
+      run.body,
+    ].join("\n"),
+  );
+  return RESULTS_PATH;
 }
 
 /** `1234567.8` -> `1,234,568`. */
