@@ -62,6 +62,8 @@ export async function awaitTables(
   const timer = timers.setTimeout(() => controller.abort(), options.waitMs + jitterMs);
   const onClientGone = (): void => controller.abort();
   ctx.request.signal.addEventListener("abort", onClientGone, { once: true });
+  // A client already gone never fires "abort" again: do not park for the full wait.
+  if (ctx.request.signal.aborted) controller.abort();
   try {
     await watches.waitForChange(tables, options.index, controller.signal);
   } finally {

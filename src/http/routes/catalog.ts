@@ -64,7 +64,8 @@ export function catalogRoutes(router: HttpRouter): void {
       (ctx) =>
         blockingRead(ctx, ["nodes", "services"], () => {
           const found = ctx.deps.catalog.nodeServices(ctx.param("node"));
-          if (!found) return null;
+          // Consul answers its zero NodeServiceList for an unknown node, not null.
+          if (!found) return { Node: null, Services: null };
           return { Node: nodeJson(found.node), Services: found.services.map(nodeServiceJson) };
         }),
     );
