@@ -6,6 +6,7 @@
  */
 
 import { RequestContext } from "./context.ts";
+import { ResponseCache } from "./response_cache.ts";
 import type { HttpDeps } from "./deps.ts";
 import { errorToResponse, HttpError } from "./errors.ts";
 import type { HttpRouter } from "./handler.ts";
@@ -42,7 +43,10 @@ export interface CreateHttpAppOptions {
  * const res = await app.fetch(new Request("http://x/v1/catalog/nodes"));
  * ```
  */
-export function createHttpApp(deps: HttpDeps, options: CreateHttpAppOptions = {}): HttpApp {
+export function createHttpApp(given: HttpDeps, options: CreateHttpAppOptions = {}): HttpApp {
+  const deps: HttpDeps = given.responseCache
+    ? given
+    : { ...given, responseCache: new ResponseCache() };
   const router = new LabelledRouter();
   const metrics = options.metrics;
   catalogRoutes(router);

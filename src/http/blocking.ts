@@ -10,6 +10,7 @@ import type { Table } from "../catalog/mod.ts";
 import { parseDuration } from "../lib/mod.ts";
 import type { RequestContext } from "./context.ts";
 import { badRequest } from "./errors.ts";
+import { responseCacheKey } from "./response_cache.ts";
 
 /** Default and maximum `wait` (Consul's default_query_time and max_query_time). */
 export const DEFAULT_WAIT_MS = 5 * 60_000;
@@ -84,5 +85,14 @@ export async function blockingRead(
 ): Promise<Response> {
   const options = parseReadOptions(ctx);
   const index = await awaitTables(ctx, tables, options);
-  return ctx.json(compute(), { index });
+  const cache = ctx.deps.responseCache;
+  if (cache === undefined) return ctx.json(compute(), { index });
+  // The body is a function of the tables' state, which `index` identifies.
+  const key = responseCacheKey(ctx.url);
+  let text = cache.get(key, index);
+  if (text === undefined) {
+    text = ctx.jsonText(compute());
+    cache.set(key, index, text);
+  }
+  return ctx.jsonTextResponse(text, { index });
 }

@@ -105,7 +105,16 @@ export class RequestContext {
 
   /** A JSON response with Consul's headers; `?pretty` indents it. */
   json(body: unknown, options: JsonResponseOptions = {}): Response {
-    const text = this.flag("pretty") ? JSON.stringify(body, null, 4) + "\n" : JSON.stringify(body);
+    return this.jsonTextResponse(this.jsonText(body), options);
+  }
+
+  /** `body` serialized as {@link json} would send it (indented with `?pretty`). */
+  jsonText(body: unknown): string {
+    return this.flag("pretty") ? JSON.stringify(body, null, 4) + "\n" : JSON.stringify(body);
+  }
+
+  /** A response carrying already-serialized JSON, with Consul's headers. */
+  jsonTextResponse(text: string, options: JsonResponseOptions = {}): Response {
     return new Response(text, {
       status: options.status ?? 200,
       headers: this.headers(options.index),

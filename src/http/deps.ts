@@ -7,6 +7,7 @@
 import type { ApplyResult, CatalogQueries, Command, TableWatches } from "../catalog/mod.ts";
 import type { Session } from "../catalog/mod.ts";
 import type { RuntimeConfig } from "../config/mod.ts";
+import type { ResponseCache } from "./response_cache.ts";
 import type { Clock, Logger, Rng, Timers } from "../lib/mod.ts";
 
 /** The app's dependencies. */
@@ -26,6 +27,8 @@ export interface HttpDeps {
    * only answers and TTLs never expire.
    */
   readonly sessionTtl?: SessionTtlHooks;
+  /** Serialized read bodies by catalog index; createHttpApp supplies one when absent. */
+  readonly responseCache?: ResponseCache;
 }
 
 /** What the session routes tell the TTL timers. */

@@ -42,3 +42,4 @@ export * from "./shapes.ts";
 export { writeResponse } from "./write_result.ts";
 export { type HttpServer, type HttpServerOptions, startHttpServer } from "./http_server.ts";
 export * from "./user_events.ts";
+export { ResponseCache, responseCacheKey } from "./response_cache.ts";
