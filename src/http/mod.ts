@@ -43,3 +43,5 @@ export { writeResponse } from "./write_result.ts";
 export { type HttpServer, type HttpServerOptions, startHttpServer } from "./http_server.ts";
 export * from "./user_events.ts";
 export { ResponseCache, responseCacheKey } from "./response_cache.ts";
+export { keyringPoolJson, operatorRoutes } from "./routes/mod.ts";
+export type { KeyringApi, KeyringPoolStatus } from "./keyring_api.ts";

@@ -10,3 +10,4 @@ export { eventRoutes } from "./event.ts";
 export { agentRoutes } from "./agent.ts";
 export { sessionRoutes } from "./session.ts";
 export { TXN_OPS_MAX, txnRoutes } from "./txn.ts";
+export { keyringPoolJson, operatorRoutes } from "./operator.ts";
