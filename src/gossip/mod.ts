@@ -4,6 +4,18 @@
  * @module
  */
 
+// --- SWIM core (pure) ---
+export * from "./types.ts";
+export * from "./messages.ts";
+export * from "./message_codec.ts";
+export * from "./config.ts";
+export * from "./suspicion.ts";
+export * from "./awareness.ts";
+export * from "./broadcast_queue.ts";
+export * from "./user_events.ts";
+export { type MemberRecord, MemberTable } from "./members.ts";
+export * from "./swim.ts";
+
 // --- transports and encryption (keep at the end) ---
 export * from "./transport.ts";
 export * from "./keyring.ts";

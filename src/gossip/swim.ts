@@ -1,0 +1,834 @@
+/**
+ * The pure SWIM + Lifeguard core (memberlist state.go without its timers
+ * and goroutines). Inputs: {@link SwimCore.tick}, {@link SwimCore.receive},
+ * {@link SwimCore.handlePushPull} / {@link SwimCore.mergeRemoteState},
+ * {@link SwimCore.join}, {@link SwimCore.leave},
+ * {@link SwimCore.fireUserEvent}. Outputs accumulate until
+ * {@link SwimCore.drain}: packets to send, push/pull stream intents and
+ * membership events. Time is the `nowMs` the driver passes in;
+ * randomness is the injected `Rng`. No I/O, no clocks, no console.
+ * @module
+ */
+
+import { type Rng, unreachable } from "../lib/mod.ts";
+import { Awareness } from "./awareness.ts";
+import { BROADCAST_OVERHEAD_BYTES, BroadcastQueue } from "./broadcast_queue.ts";
+import {
+  type GossipConfig,
+  pushPullScaleMs,
+  retransmitLimit,
+  suspicionTimeoutMs,
+} from "./config.ts";
+import { memberInfo, type MemberRecord, MemberTable } from "./members.ts";
+import type {
+  AckMessage,
+  AliveMessage,
+  DeadMessage,
+  GossipMessage,
+  NackMessage,
+  PacketMessage,
+  PingMessage,
+  PingReqMessage,
+  PushNodeState,
+  PushPullMessage,
+  SuspectMessage,
+  UserEventMessage,
+} from "./messages.ts";
+import {
+  COMPOUND_HEADER_BYTES,
+  COMPOUND_PART_OVERHEAD_BYTES,
+  encodedMessageSize,
+  encodedMetaSize,
+  encodedPacketSize,
+} from "./message_codec.ts";
+import { Suspicion } from "./suspicion.ts";
+import { type MemberInfo, type MemberMeta, META_BYTES_MAX } from "./types.ts";
+import { UserEventBuffer } from "./user_events.ts";
+
+/** A datagram to send: its messages (several = a compound) and its encoded size. */
+export interface OutboundPacket {
+  /** "host:port". */
+  readonly to: string;
+  readonly messages: readonly PacketMessage[];
+  /** `encodedPacketSize(messages)`: never above `packetBytesMax` unless one message alone is bigger. */
+  readonly bytes: number;
+}
+
+/**
+ * A push/pull the driver must perform over a stream: send `state` to `to`,
+ * read the peer's state back and pass it to {@link SwimCore.mergeRemoteState}.
+ */
+export interface PushPullIntent {
+  readonly to: string;
+  /** Part of a join: the driver reports a failure to its caller. */
+  readonly join: boolean;
+  readonly state: PushPullMessage;
+}
+
+/** Something the agent should hear about. */
+export type SwimEvent =
+  | {
+    /** New member, or a dead/left one back (memberlist NotifyJoin). */
+    readonly type: "joined";
+    readonly member: MemberInfo;
+  }
+  | {
+    /** Metadata changed (NotifyUpdate). */
+    readonly type: "updated";
+    readonly member: MemberInfo;
+  }
+  | { readonly type: "suspect"; readonly member: MemberInfo }
+  | {
+    /** A suspect member refuted the suspicion. */
+    readonly type: "alive_again";
+    readonly member: MemberInfo;
+  }
+  | {
+    /** Declared dead (NotifyLeave with StateDead; Consul status 4 "failed"). */
+    readonly type: "failed";
+    readonly member: MemberInfo;
+  }
+  | {
+    /** Left gracefully (status 3 "left"). */
+    readonly type: "left";
+    readonly member: MemberInfo;
+  }
+  | {
+    /** A new user event (deduplicated), including ones fired locally. */
+    readonly type: "user_event";
+    readonly name: string;
+    readonly payload: Uint8Array;
+    readonly ltime: number;
+  };
+
+/** What {@link SwimCore.drain} returns. */
+export interface SwimOutput {
+  readonly packets: OutboundPacket[];
+  readonly streams: PushPullIntent[];
+  readonly events: SwimEvent[];
+}
+
+/** Constructor options for {@link SwimCore}. */
+export interface SwimCoreOptions {
+  /** Unique node name (at most 255 UTF-8 bytes). */
+  readonly name: string;
+  /** Our gossip address, "host:port", as peers should reach us. */
+  readonly address: string;
+  readonly meta: MemberMeta;
+  readonly config: GossipConfig;
+  readonly rng: Rng;
+  /** The driver's clock at construction, ms. */
+  readonly nowMs: number;
+  /** Starting incarnation (a restarted node may pass a saved one); default 1. */
+  readonly incarnation?: number;
+}
+
+/** Counters for metrics and tests. */
+export interface SwimStats {
+  probes: number;
+  probesFailed: number;
+  indirectProbes: number;
+  refutations: number;
+  broadcastsDropped: number;
+  messagesIgnored: number;
+}
+
+interface ActiveProbe {
+  readonly target: MemberRecord;
+  readonly seq: number;
+  readonly timeoutAtMs: number;
+  readonly deadlineMs: number;
+  readonly wasAlive: boolean;
+  indirect: boolean;
+  expectedNacks: number;
+  nacks: number;
+}
+
+interface Relay {
+  readonly origin: string;
+  readonly originSeq: number;
+  readonly wantNack: boolean;
+  readonly nackAtMs: number;
+  readonly expireAtMs: number;
+  nackSent: boolean;
+}
+
+interface Failed {
+  readonly address: string;
+  readonly failedAtMs: number;
+}
+
+const SEQ_MOD = 2 ** 32;
+
+/** One node's SWIM + Lifeguard state machine. */
+export class SwimCore {
+  readonly #cfg: GossipConfig;
+  readonly #rng: Rng;
+  readonly #self: MemberRecord;
+  readonly #table = new MemberTable();
+  readonly #queue: BroadcastQueue;
+  readonly #awareness: Awareness;
+  readonly #events: UserEventBuffer;
+  readonly #suspicions = new Map<string, Suspicion>();
+  readonly #relays = new Map<number, Relay>();
+  readonly #failed = new Map<string, Failed>();
+  #probe: ActiveProbe | undefined;
+  #seq = 0;
+  #eventSeq = 0;
+  #nextProbeMs: number;
+  #nextGossipMs: number;
+  #nextPushPullMs: number;
+  #nextReconnectMs: number;
+  #left = false;
+  #packets: OutboundPacket[] = [];
+  #streams: PushPullIntent[] = [];
+  #out: SwimEvent[] = [];
+  readonly #stats: SwimStats = {
+    probes: 0,
+    probesFailed: 0,
+    indirectProbes: 0,
+    refutations: 0,
+    broadcastsDropped: 0,
+    messagesIgnored: 0,
+  };
+
+  constructor(options: SwimCoreOptions) {
+    const cfg = options.config;
+    this.#cfg = cfg;
+    this.#rng = options.rng;
+    if (encodedMetaSize(options.meta) > META_BYTES_MAX) {
+      throw new RangeError(
+        `Gossip metadata of ${
+          encodedMetaSize(options.meta)
+        } bytes is too large: expected at most ${META_BYTES_MAX}`,
+      );
+    }
+    this.#queue = new BroadcastQueue(cfg.broadcastQueueMax);
+    this.#awareness = new Awareness(cfg.awarenessMaxMultiplier);
+    this.#events = new UserEventBuffer(cfg.userEventBufferSize);
+    const now = options.nowMs;
+    this.#self = {
+      name: options.name,
+      address: options.address,
+      incarnation: options.incarnation ?? 1,
+      state: "alive",
+      meta: options.meta,
+      stateChangeMs: now,
+    };
+    this.#table.add(this.#self, this.#rng);
+    this.#queue.enqueue(this.#self.name, this.#selfAlive());
+    // Random phases (memberlist staggers its tickers) so members do not probe in lockstep.
+    this.#nextProbeMs = now + Math.floor(this.#rng.next() * cfg.probeIntervalMs);
+    this.#nextGossipMs = now + Math.floor(this.#rng.next() * cfg.gossipIntervalMs);
+    this.#nextPushPullMs = cfg.pushPullIntervalMs > 0
+      ? now + cfg.pushPullIntervalMs + Math.floor(this.#rng.next() * cfg.pushPullIntervalMs)
+      : Infinity;
+    this.#nextReconnectMs = cfg.reconnectIntervalMs > 0 ? now + cfg.reconnectIntervalMs : Infinity;
+  }
+
+  /** This node's name. */
+  get name(): string {
+    return this.#self.name;
+  }
+
+  /** This node's incarnation (persist it to rejoin above it after a restart). */
+  get incarnation(): number {
+    return this.#self.incarnation;
+  }
+
+  /** Lifeguard health score (0 healthy .. awarenessMaxMultiplier-1). */
+  get healthScore(): number {
+    return this.#awareness.score;
+  }
+
+  /** Counters. */
+  get stats(): Readonly<SwimStats> {
+    return { ...this.#stats, broadcastsDropped: this.#queue.dropped };
+  }
+
+  /** Broadcasts waiting to be gossiped. */
+  get queuedBroadcasts(): number {
+    return this.#queue.size;
+  }
+
+  /** The user-event Lamport clock. */
+  get eventClock(): number {
+    return this.#events.clock;
+  }
+
+  /** Members known, any state, self included. */
+  get memberCount(): number {
+    return this.#table.size;
+  }
+
+  /** Members in `state`, self included. */
+  countInState(state: MemberInfo["state"]): number {
+    return this.#table.count(state);
+  }
+
+  /** One member's view, or undefined when unknown (or reaped). */
+  member(name: string): MemberInfo | undefined {
+    const r = this.#table.get(name);
+    return r === undefined ? undefined : memberInfo(r);
+  }
+
+  /** State of `name` without copying, or undefined. */
+  stateOf(name: string): MemberInfo["state"] | undefined {
+    return this.#table.get(name)?.state;
+  }
+
+  /** Every known member (dead and left ones until reaped), self included. */
+  members(): MemberInfo[] {
+    return this.#table.all().map(memberInfo);
+  }
+
+  /** True once {@link leave} was called. */
+  get hasLeft(): boolean {
+    return this.#left;
+  }
+
+  /** After {@link leave}: true once our leave broadcast has used up its retransmits. */
+  leaveDisseminated(): boolean {
+    return this.#left && !this.#queue.has(this.#self.name);
+  }
+
+  /**
+   * The earliest time {@link tick} has work to do, ms; the driver may
+   * sleep until then (or until a packet arrives).
+   */
+  nextDeadlineMs(): number {
+    let t = Math.min(this.#nextGossipMs, this.#nextPushPullMs, this.#nextReconnectMs);
+    if (!this.#left) t = Math.min(t, this.#probe === undefined ? this.#nextProbeMs : 0);
+    const p = this.#probe;
+    if (p !== undefined) t = Math.min(t, p.indirect ? p.deadlineMs : p.timeoutAtMs);
+    for (const s of this.#suspicions.values()) if (s.deadlineMs < t) t = s.deadlineMs;
+    for (const r of this.#relays.values()) {
+      const at = r.wantNack && !r.nackSent ? r.nackAtMs : r.expireAtMs;
+      if (at < t) t = at;
+    }
+    return t;
+  }
+
+  /** Takes the accumulated outputs. */
+  drain(): SwimOutput {
+    const out = { packets: this.#packets, streams: this.#streams, events: this.#out };
+    this.#packets = [];
+    this.#streams = [];
+    this.#out = [];
+    return out;
+  }
+
+  /** Starts push/pull joins with each address (memberlist Join). */
+  join(addresses: readonly string[]): void {
+    for (const to of addresses) {
+      if (to === this.#self.address) continue;
+      this.#streams.push({ to, join: true, state: this.localState(true) });
+    }
+  }
+
+  /**
+   * Leaves gracefully: broadcasts a dead message about ourselves with
+   * `from` = us (others mark us left), stops probing. The driver keeps
+   * ticking until {@link leaveDisseminated} (or a timeout), then stops.
+   */
+  leave(nowMs: number): void {
+    if (this.#left) return;
+    this.#left = true;
+    this.#probe = undefined;
+    this.#deadNode({
+      kind: "dead",
+      node: this.#self.name,
+      incarnation: this.#self.incarnation,
+      from: this.#self.name,
+    }, nowMs);
+  }
+
+  /** Changes our metadata: a higher incarnation and an alive broadcast. */
+  setMeta(meta: MemberMeta): void {
+    if (encodedMetaSize(meta) > META_BYTES_MAX) {
+      throw new RangeError(
+        `Gossip metadata is too large: expected at most ${META_BYTES_MAX} bytes`,
+      );
+    }
+    this.#self.meta = meta;
+    this.#self.incarnation++;
+    this.#queue.enqueue(this.#self.name, this.#selfAlive());
+  }
+
+  /** Fires a user event: stamped with the Lamport clock, delivered locally and gossiped. */
+  fireUserEvent(name: string, payload: Uint8Array): number {
+    const ltime = this.#events.next();
+    const msg: UserEventMessage = { kind: "user_event", ltime, name, payload };
+    this.#onUserEvent(msg);
+    return ltime;
+  }
+
+  /** Advances timers to `nowMs`: probes, relays, suspicions, gossip, push/pull, reconnect. */
+  tick(nowMs: number): void {
+    const cfg = this.#cfg;
+    this.#advanceProbe(nowMs);
+    if (!this.#left && this.#probe === undefined && nowMs >= this.#nextProbeMs) {
+      this.#startProbe(nowMs);
+    }
+    if (this.#relays.size > 0) this.#advanceRelays(nowMs);
+    if (this.#suspicions.size > 0) {
+      for (const [name, s] of this.#suspicions) {
+        if (nowMs < s.deadlineMs) continue;
+        this.#suspicions.delete(name);
+        const r = this.#table.get(name);
+        if (r === undefined || r.state !== "suspect") continue;
+        this.#deadNode({
+          kind: "dead",
+          node: name,
+          incarnation: r.incarnation,
+          from: this.#self.name,
+        }, nowMs);
+      }
+    }
+    if (nowMs >= this.#nextGossipMs) {
+      this.#nextGossipMs = Math.max(this.#nextGossipMs + cfg.gossipIntervalMs, nowMs);
+      this.#gossip(nowMs);
+    }
+    if (nowMs >= this.#nextPushPullMs) {
+      this.#nextPushPullMs = nowMs + pushPullScaleMs(cfg.pushPullIntervalMs, this.#table.size);
+      const [peer] = this.#table.randomMembers(
+        1,
+        this.#rng,
+        (r) => r !== this.#self && r.state === "alive",
+      );
+      if (peer !== undefined && !this.#left) {
+        this.#streams.push({ to: peer.address, join: false, state: this.localState(false) });
+      }
+    }
+    if (nowMs >= this.#nextReconnectMs) {
+      this.#nextReconnectMs = nowMs + cfg.reconnectIntervalMs;
+      this.#reconnect(nowMs);
+    }
+  }
+
+  /** Handles one decoded message from `from` ("host:port"). */
+  receive(from: string, message: GossipMessage, nowMs: number): void {
+    switch (message.kind) {
+      case "ping":
+        return this.#onPing(from, message);
+      case "ping_req":
+        return this.#onPingReq(from, message, nowMs);
+      case "ack":
+        return this.#onAck(message);
+      case "nack":
+        return this.#onNack(message);
+      case "alive":
+        return this.#aliveNode(message, nowMs);
+      case "suspect":
+        return this.#suspectNode(message, nowMs);
+      case "dead":
+        return this.#deadNode(message, nowMs);
+      case "user_event":
+        return this.#onUserEvent(message);
+      case "compound":
+        for (const part of message.parts) this.receive(from, part, nowMs);
+        return;
+      case "push_pull":
+        this.mergeRemoteState(message, nowMs);
+        return;
+      default:
+        unreachable(message, "gossip message");
+    }
+  }
+
+  /**
+   * A peer opened a push/pull: returns our state for the reply (taken
+   * before merging, as memberlist) and merges theirs.
+   */
+  handlePushPull(remote: PushPullMessage, nowMs: number): PushPullMessage {
+    const reply = this.localState(false);
+    this.mergeRemoteState(remote, nowMs);
+    return reply;
+  }
+
+  /**
+   * Merges a peer's full state (memberlist mergeState): alive claims go
+   * through the alive rules, left through dead-from-itself, and a peer's
+   * dead or suspect view only makes us suspect (never declare) the member.
+   */
+  mergeRemoteState(remote: PushPullMessage, nowMs: number): void {
+    this.#events.witness(remote.eventLtime);
+    for (const n of remote.nodes) {
+      switch (n.state) {
+        case "alive":
+          this.#aliveNode({
+            kind: "alive",
+            node: n.name,
+            address: n.address,
+            incarnation: n.incarnation,
+            meta: n.meta,
+          }, nowMs);
+          break;
+        case "left":
+          this.#deadNode(
+            { kind: "dead", node: n.name, incarnation: n.incarnation, from: n.name },
+            nowMs,
+          );
+          break;
+        case "dead":
+        case "suspect":
+          this.#suspectNode({
+            kind: "suspect",
+            node: n.name,
+            incarnation: n.incarnation,
+            from: this.#self.name,
+          }, nowMs);
+          break;
+        default:
+          unreachable(n.state, "member state");
+      }
+    }
+  }
+
+  /** Our full state for a push/pull. */
+  localState(join: boolean): PushPullMessage {
+    const nodes: PushNodeState[] = this.#table.all().map((r) => ({
+      name: r.name,
+      address: r.address,
+      incarnation: r.incarnation,
+      state: r.state,
+      meta: r.meta,
+    }));
+    return { kind: "push_pull", join, nodes, eventLtime: this.#events.clock };
+  }
+
+  // --- probing -------------------------------------------------------------
+
+  #startProbe(nowMs: number): void {
+    const cfg = this.#cfg;
+    const target = this.#table.nextProbeTarget(
+      this.#self.name,
+      this.#rng,
+      nowMs,
+      cfg.gossipToTheDeadMs,
+    );
+    const intervalMs = this.#awareness.scaleMs(cfg.probeIntervalMs);
+    this.#nextProbeMs = nowMs + intervalMs;
+    if (target === undefined) return;
+    const seq = this.#nextSeq();
+    this.#stats.probes++;
+    this.#probe = {
+      target,
+      seq,
+      timeoutAtMs: nowMs + this.#awareness.scaleMs(cfg.probeTimeoutMs),
+      deadlineMs: nowMs + intervalMs,
+      wasAlive: target.state === "alive",
+      indirect: false,
+      expectedNacks: 0,
+      nacks: 0,
+    };
+    const ping: PingMessage = { kind: "ping", seq, target: target.name };
+    if (target.state === "suspect") {
+      // Lifeguard's buddy system: tell a suspect member so it can refute at once.
+      const suspect: SuspectMessage = {
+        kind: "suspect",
+        node: target.name,
+        incarnation: target.incarnation,
+        from: this.#self.name,
+      };
+      this.#send(target.address, [ping, suspect]);
+    } else this.#send(target.address, [ping]);
+  }
+
+  #advanceProbe(nowMs: number): void {
+    const p = this.#probe;
+    if (p === undefined) return;
+    if (!p.indirect && nowMs >= p.timeoutAtMs) {
+      p.indirect = true;
+      const peers = this.#table.randomMembers(
+        this.#cfg.indirectChecks,
+        this.#rng,
+        (r) => r !== this.#self && r !== p.target && r.state === "alive",
+      );
+      for (const peer of peers) {
+        this.#stats.indirectProbes++;
+        p.expectedNacks++;
+        const req: PingReqMessage = {
+          kind: "ping_req",
+          seq: p.seq,
+          target: p.target.name,
+          targetAddress: p.target.address,
+          wantNack: true,
+        };
+        this.#send(peer.address, [req]);
+      }
+    }
+    if (nowMs < p.deadlineMs) return;
+    // No ack within the (scaled) probe interval: Lifeguard blames us for
+    // missing nacks, or for the failure itself when nobody could relay.
+    this.#probe = undefined;
+    this.#stats.probesFailed++;
+    const delta = p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1;
+    this.#awareness.applyDelta(delta);
+    const current = this.#table.get(p.target.name);
+    if (current !== p.target) return;
+    this.#suspectNode({
+      kind: "suspect",
+      node: p.target.name,
+      incarnation: p.target.incarnation,
+      from: this.#self.name,
+    }, nowMs);
+  }
+
+  #onPing(from: string, msg: PingMessage): void {
+    if (msg.target !== "" && msg.target !== this.#self.name) {
+      this.#stats.messagesIgnored++;
+      return;
+    }
+    const ack: AckMessage = { kind: "ack", seq: msg.seq };
+    this.#send(from, [ack]);
+  }
+
+  #onPingReq(from: string, msg: PingReqMessage, nowMs: number): void {
+    const cfg = this.#cfg;
+    if (this.#relays.size >= cfg.relayedProbesMax) {
+      const oldest = this.#relays.keys().next();
+      if (!oldest.done) this.#relays.delete(oldest.value);
+    }
+    const seq = this.#nextSeq();
+    this.#relays.set(seq, {
+      origin: from,
+      originSeq: msg.seq,
+      wantNack: msg.wantNack,
+      nackAtMs: nowMs + cfg.probeTimeoutMs,
+      expireAtMs: nowMs + cfg.probeIntervalMs,
+      nackSent: false,
+    });
+    this.#send(msg.targetAddress, [{ kind: "ping", seq, target: msg.target }]);
+  }
+
+  #advanceRelays(nowMs: number): void {
+    for (const [seq, r] of this.#relays) {
+      if (r.wantNack && !r.nackSent && nowMs >= r.nackAtMs) {
+        r.nackSent = true;
+        const nack: NackMessage = { kind: "nack", seq: r.originSeq };
+        this.#send(r.origin, [nack]);
+      }
+      if (nowMs >= r.expireAtMs) this.#relays.delete(seq);
+    }
+  }
+
+  #onAck(msg: AckMessage): void {
+    const p = this.#probe;
+    if (p !== undefined && p.seq === msg.seq) {
+      this.#probe = undefined;
+      if (p.wasAlive) this.#awareness.applyDelta(-1);
+      return;
+    }
+    const relay = this.#relays.get(msg.seq);
+    if (relay !== undefined) {
+      this.#relays.delete(msg.seq);
+      this.#send(relay.origin, [{ kind: "ack", seq: relay.originSeq }]);
+    }
+  }
+
+  #onNack(msg: NackMessage): void {
+    const p = this.#probe;
+    if (p !== undefined && p.seq === msg.seq && p.indirect) p.nacks++;
+  }
+
+  // --- membership rules (memberlist aliveNode / suspectNode / deadNode) ----
+
+  #aliveNode(a: AliveMessage, nowMs: number): void {
+    if (this.#left && a.node === this.#self.name) return;
+    let r = this.#table.get(a.node);
+    if (r === undefined) {
+      if (this.#table.size >= this.#cfg.membersMax) {
+        this.#stats.messagesIgnored++;
+        return;
+      }
+      r = {
+        name: a.node,
+        address: a.address,
+        incarnation: a.incarnation,
+        state: "alive",
+        meta: a.meta,
+        stateChangeMs: nowMs,
+      };
+      this.#table.add(r, this.#rng);
+      this.#failed.delete(a.node);
+      this.#queue.enqueue(a.node, a);
+      this.#out.push({ type: "joined", member: memberInfo(r) });
+      return;
+    }
+    let updatesNode = false;
+    if (r.address !== a.address) {
+      // Another address for a known name: only a left member, or one dead
+      // for longer than gossipToTheDead (Consul's DeadNodeReclaimTime), may move.
+      const reclaim = r.state === "dead" && nowMs - r.stateChangeMs > this.#cfg.gossipToTheDeadMs;
+      if (r.state === "left" || reclaim) updatesNode = true;
+      else {
+        this.#stats.messagesIgnored++;
+        return;
+      }
+    }
+    const isLocal = r === this.#self;
+    if (!isLocal && !updatesNode && a.incarnation <= r.incarnation) return;
+    if (isLocal && a.incarnation < r.incarnation) return;
+    this.#suspicions.delete(a.node);
+    if (isLocal) {
+      if (a.incarnation === r.incarnation && sameMeta(a.meta, r.meta)) return;
+      this.#refute(a.incarnation);
+      return;
+    }
+    const oldState = r.state;
+    const oldMeta = r.meta;
+    this.#queue.enqueue(a.node, a);
+    r.incarnation = a.incarnation;
+    r.meta = a.meta;
+    r.address = a.address;
+    this.#table.setState(r, "alive", nowMs);
+    if (oldState === "dead" || oldState === "left") {
+      this.#failed.delete(a.node);
+      this.#out.push({ type: "joined", member: memberInfo(r) });
+    } else if (oldState === "suspect") {
+      this.#out.push({ type: "alive_again", member: memberInfo(r) });
+    } else if (!sameMeta(oldMeta, r.meta)) {
+      this.#out.push({ type: "updated", member: memberInfo(r) });
+    }
+  }
+
+  #suspectNode(s: SuspectMessage, nowMs: number): void {
+    const r = this.#table.get(s.node);
+    if (r === undefined || s.incarnation < r.incarnation) return;
+    const timer = this.#suspicions.get(s.node);
+    if (timer !== undefined) {
+      // Independent confirmations shrink the timeout; new ones are re-gossiped.
+      if (timer.confirm(s.from)) this.#queue.enqueue(s.node, s);
+      return;
+    }
+    if (r.state !== "alive") return;
+    if (r === this.#self) {
+      this.#refute(s.incarnation);
+      return;
+    }
+    this.#queue.enqueue(s.node, s);
+    r.incarnation = s.incarnation;
+    this.#table.setState(r, "suspect", nowMs);
+    const cfg = this.#cfg;
+    const n = this.#table.size;
+    const k = n - 2 < cfg.suspicionConfirmations ? 0 : cfg.suspicionConfirmations;
+    const minMs = suspicionTimeoutMs(cfg.suspicionMult, n, cfg.probeIntervalMs);
+    const maxMs = cfg.suspicionMaxTimeoutMult * minMs;
+    this.#suspicions.set(s.node, new Suspicion(s.from, k, minMs, maxMs, nowMs));
+    this.#out.push({ type: "suspect", member: memberInfo(r) });
+  }
+
+  #deadNode(d: DeadMessage, nowMs: number): void {
+    const r = this.#table.get(d.node);
+    if (r === undefined || d.incarnation < r.incarnation) return;
+    this.#suspicions.delete(d.node);
+    if (r.state === "dead" || r.state === "left") return;
+    if (r === this.#self && !this.#left) {
+      this.#refute(d.incarnation);
+      return;
+    }
+    this.#queue.enqueue(d.node, d);
+    r.incarnation = d.incarnation;
+    const left = d.node === d.from;
+    this.#table.setState(r, left ? "left" : "dead", nowMs);
+    if (!left && r !== this.#self) {
+      if (this.#failed.size >= this.#cfg.failedMembersMax) {
+        const oldest = this.#failed.keys().next();
+        if (!oldest.done) this.#failed.delete(oldest.value);
+      }
+      this.#failed.set(r.name, { address: r.address, failedAtMs: nowMs });
+    }
+    this.#out.push({ type: left ? "left" : "failed", member: memberInfo(r) });
+  }
+
+  /** Someone doubts us: outbid the accusation and say so (memberlist refute). */
+  #refute(accusedIncarnation: number): void {
+    let inc = this.#self.incarnation + 1;
+    if (accusedIncarnation >= inc) inc = accusedIncarnation + 1;
+    this.#self.incarnation = inc;
+    this.#stats.refutations++;
+    this.#awareness.applyDelta(1);
+    this.#queue.enqueue(this.#self.name, this.#selfAlive());
+  }
+
+  #selfAlive(): AliveMessage {
+    return {
+      kind: "alive",
+      node: this.#self.name,
+      address: this.#self.address,
+      incarnation: this.#self.incarnation,
+      meta: this.#self.meta,
+    };
+  }
+
+  #onUserEvent(msg: UserEventMessage): void {
+    if (!this.#events.accept(msg.ltime, msg.name, msg.payload)) return;
+    this.#queue.enqueue(`\u0000event:${this.#eventSeq++}`, msg);
+    this.#out.push({ type: "user_event", name: msg.name, payload: msg.payload, ltime: msg.ltime });
+  }
+
+  // --- dissemination --------------------------------------------------------
+
+  #gossip(nowMs: number): void {
+    if (this.#queue.size === 0) return;
+    const cfg = this.#cfg;
+    const targets = this.#table.randomMembers(cfg.gossipNodes, this.#rng, (r) => {
+      if (r === this.#self) return false;
+      if (r.state === "alive" || r.state === "suspect") return true;
+      return r.state === "dead" && nowMs - r.stateChangeMs <= cfg.gossipToTheDeadMs;
+    });
+    const limit = retransmitLimit(cfg.retransmitMult, this.#table.size);
+    for (const t of targets) {
+      const msgs = this.#queue.take(
+        BROADCAST_OVERHEAD_BYTES,
+        cfg.packetBytesMax - 1 - COMPOUND_HEADER_BYTES,
+        limit,
+      );
+      if (msgs.length === 0) return;
+      this.#packets.push({ to: t.address, messages: msgs, bytes: encodedPacketSize(msgs) });
+    }
+  }
+
+  #reconnect(nowMs: number): void {
+    if (this.#left || this.#failed.size === 0) return;
+    for (const [name, f] of this.#failed) {
+      if (nowMs - f.failedAtMs > this.#cfg.reconnectTimeoutMs) this.#failed.delete(name);
+      else break;
+    }
+    const names = [...this.#failed.keys()];
+    if (names.length === 0) return;
+    const name = names[Math.floor(this.#rng.next() * names.length)] as string;
+    const f = this.#failed.get(name) as Failed;
+    this.#streams.push({ to: f.address, join: false, state: this.localState(false) });
+  }
+
+  /** Queues a packet to `to`, filling spare room with piggybacked broadcasts (memberlist sendMsg). */
+  #send(to: string, messages: PacketMessage[]): void {
+    const cfg = this.#cfg;
+    let used = 1 + COMPOUND_HEADER_BYTES;
+    for (const m of messages) used += COMPOUND_PART_OVERHEAD_BYTES + encodedMessageSize(m);
+    if (this.#queue.size > 0 && used < cfg.packetBytesMax) {
+      const extra = this.#queue.take(
+        BROADCAST_OVERHEAD_BYTES,
+        cfg.packetBytesMax - used,
+        retransmitLimit(cfg.retransmitMult, this.#table.size),
+      );
+      for (const m of extra) messages.push(m);
+    }
+    this.#packets.push({ to, messages, bytes: encodedPacketSize(messages) });
+  }
+
+  #nextSeq(): number {
+    this.#seq = (this.#seq + 1) % SEQ_MOD;
+    return this.#seq;
+  }
+}
+
+function sameMeta(a: MemberMeta, b: MemberMeta): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
+}
