@@ -11,6 +11,8 @@ import { eventCommand } from "./event_command.ts";
 import { infoCommand } from "./info_command.ts";
 import type { CliIo } from "./io.ts";
 import { joinCommand } from "./join_command.ts";
+import { keygenCommand } from "./keygen_command.ts";
+import { keyringCommand } from "./keyring_command.ts";
 import { kvCommand } from "./kv_command.ts";
 import { leaveCommand } from "./leave_command.ts";
 import { membersCommand } from "./members_command.ts";
@@ -25,6 +27,8 @@ const COMMANDS: readonly Command[] = [
   eventCommand,
   infoCommand,
   joinCommand,
+  keygenCommand,
+  keyringCommand,
   kvCommand,
   leaveCommand,
   membersCommand,

@@ -19,7 +19,9 @@ Deno.test("writeKeyringFile() stores a JSON list, primary first, that readKeyrin
     assertEquals(JSON.parse(await Deno.readTextFile(path)), [K2, K1]);
     assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
     assertEquals((await readKeyringFile(path))?.list(), [K2, K1]);
-    assertEquals([...Deno.readDirSync(`${dir}/serf`)].map((e) => e.name), ["local.keyring"]);
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(`${dir}/serf`)) names.push(entry.name);
+    assertEquals(names, ["local.keyring"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
