@@ -15,17 +15,20 @@ interface Queued {
   readonly key: string;
   readonly message: PacketMessage;
   readonly bytes: number;
-  readonly id: number;
   transmits: number;
+  /** Invalidated, dropped or retired: skipped and compacted away lazily. */
+  gone: boolean;
 }
 
-/** Bounded, invalidating, transmit-limited broadcast queue. */
+/**
+ * Bounded, invalidating, transmit-limited broadcast queue. Items live in
+ * buckets by transmit count (oldest first inside a bucket), so taking the
+ * least-transmitted, newest broadcasts needs no sorting.
+ */
 export class BroadcastQueue {
   readonly #max: number;
   readonly #byKey = new Map<string, Queued>();
-  #items: Queued[] = [];
-  #nextId = 0;
-  #sorted = true;
+  readonly #buckets: Queued[][] = [];
   #dropped = 0;
 
   /** `maxItems` bounds the queue (drop policy in the module doc). */
@@ -35,7 +38,7 @@ export class BroadcastQueue {
 
   /** Broadcasts waiting. */
   get size(): number {
-    return this.#items.length;
+    return this.#byKey.size;
   }
 
   /** Broadcasts dropped because the queue was full. */
@@ -51,70 +54,86 @@ export class BroadcastQueue {
   /** Queues `message` under `key`, replacing any queued broadcast with the same key. */
   enqueue(key: string, message: PacketMessage): void {
     const old = this.#byKey.get(key);
-    if (old !== undefined) this.#remove(old);
-    if (this.#items.length >= this.#max) {
-      this.#sort();
-      const worst = this.#items[this.#items.length - 1];
-      if (worst !== undefined) {
-        this.#remove(worst);
-        this.#dropped++;
-      }
-    }
+    if (old !== undefined) this.#retire(old);
+    if (this.#byKey.size >= this.#max) this.#dropWorst();
     const item: Queued = {
       key,
       message,
       bytes: encodedMessageSize(message),
-      id: this.#nextId++,
       transmits: 0,
+      gone: false,
     };
-    this.#items.push(item);
+    this.#bucket(0).push(item);
     this.#byKey.set(key, item);
-    this.#sorted = false;
   }
 
   /**
    * Takes broadcasts that fit in `limitBytes`, each costing its size plus
-   * `overheadBytes`; counts a transmit for each and retires those that
-   * reached `transmitLimit`.
+   * `overheadBytes`, least-transmitted and newest first; counts a transmit
+   * for each and retires those that reached `transmitLimit`.
    */
   take(overheadBytes: number, limitBytes: number, transmitLimit: number): PacketMessage[] {
-    if (this.#items.length === 0) return [];
-    this.#sort();
+    if (this.#byKey.size === 0) return [];
     const out: PacketMessage[] = [];
+    const moved: Queued[] = [];
     let used = 0;
-    let retired = false;
-    for (const item of this.#items) {
-      const cost = item.bytes + overheadBytes;
-      if (used + cost > limitBytes) {
-        if (limitBytes - used < overheadBytes + 5) break;
-        continue;
+    for (let t = 0; t < this.#buckets.length; t++) {
+      if (limitBytes - used < overheadBytes + 5) break;
+      const bucket = this.#buckets[t] as Queued[];
+      if (bucket.length === 0) continue;
+      let touched = false;
+      for (let i = bucket.length - 1; i >= 0; i--) {
+        const item = bucket[i] as Queued;
+        if (item.gone) {
+          touched = true;
+          continue;
+        }
+        const cost = item.bytes + overheadBytes;
+        if (used + cost > limitBytes) {
+          if (limitBytes - used < overheadBytes + 5) break;
+          continue;
+        }
+        used += cost;
+        out.push(item.message);
+        item.transmits++;
+        touched = true;
+        if (item.transmits >= transmitLimit) this.#retire(item);
+        else moved.push(item);
       }
-      used += cost;
-      out.push(item.message);
-      item.transmits++;
-      if (item.transmits >= transmitLimit) retired = true;
+      if (touched) {
+        // Drop retired and moved items from this bucket, keeping its order.
+        this.#buckets[t] = bucket.filter((item) => !item.gone && item.transmits === t);
+      }
     }
-    if (retired) {
-      this.#items = this.#items.filter((item) => {
-        if (item.transmits < transmitLimit) return true;
-        this.#byKey.delete(item.key);
-        return false;
-      });
+    for (let i = moved.length - 1; i >= 0; i--) {
+      const item = moved[i] as Queued;
+      this.#bucket(item.transmits).push(item);
     }
-    if (out.length > 0) this.#sorted = false;
     return out;
   }
 
-  #remove(item: Queued): void {
-    this.#byKey.delete(item.key);
-    const i = this.#items.indexOf(item);
-    if (i >= 0) this.#items.splice(i, 1);
+  #bucket(t: number): Queued[] {
+    while (this.#buckets.length <= t) this.#buckets.push([]);
+    return this.#buckets[t] as Queued[];
   }
 
-  #sort(): void {
-    if (this.#sorted) return;
-    this.#items.sort((a, b) => a.transmits - b.transmits || b.id - a.id);
-    this.#sorted = true;
+  #retire(item: Queued): void {
+    item.gone = true;
+    this.#byKey.delete(item.key);
+  }
+
+  /** Drops the most-transmitted broadcast, the oldest among equals. */
+  #dropWorst(): void {
+    for (let t = this.#buckets.length - 1; t >= 0; t--) {
+      const bucket = this.#buckets[t] as Queued[];
+      while (bucket.length > 0) {
+        const item = bucket.shift() as Queued;
+        if (item.gone) continue;
+        this.#retire(item);
+        this.#dropped++;
+        return;
+      }
+    }
   }
 }
 

@@ -180,6 +180,7 @@ export class SwimCore {
   #nextPushPullMs: number;
   #nextReconnectMs: number;
   #left = false;
+  #lastNowMs: number;
   #packets: OutboundPacket[] = [];
   #streams: PushPullIntent[] = [];
   #out: SwimEvent[] = [];
@@ -207,6 +208,7 @@ export class SwimCore {
     this.#awareness = new Awareness(cfg.awarenessMaxMultiplier);
     this.#events = new UserEventBuffer(cfg.userEventBufferSize);
     const now = options.nowMs;
+    this.#lastNowMs = now;
     this.#self = {
       name: options.name,
       address: options.address,
@@ -297,8 +299,15 @@ export class SwimCore {
    * sleep until then (or until a packet arrives).
    */
   nextDeadlineMs(): number {
-    let t = Math.min(this.#nextGossipMs, this.#nextPushPullMs, this.#nextReconnectMs);
-    if (!this.#left) t = Math.min(t, this.#probe === undefined ? this.#nextProbeMs : 0);
+    // Gossip rounds with nothing queued are no-ops: skip them, keeping the grid.
+    let t = Math.min(this.#nextPushPullMs, this.#nextReconnectMs);
+    if (this.#queue.size > 0) {
+      const g = this.#cfg.gossipIntervalMs;
+      let next = this.#nextGossipMs;
+      if (next < this.#lastNowMs) next += Math.ceil((this.#lastNowMs - next) / g) * g;
+      t = Math.min(t, next);
+    }
+    if (!this.#left && this.#probe === undefined) t = Math.min(t, this.#nextProbeMs);
     const p = this.#probe;
     if (p !== undefined) t = Math.min(t, p.indirect ? p.deadlineMs : p.timeoutAtMs);
     for (const s of this.#suspicions.values()) if (s.deadlineMs < t) t = s.deadlineMs;
@@ -366,6 +375,7 @@ export class SwimCore {
   /** Advances timers to `nowMs`: probes, relays, suspicions, gossip, push/pull, reconnect. */
   tick(nowMs: number): void {
     const cfg = this.#cfg;
+    this.#lastNowMs = nowMs;
     this.#advanceProbe(nowMs);
     if (!this.#left && this.#probe === undefined && nowMs >= this.#nextProbeMs) {
       this.#startProbe(nowMs);
@@ -386,7 +396,8 @@ export class SwimCore {
       }
     }
     if (nowMs >= this.#nextGossipMs) {
-      this.#nextGossipMs = Math.max(this.#nextGossipMs + cfg.gossipIntervalMs, nowMs);
+      const g = cfg.gossipIntervalMs;
+      this.#nextGossipMs += Math.max(1, Math.ceil((nowMs - this.#nextGossipMs) / g)) * g;
       this.#gossip(nowMs);
     }
     if (nowMs >= this.#nextPushPullMs) {
@@ -408,6 +419,7 @@ export class SwimCore {
 
   /** Handles one decoded message from `from` ("host:port"). */
   receive(from: string, message: GossipMessage, nowMs: number): void {
+    this.#lastNowMs = nowMs;
     switch (message.kind) {
       case "ping":
         return this.#onPing(from, message);

@@ -12,3 +12,8 @@ export * from "./wait.ts";
 export * from "./dig.ts";
 export * from "./stub_resolver.ts";
 export * from "./http_deps.ts";
+export * from "./sim_event_queue.ts";
+export * from "./sim_network.ts";
+export * from "./gossip_sim.ts";
+export * from "./gossip_checkers.ts";
+export * from "./gossip_swarm.ts";

@@ -1,0 +1,148 @@
+import {
+  assert,
+  assertEquals,
+  checkNoFalseDeaths,
+  checkRefutationsHold,
+  GossipSim,
+  type GossipSimOptions,
+  lanNetworkOptions,
+  trackDetection,
+} from "../../src/testing/mod.ts";
+import { defaultLanGossipConfig } from "../../src/gossip/mod.ts";
+
+function reproduce(test: string, seed: number): string {
+  return `reproduce: deno task sim --gossip --scenario=${test} --seed=${seed}`;
+}
+
+function cluster(seed: number, nodes: number, extra: Partial<GossipSimOptions> = {}): GossipSim {
+  return new GossipSim({
+    seed,
+    nodes,
+    config: defaultLanGossipConfig(),
+    network: lanNetworkOptions(),
+    ...extra,
+  });
+}
+
+/** Starts every node, each joining one earlier node, `staggerMs` apart. */
+function startAll(sim: GossipSim, staggerMs: number): void {
+  for (let i = 0; i < sim.nodes.length; i++) {
+    sim.start(i, i === 0 ? [] : [Math.floor(sim.rng.next() * i)]);
+    if (staggerMs > 0) sim.runFor(staggerMs);
+  }
+}
+
+const CONVERGE_CASES: readonly (readonly [number, number, number])[] = [
+  [3, 1, 5_000],
+  [50, 2, 15_000],
+  [500, 3, 40_000],
+];
+for (const [nodes, seed, budgetMs] of CONVERGE_CASES) {
+  Deno.test(`GossipSim: ${nodes} nodes converge after joins`, () => {
+    const sim = cluster(seed, nodes, { wireCodec: nodes <= 50 });
+    checkNoFalseDeaths(sim);
+    startAll(sim, nodes >= 500 ? 5 : 20);
+    const ok = sim.runUntilTrue(() => sim.converged(), budgetMs, 100);
+    assertEquals(sim.failure, undefined, reproduce(`converge-${nodes}`, seed));
+    assert(ok, `not converged after ${budgetMs} ms; ${reproduce(`converge-${nodes}`, seed)}`);
+    assertEquals(sim.decodeErrors, 0);
+  });
+}
+
+Deno.test("GossipSim: a crashed node is declared dead by every live member", () => {
+  const seed = 11;
+  const sim = cluster(seed, 50);
+  checkNoFalseDeaths(sim);
+  startAll(sim, 20);
+  assert(sim.runUntilTrue(() => sim.converged(), 15_000), reproduce("crash", seed));
+  const crashAt = sim.nowMs;
+  sim.crash(17);
+  const detection = trackDetection(sim, 17, crashAt);
+  const ok = sim.runUntilTrue(() => detection.latencyMs() !== undefined, 20_000);
+  assertEquals(sim.failure, undefined, reproduce("crash", seed));
+  assert(ok, `only ${detection.knowers.size} of 49 knew; ${reproduce("crash", seed)}`);
+  assert((detection.latencyMs() ?? Infinity) < 6_000, `took ${detection.latencyMs()} ms`);
+  assert(sim.runUntilTrue(() => sim.converged(), 5_000), reproduce("crash", seed));
+});
+
+Deno.test("GossipSim: 10% loss and a 5x slow node: no live node declared dead in 10 minutes at 100 nodes", () => {
+  const seed = 12;
+  const sim = cluster(seed, 100, { network: lanNetworkOptions({ packetLossProbability: 0.1 }) });
+  sim.setSlow(7, 5);
+  checkNoFalseDeaths(sim);
+  const refutations = checkRefutationsHold(sim);
+  startAll(sim, 10);
+  sim.runFor(600_000);
+  assertEquals(sim.failure, undefined, reproduce("loss-slow", seed));
+  assert(sim.converged(), `not converged; ${reproduce("loss-slow", seed)}`);
+  // The run must have stressed the detector: suspicions raised and refuted.
+  assert(refutations() > 0, "no suspicion was ever refuted");
+});
+
+Deno.test("GossipSim: a partition heals back into one membership", () => {
+  const seed = 13;
+  const sim = cluster(seed, 20);
+  checkNoFalseDeaths(sim, { allowAcrossPartition: true });
+  startAll(sim, 20);
+  assert(sim.runUntilTrue(() => sim.converged(), 10_000), reproduce("partition", seed));
+  const groups = new Int32Array(20).map((_, i) => i % 2);
+  sim.network.partition(groups, "symmetric");
+  sim.runFor(20_000);
+  // Both sides have declared the other dead by now.
+  assertEquals(sim.node(0).core?.countInState("alive"), 10);
+  sim.network.heal();
+  const ok = sim.runUntilTrue(() => sim.converged(), 90_000, 250);
+  assertEquals(sim.failure, undefined, reproduce("partition", seed));
+  assert(ok, `not healed; ${reproduce("partition", seed)}`);
+});
+
+Deno.test("GossipSim: an asymmetric partition heals too", () => {
+  const seed = 14;
+  const sim = cluster(seed, 12);
+  checkNoFalseDeaths(sim, { allowAcrossPartition: true });
+  startAll(sim, 20);
+  assert(sim.runUntilTrue(() => sim.converged(), 10_000), reproduce("asymmetric", seed));
+  sim.network.partition(new Int32Array(12).map((_, i) => (i < 4 ? 0 : 1)), "asymmetric");
+  sim.runFor(15_000);
+  sim.network.heal();
+  assert(sim.runUntilTrue(() => sim.converged(), 90_000, 250), reproduce("asymmetric", seed));
+  assertEquals(sim.failure, undefined, reproduce("asymmetric", seed));
+});
+
+Deno.test("GossipSim: a refuted suspicion never turns into dead", () => {
+  const seed = 15;
+  const sim = cluster(seed, 20, { network: lanNetworkOptions({ packetReplayProbability: 0.02 }) });
+  checkNoFalseDeaths(sim);
+  const refutations = checkRefutationsHold(sim);
+  startAll(sim, 20);
+  assert(sim.runUntilTrue(() => sim.converged(), 10_000), reproduce("refute", seed));
+  // Cut one node's outgoing packets for 600 ms at a time: its acks are lost,
+  // others suspect it, it hears the suspicion and refutes.
+  for (let round = 0; round < 20; round++) {
+    const victim = 1 + Math.floor(sim.rng.next() * 19);
+    sim.network.partition(new Int32Array(20).map((_, i) => (i === victim ? 0 : 1)), "asymmetric");
+    sim.runFor(600);
+    sim.network.heal();
+    sim.runFor(5_000);
+  }
+  assertEquals(sim.failure, undefined, reproduce("refute", seed));
+  assert(refutations() > 0, "no suspicion was raised and refuted");
+  assert(sim.runUntilTrue(() => sim.converged(), 10_000), reproduce("refute", seed));
+});
+
+Deno.test("GossipSim: a crashed node restarts and rejoins; a leaving node is left everywhere", () => {
+  const seed = 16;
+  const sim = cluster(seed, 10);
+  startAll(sim, 20);
+  assert(sim.runUntilTrue(() => sim.converged(), 10_000));
+  sim.crash(3);
+  sim.runFor(10_000);
+  assertEquals(sim.node(0).core?.stateOf("node3"), "dead");
+  sim.start(3, [0]);
+  assert(sim.runUntilTrue(() => sim.converged(), 10_000), reproduce("restart", seed));
+  sim.leave(5);
+  assert(sim.runUntilTrue(() => sim.node(5).core?.leaveDisseminated() === true, 5_000));
+  sim.crash(5);
+  sim.runFor(2_000);
+  for (const i of sim.liveIndexes()) assertEquals(sim.node(i).core?.stateOf("node5"), "left");
+});
