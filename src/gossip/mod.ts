@@ -33,3 +33,4 @@ export {
   readKeyringFile,
   writeKeyringFile,
 } from "./file_keyring.ts";
+export * from "./driver.ts";

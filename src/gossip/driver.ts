@@ -1,0 +1,529 @@
+/**
+ * The gossip driver: runs one {@link SwimCore} over one
+ * {@link GossipTransport} with injected timers (memberlist's goroutines
+ * and tickers). It ticks the core at `nextDeadlineMs()`, decodes what
+ * arrives (undecodable bytes are counted and dropped), encodes and sends
+ * what the core drains, performs push/pull exchanges over streams, and
+ * hands membership events to one listener. On top of the core it keeps
+ * what serf adds to memberlist: force-leave (disseminated as an internal
+ * user event) and reaping of failed and left members after a while.
+ * No Deno APIs: time and I/O arrive through the options.
+ * @module
+ */
+
+import { AgentError, type Clock, errorMessage, type Logger, type Timers } from "../lib/mod.ts";
+import {
+  decodePacket,
+  decodeStreamFrame,
+  encodePacket,
+  encodeStreamFrame,
+} from "./message_codec.ts";
+import type { PushPullMessage } from "./messages.ts";
+import type { PushPullIntent, SwimCore, SwimEvent } from "./swim.ts";
+import type { GossipStream, GossipTransport } from "./transport.ts";
+import type { MemberInfo } from "./types.ts";
+
+/** The reserved user-event name that carries a force-leave ("_" names are refused by the HTTP API). */
+export const FORCE_LEAVE_EVENT = "_legate_force_leave";
+
+/** Default: a push/pull (open, send, receive) must finish within this many ms (memberlist TCPTimeout). */
+export const PUSH_PULL_TIMEOUT_MS = 10_000;
+/** Default: a graceful leave waits this long at most for its broadcast to spread, ms (serf BroadcastTimeout). */
+export const LEAVE_TIMEOUT_MS = 5_000;
+/** Default: failed members are forgotten after this long, ms (Consul reconnect_timeout, 72 h). */
+export const REAP_FAILED_AFTER_MS = 72 * 3600_000;
+/** Default: left members are forgotten after this long, ms (serf TombstoneTimeout, 24 h). */
+export const REAP_LEFT_AFTER_MS = 24 * 3600_000;
+
+/** What the listener hears: the core's events plus reaping. */
+export type GossipNodeEvent =
+  | SwimEvent
+  | {
+    /** A failed or left member was forgotten (serf reap / EventMemberReap). */
+    readonly type: "reaped";
+    readonly member: MemberInfo;
+  };
+
+/** Options for {@link GossipNode}. */
+export interface GossipNodeOptions {
+  readonly core: SwimCore;
+  readonly transport: GossipTransport;
+  /** `monotonicMs()` is the core's time. */
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly logger: Logger;
+  /** Called for every membership and user event, in order; a throw is logged. */
+  readonly onEvent?: (event: GossipNodeEvent) => void;
+  /** Default {@link PUSH_PULL_TIMEOUT_MS}. */
+  readonly pushPullTimeoutMs?: number;
+  /** Default {@link LEAVE_TIMEOUT_MS}. */
+  readonly leaveTimeoutMs?: number;
+  /** Default {@link REAP_FAILED_AFTER_MS}. */
+  readonly reapFailedAfterMs?: number;
+  /** Default {@link REAP_LEFT_AFTER_MS}. */
+  readonly reapLeftAfterMs?: number;
+  /**
+   * Shortest wait between ticks when the core reports a deadline that is
+   * already due (it does while a probe is in flight), ms. Default 10.
+   */
+  readonly minTickDelayMs?: number;
+}
+
+/** What {@link GossipNode.join} reports. */
+export interface JoinResult {
+  /** Addresses a push/pull succeeded with. */
+  readonly joined: number;
+  /** One entry per address that failed. */
+  readonly errors: readonly { readonly address: string; readonly error: string }[];
+}
+
+/** Driver counters (the transport keeps its own). */
+export interface GossipNodeCounters {
+  readonly packetDecodeErrors: number;
+  readonly streamErrors: number;
+  readonly pushPulls: number;
+  readonly pushPullsServed: number;
+}
+
+interface Overlay {
+  /** The core's incarnation when the member was force-left. */
+  readonly incarnation: number;
+  readonly atMs: number;
+}
+
+const REAP_SCAN_INTERVAL_MS = 1_000;
+
+/** One gossip member: a SWIM core, its transport and its timers. */
+export class GossipNode {
+  readonly #core: SwimCore;
+  readonly #transport: GossipTransport;
+  readonly #clock: Clock;
+  readonly #timers: Timers;
+  readonly #logger: Logger;
+  readonly #onEvent: ((event: GossipNodeEvent) => void) | undefined;
+  readonly #pushPullTimeoutMs: number;
+  readonly #leaveTimeoutMs: number;
+  readonly #reapFailedAfterMs: number;
+  readonly #reapLeftAfterMs: number;
+  readonly #minTickDelayMs: number;
+  readonly #pending = new Set<Promise<unknown>>();
+  /** Members force-left locally or by a peer's force-leave. */
+  readonly #forcedLeft = new Map<string, Overlay>();
+  /** Reaped members, with the incarnation and state change they were reaped at. */
+  readonly #reaped = new Map<string, { incarnation: number; stateChangeMs: number }>();
+  #timer: number | undefined;
+  #timerDueMs = Infinity;
+  #lastReapScanMs = -Infinity;
+  #leaveWaiter: (() => void) | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #counters = { packetDecodeErrors: 0, streamErrors: 0, pushPulls: 0, pushPullsServed: 0 };
+
+  constructor(options: GossipNodeOptions) {
+    this.#core = options.core;
+    this.#transport = options.transport;
+    this.#clock = options.clock;
+    this.#timers = options.timers;
+    this.#logger = options.logger;
+    this.#onEvent = options.onEvent;
+    this.#pushPullTimeoutMs = options.pushPullTimeoutMs ?? PUSH_PULL_TIMEOUT_MS;
+    this.#leaveTimeoutMs = options.leaveTimeoutMs ?? LEAVE_TIMEOUT_MS;
+    this.#reapFailedAfterMs = options.reapFailedAfterMs ?? REAP_FAILED_AFTER_MS;
+    this.#reapLeftAfterMs = options.reapLeftAfterMs ?? REAP_LEFT_AFTER_MS;
+    this.#minTickDelayMs = options.minTickDelayMs ?? 10;
+    this.#transport.setHandlers({
+      packet: (from, bytes) => this.#onPacket(from, bytes),
+      stream: (stream) => this.#track(this.#serveStream(stream)),
+    });
+    this.#flush();
+  }
+
+  /** This node's name. */
+  get name(): string {
+    return this.#core.name;
+  }
+
+  /** Where the transport listens, "host:port". */
+  get address(): string {
+    return this.#transport.localAddress;
+  }
+
+  /** The core (read-only use: stats, health score). */
+  get core(): SwimCore {
+    return this.#core;
+  }
+
+  /** True once {@link leave} started. */
+  get leaving(): boolean {
+    return this.#core.hasLeft;
+  }
+
+  /** True once closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Driver counters. */
+  counters(): GossipNodeCounters {
+    return { ...this.#counters };
+  }
+
+  /**
+   * Every known member (self included) that is not reaped, with
+   * force-left members reported as `left`.
+   */
+  members(): MemberInfo[] {
+    const out: MemberInfo[] = [];
+    for (const m of this.#core.members()) {
+      const view = this.#view(m);
+      if (view !== undefined) out.push(view);
+    }
+    return out;
+  }
+
+  /** One member as {@link members} reports it, or undefined. */
+  member(name: string): MemberInfo | undefined {
+    const m = this.#core.member(name);
+    return m === undefined ? undefined : this.#view(m);
+  }
+
+  /**
+   * Joins through each address with a full-state push/pull (memberlist
+   * Join). Resolves once every attempt finished or timed out; `joined`
+   * counts the addresses that answered.
+   */
+  async join(addresses: readonly string[]): Promise<JoinResult> {
+    this.#assertOpen();
+    const targets = addresses.filter((a) => a !== this.#transport.localAddress);
+    const results = await Promise.allSettled(
+      targets.map((to) =>
+        this.#track(this.#pushPull({ to, join: true, state: this.#core.localState(true) }))
+      ),
+    );
+    const errors: { address: string; error: string }[] = [];
+    results.forEach((r, i) => {
+      if (r.status === "rejected") {
+        errors.push({ address: targets[i] as string, error: errorMessage(r.reason) });
+      }
+    });
+    return { joined: targets.length - errors.length, errors };
+  }
+
+  /** Fires a user event through gossip; returns its Lamport time. */
+  fireUserEvent(name: string, payload: Uint8Array): number {
+    this.#assertOpen();
+    const ltime = this.#core.fireUserEvent(name, payload);
+    this.#flush();
+    return ltime;
+  }
+
+  /**
+   * Marks a failed member as left everywhere (serf RemoveFailedNode):
+   * locally at once, and on the others through an internal user event.
+   * Alive members are left alone (they would refute). Throws `not_found`
+   * for an unknown member.
+   */
+  forceLeave(name: string): void {
+    this.#assertOpen();
+    const m = this.member(name);
+    if (m === undefined) {
+      throw new AgentError("not_found", `Unknown member "${name}": no gossip member has this name`);
+    }
+    if (m.state !== "dead") return;
+    this.#applyForceLeave(name, m.incarnation);
+    const payload = new TextEncoder().encode(JSON.stringify({ node: name, inc: m.incarnation }));
+    this.#core.fireUserEvent(FORCE_LEAVE_EVENT, payload);
+    this.#flush();
+  }
+
+  /**
+   * Leaves gracefully: broadcasts our leave, waits until it has been
+   * retransmitted enough (or `leaveTimeoutMs`), then closes.
+   */
+  async leave(): Promise<void> {
+    if (this.#closed) return;
+    if (!this.#core.hasLeft) {
+      this.#core.leave(this.#clock.monotonicMs());
+      this.#flush();
+    }
+    const others = this.#core.members().some((m) =>
+      m.name !== this.#core.name && (m.state === "alive" || m.state === "suspect")
+    );
+    if (others && !this.#core.leaveDisseminated()) {
+      await new Promise<void>((resolve) => {
+        const timer = this.#timers.setTimeout(() => {
+          this.#leaveWaiter = undefined;
+          this.#logger.warn("leave broadcast timed out", { timeout_ms: this.#leaveTimeoutMs });
+          resolve();
+        }, this.#leaveTimeoutMs);
+        this.#leaveWaiter = () => {
+          this.#timers.clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    await this.close();
+  }
+
+  /** Stops timers and the transport and waits for exchanges in flight. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const waiter = this.#leaveWaiter;
+    this.#leaveWaiter = undefined;
+    waiter?.();
+    await this.#transport.close();
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  // --- inputs -----------------------------------------------------------
+
+  #onPacket(from: string, bytes: Uint8Array): void {
+    if (this.#closed) return;
+    const decoded = decodePacket(bytes);
+    if (!decoded.ok) {
+      this.#counters.packetDecodeErrors++;
+      this.#logger.debug("gossip packet dropped", { from, error: decoded.error });
+      return;
+    }
+    const now = this.#clock.monotonicMs();
+    for (const message of decoded.value) this.#core.receive(from, message, now);
+    this.#flush();
+  }
+
+  #onTimer(): void {
+    this.#timer = undefined;
+    this.#timerDueMs = Infinity;
+    if (this.#closed) return;
+    this.#core.tick(this.#clock.monotonicMs());
+    this.#flush();
+  }
+
+  /** Drains the core: sends packets, starts push/pulls, delivers events, reschedules. */
+  #flush(): void {
+    if (this.#closed) return;
+    const out = this.#core.drain();
+    for (const p of out.packets) this.#sendPacket(p.to, p.messages);
+    for (const s of out.streams) {
+      this.#track(this.#pushPull(s)).catch((err) => {
+        this.#logger.debug("push/pull failed", { peer: s.to, error: errorMessage(err) });
+      });
+    }
+    for (const event of out.events) this.#deliver(event);
+    this.#reapScan();
+    if (this.#leaveWaiter !== undefined && this.#core.leaveDisseminated()) {
+      const waiter = this.#leaveWaiter;
+      this.#leaveWaiter = undefined;
+      waiter();
+    }
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#closed) return;
+    const now = this.#clock.monotonicMs();
+    const deadline = this.#core.nextDeadlineMs();
+    if (!Number.isFinite(deadline)) return;
+    const due = deadline > now ? deadline : now + this.#minTickDelayMs;
+    if (this.#timer !== undefined && this.#timerDueMs <= due) return;
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
+    this.#timerDueMs = due;
+    this.#timer = this.#timers.setTimeout(() => this.#onTimer(), due - now);
+  }
+
+  #sendPacket(to: string, messages: Parameters<typeof encodePacket>[0]): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = encodePacket(messages);
+    } catch (err) {
+      this.#logger.warn("gossip packet not encodable", { to, error: errorMessage(err) });
+      return;
+    }
+    this.#transport.sendPacket(to, bytes).catch((err) => {
+      if (!this.#closed) {
+        this.#logger.debug("gossip packet not sent", { to, error: errorMessage(err) });
+      }
+    });
+  }
+
+  // --- push/pull ----------------------------------------------------------
+
+  /** Initiator: open, send our state, read theirs, merge. */
+  async #pushPull(intent: PushPullIntent): Promise<void> {
+    this.#counters.pushPulls++;
+    let stream: GossipStream | undefined;
+    try {
+      stream = await this.#transport.openStream(intent.to, this.#pushPullTimeoutMs);
+      await stream.send(encodeStreamFrame(intent.state));
+      const remote = await this.#receiveState(stream, intent.to);
+      if (this.#closed) return;
+      this.#core.mergeRemoteState(remote, this.#clock.monotonicMs());
+      this.#flush();
+    } catch (err) {
+      this.#counters.streamErrors++;
+      throw err;
+    } finally {
+      stream?.close();
+    }
+  }
+
+  /** Responder: read their state, reply with ours (taken before merging), merge. */
+  async #serveStream(stream: GossipStream): Promise<void> {
+    try {
+      if (this.#closed) return;
+      const remote = await this.#receiveState(stream, stream.remoteAddress);
+      if (this.#closed) return;
+      const reply = this.#core.handlePushPull(remote, this.#clock.monotonicMs());
+      this.#counters.pushPullsServed++;
+      await stream.send(encodeStreamFrame(reply));
+      this.#flush();
+    } catch (err) {
+      this.#counters.streamErrors++;
+      this.#logger.debug("push/pull from a peer failed", {
+        peer: stream.remoteAddress,
+        error: errorMessage(err),
+      });
+    } finally {
+      stream.close();
+    }
+  }
+
+  /** One push/pull frame, within the timeout; throws on end, garbage or timeout. */
+  async #receiveState(stream: GossipStream, peer: string): Promise<PushPullMessage> {
+    let timedOut = false;
+    const timer = this.#timers.setTimeout(() => {
+      timedOut = true;
+      stream.close();
+    }, this.#pushPullTimeoutMs);
+    let frame: Uint8Array | undefined;
+    try {
+      frame = await stream.receive();
+    } finally {
+      this.#timers.clearTimeout(timer);
+    }
+    if (frame === undefined) {
+      throw new AgentError(
+        timedOut ? "timeout" : "unavailable",
+        timedOut
+          ? `Gossip push/pull with "${peer}" timed out after ${this.#pushPullTimeoutMs} ms`
+          : `Gossip push/pull with "${peer}" failed: the peer closed the stream without its state`,
+      );
+    }
+    const decoded = decodeStreamFrame(frame);
+    if (!decoded.ok) {
+      this.#counters.packetDecodeErrors++;
+      throw new AgentError(
+        "invalid_argument",
+        `Gossip push/pull with "${peer}" failed: undecodable state: ${decoded.error}`,
+      );
+    }
+    return decoded.value;
+  }
+
+  // --- events, force-leave, reaping ----------------------------------------
+
+  #deliver(event: SwimEvent): void {
+    if (event.type === "user_event" && event.name === FORCE_LEAVE_EVENT) {
+      this.#onForceLeaveEvent(event.payload);
+      return;
+    }
+    if (event.type !== "user_event") {
+      const name = event.member.name;
+      // A member back from the dead or from a force-leave is a member again.
+      if (event.type === "joined" || event.type === "alive_again") {
+        this.#reaped.delete(name);
+        const forced = this.#forcedLeft.get(name);
+        if (forced !== undefined && event.member.incarnation > forced.incarnation) {
+          this.#forcedLeft.delete(name);
+        }
+      }
+      if (event.type === "left" || event.type === "failed") this.#reaped.delete(name);
+      if (this.#forcedLeft.has(name) && event.type === "failed") return;
+    }
+    this.#emit(event);
+  }
+
+  #emit(event: GossipNodeEvent): void {
+    if (this.#onEvent === undefined) return;
+    try {
+      this.#onEvent(event);
+    } catch (err) {
+      this.#logger.error("gossip event listener failed", {
+        event: event.type,
+        error: errorMessage(err),
+      });
+    }
+  }
+
+  #onForceLeaveEvent(payload: Uint8Array): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(payload));
+    } catch {
+      this.#counters.packetDecodeErrors++;
+      return;
+    }
+    const p = parsed as { node?: unknown; inc?: unknown };
+    if (typeof p.node !== "string" || typeof p.inc !== "number") return;
+    const m = this.#core.member(p.node);
+    if (m === undefined || m.state !== "dead" || m.incarnation > p.inc) return;
+    this.#applyForceLeave(p.node, m.incarnation);
+  }
+
+  #applyForceLeave(name: string, incarnation: number): void {
+    if (this.#forcedLeft.has(name)) return;
+    this.#forcedLeft.set(name, { incarnation, atMs: this.#clock.monotonicMs() });
+    const m = this.member(name);
+    if (m !== undefined) this.#emit({ type: "left", member: m });
+  }
+
+  /** The member as reported: force-left ones as left, reaped ones hidden. */
+  #view(m: MemberInfo): MemberInfo | undefined {
+    const reaped = this.#reaped.get(m.name);
+    if (
+      reaped !== undefined && reaped.incarnation === m.incarnation &&
+      reaped.stateChangeMs === m.stateChangeMs && (m.state === "dead" || m.state === "left")
+    ) return undefined;
+    const forced = this.#forcedLeft.get(m.name);
+    if (forced !== undefined && m.state === "dead") {
+      return { ...m, state: "left", stateChangeMs: forced.atMs };
+    }
+    return m;
+  }
+
+  #reapScan(): void {
+    const now = this.#clock.monotonicMs();
+    if (now - this.#lastReapScanMs < REAP_SCAN_INTERVAL_MS) return;
+    this.#lastReapScanMs = now;
+    for (const raw of this.#core.members()) {
+      if (raw.state !== "dead" && raw.state !== "left") continue;
+      const m = this.#view(raw);
+      if (m === undefined) continue;
+      const after = m.state === "left" ? this.#reapLeftAfterMs : this.#reapFailedAfterMs;
+      if (now - m.stateChangeMs < after) continue;
+      this.#reaped.set(m.name, { incarnation: raw.incarnation, stateChangeMs: raw.stateChangeMs });
+      this.#forcedLeft.delete(m.name);
+      this.#logger.info("member reaped", { member: m.name, state: m.state });
+      this.#emit({ type: "reaped", member: m });
+    }
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#pending.add(promise);
+    const done = (): void => void this.#pending.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed || this.#core.hasLeft) {
+      throw new AgentError("unavailable", "Gossip has stopped: this agent left the cluster");
+    }
+  }
+}

@@ -1,0 +1,215 @@
+import { NULL_LOGGER, seededRng } from "../lib/mod.ts";
+import { assert, assertEquals } from "../testing/assert.ts";
+import { ManualClock } from "../testing/manual_clock.ts";
+import { MemoryGossipNetwork } from "../testing/memory_gossip_transport.ts";
+import { defaultLocalGossipConfig } from "./config.ts";
+import { GossipNode, type GossipNodeEvent } from "./driver.ts";
+import { SwimCore } from "./swim.ts";
+import type { MemberState } from "./types.ts";
+
+interface Harness {
+  readonly clock: ManualClock;
+  readonly network: MemoryGossipNetwork;
+  readonly nodes: GossipNode[];
+  readonly events: Map<string, GossipNodeEvent[]>;
+  add(name: string, options?: { reapLeftAfterMs?: number }): GossipNode;
+  /** Advances the clock in small steps so packets and streams settle between timers. */
+  run(ms: number): Promise<void>;
+  stateOn(observer: GossipNode, name: string): MemberState | undefined;
+  closeAll(): Promise<void>;
+}
+
+function harness(): Harness {
+  const clock = new ManualClock();
+  const network = new MemoryGossipNetwork();
+  const nodes: GossipNode[] = [];
+  const events = new Map<string, GossipNodeEvent[]>();
+  let seed = 1;
+  return {
+    clock,
+    network,
+    nodes,
+    events,
+    add(name, options = {}) {
+      const transport = network.createTransport();
+      const core = new SwimCore({
+        name,
+        address: transport.localAddress,
+        meta: { role: "node", dc: "dc1", vsn: "1", build: "test" },
+        config: defaultLocalGossipConfig(),
+        rng: seededRng(seed++),
+        nowMs: clock.monotonicMs(),
+      });
+      const seen: GossipNodeEvent[] = [];
+      events.set(name, seen);
+      const node = new GossipNode({
+        core,
+        transport,
+        clock,
+        timers: clock,
+        logger: NULL_LOGGER,
+        onEvent: (e) => seen.push(e),
+        ...options,
+      });
+      nodes.push(node);
+      return node;
+    },
+    async run(ms) {
+      for (let t = 0; t < ms; t += 50) await clock.advanceAsync(50);
+    },
+    stateOn(observer, name) {
+      return observer.member(name)?.state;
+    },
+    async closeAll() {
+      await Promise.all(nodes.map((n) => n.close()));
+    },
+  };
+}
+
+Deno.test("GossipNode.join() merges three nodes into one alive membership", async () => {
+  const h = harness();
+  try {
+    const [a, b, c] = [h.add("a"), h.add("b"), h.add("c")] as [GossipNode, GossipNode, GossipNode];
+    const joined = b.join([a.address]);
+    await h.clock.advanceAsync(0);
+    assertEquals(await joined, { joined: 1, errors: [] });
+    assertEquals((await c.join([b.address, "127.0.0.1:1"])).joined, 1);
+    await h.run(2_000);
+    for (const n of h.nodes) {
+      assertEquals(n.members().map((m) => [m.name, m.state]).sort(), [
+        ["a", "alive"],
+        ["b", "alive"],
+        ["c", "alive"],
+      ]);
+    }
+    assert(h.events.get("a")?.some((e) => e.type === "joined" && e.member.name === "c"));
+  } finally {
+    await h.closeAll();
+  }
+});
+
+Deno.test("GossipNode.join() reports every address that did not answer", async () => {
+  const h = harness();
+  try {
+    const a = h.add("a");
+    const result = await a.join(["127.0.0.1:1", "127.0.0.1:2"]);
+    assertEquals(result.joined, 0);
+    assertEquals(result.errors.map((e) => e.address), ["127.0.0.1:1", "127.0.0.1:2"]);
+  } finally {
+    await h.closeAll();
+  }
+});
+
+Deno.test("GossipNode: a node that stops abruptly is declared failed by the others", async () => {
+  const h = harness();
+  try {
+    const [a, b, c] = [h.add("a"), h.add("b"), h.add("c")] as [GossipNode, GossipNode, GossipNode];
+    await b.join([a.address]);
+    await c.join([a.address]);
+    await h.run(2_000);
+    await c.close();
+    await h.run(10_000);
+    assertEquals(h.stateOn(a, "c"), "dead");
+    assertEquals(h.stateOn(b, "c"), "dead");
+    assertEquals(h.stateOn(a, "b"), "alive");
+    assert(h.events.get("a")?.some((e) => e.type === "failed" && e.member.name === "c"));
+  } finally {
+    await h.closeAll();
+  }
+});
+
+Deno.test("GossipNode.leave() shows the node as left on the others, then stops", async () => {
+  const h = harness();
+  try {
+    const [a, b, c] = [h.add("a"), h.add("b"), h.add("c")] as [GossipNode, GossipNode, GossipNode];
+    await b.join([a.address]);
+    await c.join([a.address]);
+    await h.run(2_000);
+    const leaving = c.leave();
+    await h.run(6_000);
+    await leaving;
+    assert(c.closed);
+    assertEquals(h.stateOn(a, "c"), "left");
+    assertEquals(h.stateOn(b, "c"), "left");
+    assert(h.events.get("b")?.some((e) => e.type === "left" && e.member.name === "c"));
+    assert(!h.events.get("b")?.some((e) => e.type === "failed"));
+  } finally {
+    await h.closeAll();
+  }
+});
+
+Deno.test("GossipNode.forceLeave() turns a failed member into left everywhere", async () => {
+  const h = harness();
+  try {
+    const [a, b, c] = [h.add("a"), h.add("b"), h.add("c")] as [GossipNode, GossipNode, GossipNode];
+    await b.join([a.address]);
+    await c.join([a.address]);
+    await h.run(2_000);
+    await c.close();
+    await h.run(10_000);
+    assertEquals(h.stateOn(b, "c"), "dead");
+    a.forceLeave("c");
+    assertEquals(h.stateOn(a, "c"), "left");
+    await h.run(2_000);
+    assertEquals(h.stateOn(b, "c"), "left");
+    assert(h.events.get("b")?.some((e) => e.type === "left" && e.member.name === "c"));
+    let error: unknown;
+    try {
+      a.forceLeave("nobody");
+    } catch (err) {
+      error = err;
+    }
+    assert(error instanceof Error && /Unknown member "nobody"/.test(error.message));
+  } finally {
+    await h.closeAll();
+  }
+});
+
+Deno.test("GossipNode reaps left members after reapLeftAfterMs", async () => {
+  const h = harness();
+  try {
+    const a = h.add("a", { reapLeftAfterMs: 5_000 });
+    const b = h.add("b");
+    await b.join([a.address]);
+    await h.run(1_000);
+    const leaving = b.leave();
+    await h.run(2_000);
+    await leaving;
+    assertEquals(h.stateOn(a, "b"), "left");
+    await h.run(6_000);
+    assertEquals(a.member("b"), undefined);
+    assertEquals(a.members().map((m) => m.name), ["a"]);
+    assert(h.events.get("a")?.some((e) => e.type === "reaped" && e.member.name === "b"));
+  } finally {
+    await h.closeAll();
+  }
+});
+
+Deno.test("GossipNode.fireUserEvent() reaches the other nodes once", async () => {
+  const h = harness();
+  try {
+    const [a, b] = [h.add("a"), h.add("b")] as [GossipNode, GossipNode];
+    await b.join([a.address]);
+    await h.run(500);
+    a.fireUserEvent("deploy", new TextEncoder().encode("v2"));
+    await h.run(1_000);
+    const got = h.events.get("b")?.filter((e) => e.type === "user_event") ?? [];
+    assertEquals(got.length, 1);
+    assertEquals(got[0]?.type === "user_event" ? got[0].name : "", "deploy");
+  } finally {
+    await h.closeAll();
+  }
+});
+
+Deno.test("GossipNode counts and drops undecodable packets", async () => {
+  const h = harness();
+  try {
+    const a = h.add("a");
+    h.network.injectPacket("127.0.0.1:9", a.address, new Uint8Array([0xff, 1, 2, 3]));
+    await h.clock.advanceAsync(0);
+    assertEquals(a.counters().packetDecodeErrors, 1);
+    assertEquals(a.members().length, 1);
+  } finally {
+    await h.closeAll();
+  }
+});
