@@ -59,6 +59,12 @@ export function requiredPermissions(
   if (config.ports.http >= 0) {
     add("net", hostPort(config.clientAddr, config.ports.http), "HTTP API");
   }
+  if (config.ports.serfLan >= 0) {
+    add("net", hostPort(config.bindAddr, config.ports.serfLan), "gossip (UDP and TCP)");
+    for (const address of [...config.startJoin, ...config.retryJoin]) {
+      add("net", joinTarget(address), "gossip join address");
+    }
+  }
   for (const recursor of config.recursors) {
     add("net", recursor, "DNS recursor");
     // Forwarding binds an ephemeral UDP port on the matching local address.
@@ -115,6 +121,14 @@ function hostPort(host: string, port: number): string {
   // Port 0 asks the OS for a free port: only a host-wide grant allows that.
   if (port === 0) return host;
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** A join address as a permission value: "host:port", the serf default port when none is given. */
+function joinTarget(address: string): string {
+  const a = address.trim();
+  if (/^\[[^\]]+\]:\d+$/.test(a) || /^[^:\[\]]+:\d+$/.test(a)) return a;
+  const host = a.replace(/^\[(.*)\]$/, "$1");
+  return hostPort(host, 8301);
 }
 
 function urlHost(url: string): string {

@@ -18,6 +18,9 @@ Deno.test("requiredPermissions() derives every need from the config", () => {
       node_name: "n",
       data_dir: "data/n",
       client_addr: "127.0.0.2",
+      bind_addr: "127.0.0.2",
+      start_join: ["127.0.0.3", "127.0.0.4:8302"],
+      retry_join: ["127.0.0.3"],
       ui_dir: "ui",
       service: {
         name: "web",
@@ -37,14 +40,15 @@ Deno.test("requiredPermissions() derives every need from the config", () => {
     [
       "--allow-read=configs/n,data/n,ui",
       "--allow-write=data/n",
-      "--allow-net=127.0.0.2:8600,127.0.0.2:8500,127.0.0.1:9000,127.0.0.1:5432",
+      "--allow-net=127.0.0.2:8600,127.0.0.2:8500,127.0.0.2:8301,127.0.0.3:8301,127.0.0.4:8302," +
+      "127.0.0.1:9000,127.0.0.1:5432",
       "--allow-run=sh,/usr/bin/check_web",
     ].join(" "),
   );
 });
 
 Deno.test("requiredPermissions() asks for the host name only when node_name is missing", () => {
-  const c = config({ node_name: "n", data_dir: "d", ports: { dns: -1, http: 0 } });
+  const c = config({ node_name: "n", data_dir: "d", ports: { dns: -1, http: 0, serf_lan: -1 } });
   const withHost = requiredPermissions(c, { configPaths: [], needsHostname: true });
   assertEquals(
     formatPermissionFlags(withHost),
@@ -70,7 +74,7 @@ Deno.test("requiredPermissions() covers recursors and the local address forwardi
     config({
       node_name: "n",
       data_dir: "d",
-      ports: { dns: -1, http: -1 },
+      ports: { dns: -1, http: -1, serf_lan: -1 },
       recursors: ["8.8.8.8", "127.0.0.1:5353"],
     }),
     { configPaths: [], needsHostname: false },

@@ -35,7 +35,7 @@ import type {
   MetricsSnapshot,
   SampledValue,
 } from "../http/mod.ts";
-import { MetricsRegistry } from "../http/mod.ts";
+import { HttpError, MetricsRegistry } from "../http/mod.ts";
 import {
   AgentError,
   CONSUL_COMPAT_VERSION,
@@ -58,6 +58,12 @@ import {
 } from "./local_registrations.ts";
 import type { LocalStateStore, PersistedLocalState } from "./local_state_codec.ts";
 import {
+  membershipCommands,
+  type MembershipUpdate,
+  SERF_HEALTH_CHECK_ID,
+} from "./membership_catalog.ts";
+import { consulMemberTags } from "./agent_gossip.ts";
+import {
   isMaintenanceCheckId,
   maintenanceCheck,
   maintenanceCheckId,
@@ -67,22 +73,6 @@ import {
 
 /** Consul's `ae_interval`: a full anti-entropy sync every minute. */
 export const ANTI_ENTROPY_INTERVAL_MS = 60_000;
-
-/** The check the leader owns on every node; anti-entropy leaves it alone, as Consul does. */
-const SERF_HEALTH_CHECK_ID = "serfHealth";
-
-/** Consul's serfHealth check of a live member ("Agent alive and reachable"). */
-function serfHealthCheck(node: string): WantedCheck {
-  return {
-    node,
-    checkId: SERF_HEALTH_CHECK_ID,
-    name: "Serf Health Status",
-    status: "passing",
-    notes: "",
-    output: "Agent alive and reachable",
-    serviceId: "",
-  };
-}
 
 /** What an agent is built from. */
 export interface AgentOptions {
@@ -110,6 +100,15 @@ export interface AgentOptions {
   readonly reloadConfig?: () => Promise<RuntimeConfig>;
   /** fsync latency of the durable log, for metrics; absent for the memory log. */
   readonly fsyncStats?: () => FsyncStats;
+}
+
+/** What the agent asks of its gossip layer (the composition root attaches it). */
+export interface AgentMembership {
+  members(): AgentMemberInfo[];
+  self(): AgentMemberInfo | undefined;
+  join(address: string): Promise<void>;
+  leave(): Promise<void>;
+  forceLeave(node: string): Promise<void>;
 }
 
 /** The addresses and facts the ready line reports. */
@@ -164,6 +163,10 @@ export class Agent implements AgentApi {
   #reloadConfig: (() => Promise<RuntimeConfig>) | undefined;
   #fsyncStats: (() => FsyncStats) | undefined;
   #dnsCounters: DnsCounters | undefined;
+  #membership: AgentMembership | undefined;
+  #leftCluster: () => void = () => {};
+  /** Resolves after a graceful leave (`PUT /v1/agent/leave`): the agent should then shut down. */
+  readonly leftCluster: Promise<void> = new Promise((resolve) => (this.#leftCluster = resolve));
   #aeIntervalMs: number;
   #aeTimer: TimerId | undefined;
   readonly #services = new Map<string, LocalService>();
@@ -242,6 +245,33 @@ export class Agent implements AgentApi {
     this.#dnsCounters = counters;
   }
 
+  /** Lets the agent endpoints reach gossip membership. */
+  attachMembership(membership: AgentMembership): void {
+    this.#membership = membership;
+  }
+
+  /**
+   * Makes the catalog reflect a membership change (Consul's leader
+   * reconcile): passing or critical serfHealth, or the node deregistered.
+   * Runs in order with the local-state syncs; a no-op once closed.
+   */
+  recordMembership(update: MembershipUpdate): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return this.#serialize(async () => {
+      if (this.#closed) return;
+      const commands = membershipCommands(
+        update,
+        this.catalog,
+        this.#config.datacenter,
+        this.env.clock.wallMs(),
+      );
+      for (const command of commands) await this.#mustApply(command);
+      if (commands.length > 0) {
+        this.env.log.info("member health recorded", { member: update.node, state: update.state });
+      }
+    });
+  }
+
   /** Stops anti-entropy and the checks, waits for the writes in flight, closes the log. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -267,7 +297,7 @@ export class Agent implements AgentApi {
       server: c.server,
       version: CONSUL_COMPAT_VERSION,
       revision: `legate-${VERSION}`,
-      member: this.#member(),
+      member: this.#membership?.self() ?? this.#member(),
       meta: c.nodeMeta,
       debug: {
         Datacenter: c.datacenter,
@@ -306,9 +336,38 @@ export class Agent implements AgentApi {
     };
   }
 
-  /** `/v1/agent/members`: without gossip, this agent alone, alive. */
+  /** `/v1/agent/members`: gossip's members; without gossip, this agent alone, alive. */
   members(): AgentMemberInfo[] {
-    return [this.#member()];
+    return this.#membership?.members() ?? [this.#member()];
+  }
+
+  /** `PUT /v1/agent/join/:addr`. */
+  join(address: string): Promise<void> {
+    this.#assertOpen();
+    return this.#mustMembership("Joining", "join").join(address);
+  }
+
+  /** `PUT /v1/agent/leave`: leaves gracefully, then {@link leftCluster} resolves. */
+  async leave(): Promise<void> {
+    this.#assertOpen();
+    await this.#mustMembership("Leaving", "leave").leave();
+    this.#leftCluster();
+  }
+
+  /** `PUT /v1/agent/force-leave/:node`. */
+  forceLeave(node: string): Promise<void> {
+    this.#assertOpen();
+    return this.#mustMembership("Force-leaving", "force-leave").forceLeave(node);
+  }
+
+  #mustMembership(what: string, command: string): AgentMembership {
+    if (this.#membership === undefined) {
+      throw new HttpError(
+        501,
+        `${what} is not available: gossip is disabled on this agent (ports.serf_lan is -1), so "${command}" has no cluster to act on`,
+      );
+    }
+    return this.#membership;
   }
 
   /** Local services sorted by ID. */
@@ -667,19 +726,7 @@ export class Agent implements AgentApi {
       name: c.nodeName,
       addr: c.advertiseAddr,
       port: c.ports.serfLan,
-      tags: {
-        build: `${CONSUL_COMPAT_VERSION}:legate-${VERSION}`,
-        dc: c.datacenter,
-        ...(c.bootstrap ? { bootstrap: "1" } : {}),
-        ...(c.bootstrapExpect > 0 ? { expect: String(c.bootstrapExpect) } : {}),
-        id: this.#nodeId ?? "",
-        port: String(c.ports.server),
-        role: c.server ? "consul" : "node",
-        segment: "",
-        vsn: "2",
-        vsn_max: "3",
-        vsn_min: "2",
-      },
+      tags: consulMemberTags(c, this.#nodeId ?? ""),
       status: 1,
     };
   }
@@ -741,13 +788,9 @@ export class Agent implements AgentApi {
     const nodeChecks = [...wanted.values()].filter((c) => c.serviceId === "");
     const staleNodeChecks = nodeChecks.filter((c) => inScope("checks", c.checkId) && stale(c));
     const nodeStale = scope === undefined && !nodeInSync(this.catalog.node(nodeName), nodeReg);
-    // Until gossip's leader maintains it, a live agent vouches for itself:
-    // clients (sessions' default NodeChecks, health listings) expect it.
-    const serf = scope === undefined && !catalogChecks.has(SERF_HEALTH_CHECK_ID)
-      ? [serfHealthCheck(nodeName)]
-      : [];
-    if (nodeStale || staleNodeChecks.length > 0 || serf.length > 0) {
-      await this.#mustApply({ ...nodeReg, checks: [...staleNodeChecks, ...serf] });
+    // serfHealth is not the agent's: gossip membership maintains it.
+    if (nodeStale || staleNodeChecks.length > 0) {
+      await this.#mustApply({ ...nodeReg, checks: staleNodeChecks });
     }
 
     const catalogServices = new Map(

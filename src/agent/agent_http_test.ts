@@ -716,7 +716,7 @@ Deno.test("PUT /v1/agent/reload answers 501 without config files, else applies s
   }
 });
 
-Deno.test("join, leave and force-leave answer 501 until gossip lands", async () => {
+Deno.test("join, leave and force-leave answer 501 when gossip is disabled", async () => {
   const h = await harness();
   try {
     for (
@@ -729,7 +729,7 @@ Deno.test("join, leave and force-leave answer 501 until gossip lands", async () 
       const res = await h.text("PUT", path);
       assertEquals(res.status, 501);
       assertStringIncludes(res.body, word);
-      assertStringIncludes(res.body, "legate runs no gossip yet");
+      assertStringIncludes(res.body, "gossip is disabled on this agent");
     }
   } finally {
     await h.close();

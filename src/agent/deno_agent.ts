@@ -15,9 +15,28 @@ import {
 import type { RuntimeConfig } from "../config/mod.ts";
 import { SessionTtlTracker, watchSessionTtls } from "../catalog/mod.ts";
 import { createRecursorForwarder, startDnsServer } from "../dns/mod.ts";
-import { agentRoutes, createHttpApp, startHttpServer } from "../http/mod.ts";
+import {
+  cryptoRandomBytes,
+  EncryptedTransport,
+  type GossipTransport,
+  Keyring,
+  keyringFilePath,
+  loadKeyring,
+  startNetTransport,
+  writeKeyringFile,
+} from "../gossip/mod.ts";
+import {
+  agentRoutes,
+  createHttpApp,
+  operatorRoutes,
+  type RouteInstaller,
+  startHttpServer,
+  UserEventBuffer,
+} from "../http/mod.ts";
 import { AgentError, type Env, errorMessage, type Logger } from "../lib/mod.ts";
 import { Agent, type ReadyInfo } from "./agent.ts";
+import { AgentGossip } from "./agent_gossip.ts";
+import { createFileMemberSnapshot } from "./file_serf_snapshot.ts";
 import { createAgentDnsHandler } from "./dns_wiring.ts";
 import { createFileLocalStateStore } from "./file_local_state.ts";
 import { createRealEnv } from "./real_env.ts";
@@ -39,6 +58,8 @@ export interface ServingInfo extends ReadyInfo {
   readonly dns: string | null;
   /** "host:port" of the HTTP API, or null when disabled. */
   readonly http: string | null;
+  /** "host:port" of the gossip transport (UDP and TCP), or null when disabled. */
+  readonly serf_lan: string | null;
 }
 
 /** A bound listener the agent owns. */
@@ -53,18 +74,29 @@ export class RunningAgent {
   readonly agent: Agent;
   readonly #dns: Listener | undefined;
   readonly #http: Listener | undefined;
+  readonly #gossip: AgentGossip | undefined;
   readonly #stopDuties: () => Promise<void>;
   #closed = false;
 
   constructor(
     agent: Agent,
-    servers: { dns?: Listener | undefined; http?: Listener | undefined },
+    servers: {
+      dns?: Listener | undefined;
+      http?: Listener | undefined;
+      gossip?: AgentGossip | undefined;
+    },
     stopDuties: () => Promise<void>,
   ) {
     this.agent = agent;
     this.#dns = servers.dns;
     this.#http = servers.http;
+    this.#gossip = servers.gossip;
     this.#stopDuties = stopDuties;
+  }
+
+  /** Resolves once the agent left the cluster gracefully (`PUT /v1/agent/leave`): shut down then. */
+  get left(): Promise<void> {
+    return this.agent.leftCluster;
   }
 
   /** What the ready line reports. */
@@ -73,14 +105,20 @@ export class RunningAgent {
       ...this.agent.readyInfo(),
       dns: this.#dns ? hostPort(this.#dns.hostname, this.#dns.port) : null,
       http: this.#http ? hostPort(this.#http.hostname, this.#http.port) : null,
+      serf_lan: this.#gossip?.address ?? null,
     };
   }
 
-  /** Closes the servers first (no new work), then the server duties, then the agent. Idempotent. */
+  /**
+   * Closes the servers first (no new work), then gossip (without leaving:
+   * the others see this agent fail), the server duties, then the agent.
+   * Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.all([this.#dns?.close(), this.#http?.close()]);
+    await this.#gossip?.close();
     await this.#stopDuties();
     await this.agent.close();
   }
@@ -105,13 +143,17 @@ export async function startAgent(
     logger: options.logger.child("session"),
   });
   const ttlWatch = watchSessionTtls(agent.catalog, agent.watches, sessionTtl);
+  const events = new UserEventBuffer();
   let dns: Listener | undefined;
+  let gossip: AgentGossip | undefined;
   try {
+    gossip = await startGossip(config, agent, events, options.logger);
     dns = await startDns(config, agent, options.logger);
-    const http = await startHttp(config, agent, options.logger, sessionTtl);
-    return new RunningAgent(agent, { dns, http }, () => ttlWatch.stop());
+    const http = await startHttp(config, agent, options.logger, sessionTtl, events, gossip);
+    return new RunningAgent(agent, { dns, http, gossip }, () => ttlWatch.stop());
   } catch (err) {
     await dns?.close();
+    await gossip?.close();
     await ttlWatch.stop();
     await agent.close();
     throw err;
@@ -127,7 +169,7 @@ async function bindOrExplain<T>(
   try {
     return await bind();
   } catch (err) {
-    const key = what === "DNS" ? "ports.dns" : "ports.http";
+    const key = what === "DNS" ? "ports.dns" : what === "gossip" ? "ports.serf_lan" : "ports.http";
     throw new AgentError(
       "unavailable",
       `Cannot start ${what} server on ${hostPort(host, port)}: ${errorMessage(err)}`,
@@ -179,9 +221,13 @@ async function startHttp(
   agent: Agent,
   logger: Logger,
   sessionTtl: SessionTtlTracker,
+  events: UserEventBuffer,
+  gossip: AgentGossip | undefined,
 ): Promise<Listener | undefined> {
   if (config.ports.http < 0) return undefined;
   const httpLogger = logger.child("http");
+  const routes: RouteInstaller[] = [agentRoutes(agent)];
+  if (gossip?.hasKeyring) routes.push(operatorRoutes(gossip));
   const app = createHttpApp({
     config,
     catalog: agent.catalog,
@@ -192,7 +238,7 @@ async function startHttp(
     rng: agent.env.rng,
     logger: httpLogger,
     sessionTtl,
-  }, { extraRoutes: [agentRoutes(agent)], metrics: agent.metricsRegistry });
+  }, { extraRoutes: routes, events, metrics: agent.metricsRegistry });
   const server = await bindOrExplain(
     "HTTP",
     config.clientAddr,
@@ -207,6 +253,93 @@ async function startHttp(
   );
   httpLogger.info("http server listening", { address: hostPort(server.hostname, server.port) });
   return server;
+}
+
+/**
+ * Starts gossip on bind_addr:ports.serf_lan (encrypted when a keyring
+ * exists) and joins; with ports.serf_lan -1, the agent only vouches for
+ * itself (a passing serfHealth) and gossip stays off.
+ */
+async function startGossip(
+  config: RuntimeConfig,
+  agent: Agent,
+  events: UserEventBuffer,
+  logger: Logger,
+): Promise<AgentGossip | undefined> {
+  const nodeId = agent.self().nodeId;
+  if (config.ports.serfLan < 0) {
+    await agent.recordMembership({
+      state: "alive",
+      node: config.nodeName,
+      address: config.advertiseAddr,
+      id: nodeId,
+    });
+    return undefined;
+  }
+  const gossipLogger = logger.child("gossip");
+  const dataDir = config.dataDir;
+  const keyring = dataDir !== undefined
+    ? await loadKeyring({
+      dataDir,
+      ...(config.encrypt === undefined ? {} : { encrypt: config.encrypt }),
+      logger: gossipLogger,
+    })
+    : config.encrypt !== undefined && config.encrypt !== ""
+    ? Keyring.fromBase64([config.encrypt])
+    : undefined;
+  const net = await bindOrExplain(
+    "gossip",
+    config.bindAddr,
+    config.ports.serfLan,
+    () =>
+      startNetTransport({
+        hostname: config.bindAddr,
+        port: config.ports.serfLan,
+        logger: gossipLogger,
+      }),
+  );
+  const transport: GossipTransport = keyring === undefined ? net : new EncryptedTransport(net, {
+    keyring,
+    randomBytes: cryptoRandomBytes,
+    logger: gossipLogger,
+  });
+  let gossip: AgentGossip;
+  try {
+    gossip = new AgentGossip({
+      config,
+      nodeId,
+      transport,
+      env: { ...agent.env, log: gossipLogger },
+      hooks: {
+        recordMembership: (update) => agent.recordMembership(update),
+        eventTarget: () => ({
+          nodeName: config.nodeName,
+          services: agent.services().map((s) => ({ id: s.id, service: s.service, tags: s.tags })),
+        }),
+      },
+      events,
+      ...(keyring === undefined ? {} : { keyring }),
+      ...(dataDir === undefined ? {} : {
+        saveKeyring: (k: Keyring) => writeKeyringFile(keyringFilePath(dataDir), k),
+        snapshot: createFileMemberSnapshot(dataDir, gossipLogger),
+      }),
+    });
+  } catch (err) {
+    await transport.close();
+    throw err;
+  }
+  agent.attachMembership(gossip);
+  try {
+    await gossip.start();
+  } catch (err) {
+    await gossip.close();
+    throw err;
+  }
+  gossipLogger.info("gossip listening", {
+    address: gossip.address,
+    encrypted: keyring !== undefined,
+  });
+  return gossip;
 }
 
 async function startAgentCore(config: RuntimeConfig, options: StartAgentOptions): Promise<Agent> {

@@ -16,7 +16,8 @@ import { formatError } from "./format_error.ts";
 const HELP = `Usage: legate agent [options]
 
   Starts the legate agent and runs until an interrupt (SIGINT) or
-  termination (SIGTERM) is received. Flags override config files.
+  termination (SIGTERM) is received, or it leaves the cluster
+  (legate leave). Flags override config files.
 
 Options:
 
@@ -83,11 +84,14 @@ export const agentCommand: Command = {
       return 1;
     }
     io.stdout(JSON.stringify({ ready: true, ...agent.readyInfo() }) + "\n");
-    await new Promise<void>((resolve) => {
-      if (io.shutdownSignal.aborted) resolve();
-      io.shutdownSignal.addEventListener("abort", () => resolve(), { once: true });
+    const reason = await new Promise<"signal" | "left">((resolve) => {
+      if (io.shutdownSignal.aborted) resolve("signal");
+      io.shutdownSignal.addEventListener("abort", () => resolve("signal"), { once: true });
+      agent.left.then(() => resolve("left"));
     });
-    logger.info("caught signal, shutting down");
+    logger.info(
+      reason === "left" ? "left the cluster, shutting down" : "caught signal, shutting down",
+    );
     await agent.close();
     logger.info("shutdown complete");
     return 0;

@@ -58,8 +58,14 @@ export interface LocalServiceHealth {
  */
 export interface AgentApi {
   self(): AgentSelfInfo;
-  /** Without gossip: this agent alone. */
+  /** Gossip members, self included; without gossip, this agent alone. */
   members(): AgentMemberInfo[];
+  /** Joins the cluster through `address` ("host" or "host:port"); `unavailable` when it did not answer. */
+  join(address: string): Promise<void>;
+  /** Leaves the cluster gracefully; the agent then shuts down. */
+  leave(): Promise<void>;
+  /** Marks a failed member as left; `not_found` for an unknown member. */
+  forceLeave(node: string): Promise<void>;
   /** Local services, config and API ones, sorted by ID. */
   services(): ServiceInstance[];
   service(id: string): ServiceInstance | undefined;

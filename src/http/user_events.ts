@@ -2,9 +2,10 @@
  * Consul user events as one agent sees them: a Lamport clock, the filter
  * rule that decides whether this agent handles an event, and the bounded
  * buffer of the newest events `/v1/event/list` answers from, with waiters
- * for blocking lists. Delivery is local only until gossip lands; a gossip
- * layer would call {@link UserEventBuffer.witness} and
- * {@link UserEventBuffer.ingest} for events it receives.
+ * for blocking lists. Without gossip, delivery is local only; with gossip
+ * the agent installs a broadcaster (fire hands events to it instead) and
+ * calls {@link UserEventBuffer.witness} and {@link UserEventBuffer.ingest}
+ * for events it receives, its own included.
  * @module
  */
 
@@ -116,11 +117,25 @@ export class UserEventBuffer {
   #clock = 0;
   #index = 0;
   readonly #waiters = new Set<() => void>();
+  #broadcaster: ((event: UserEvent) => void) | undefined;
 
   /** `capacity` defaults to Consul's 256. */
   constructor(capacity: number = USER_EVENT_BUFFER_SIZE) {
     this.#capacity = capacity;
     this.#ring = new Array<UserEvent | undefined>(capacity);
+  }
+
+  /**
+   * Where fired events go instead of local delivery (the agent's gossip,
+   * which delivers them back here); `undefined` restores local delivery.
+   */
+  setBroadcaster(broadcaster: ((event: UserEvent) => void) | undefined): void {
+    this.#broadcaster = broadcaster;
+  }
+
+  /** The installed broadcaster, if any. */
+  get broadcaster(): ((event: UserEvent) => void) | undefined {
+    return this.#broadcaster;
   }
 
   /** Increments the Lamport clock and returns the new time, for a new event. */

@@ -71,12 +71,16 @@ export interface StartAgentOptions {
 
 /**
  * Tests run in parallel: unless a test chose a port itself (flag or its
- * own config), DNS and HTTP bind free ports, reported in the ready line.
+ * own config), DNS, HTTP and gossip bind free ports, reported in the
+ * ready line (`dns`, `http`, `serf_lan`); the server port (advertised in
+ * gossip tags only) is 0 too.
  */
 function freePortFlags(args: readonly string[]): string[] {
   const flags: string[] = [];
   if (!args.some((a) => /^--?dns-port(=|$)/.test(a))) flags.push("-dns-port", "0");
   if (!args.some((a) => /^--?http-port(=|$)/.test(a))) flags.push("-http-port", "0");
+  if (!args.some((a) => /^--?serf-lan-port(=|$)/.test(a))) flags.push("-serf-lan-port", "0");
+  if (!args.some((a) => /^--?server-port(=|$)/.test(a))) flags.push("-server-port", "0");
   return flags;
 }
 

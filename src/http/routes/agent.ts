@@ -149,9 +149,22 @@ export function agentRoutes(api: AgentApi): (router: HttpRouter) => void {
         await api.reload();
         return ctx.json(null);
       })
-      .add("PUT", "/v1/agent/join/:addr", notYet("Joining", "join"))
-      .add("PUT", "/v1/agent/leave", notYet("Leaving", "leave"))
-      .add("PUT", "/v1/agent/force-leave/:node", notYet("Force-leaving", "force-leave"))
+      .add("PUT", "/v1/agent/join/:addr", async (ctx) => {
+        const wan = ctx.query("wan");
+        if (wan !== undefined && /^(1|t|true)$/i.test(wan)) {
+          throw badRequest("WAN join is not supported: legate has no WAN gossip pool");
+        }
+        await api.join(ctx.param("addr"));
+        return ctx.json(null);
+      })
+      .add("PUT", "/v1/agent/leave", async (ctx) => {
+        await api.leave();
+        return ctx.json(null);
+      })
+      .add("PUT", "/v1/agent/force-leave/:node", async (ctx) => {
+        await api.forceLeave(ctx.param("node"));
+        return ctx.json(null);
+      })
       .add("GET", "/v1/agent/metrics", (ctx) => {
         const snapshot = api.metrics();
         const format = ctx.query("format");
@@ -173,15 +186,6 @@ function ttlRoute(api: AgentApi, status: HealthStatus): RouteHandler {
   return async (ctx) => {
     await api.updateTtlCheck(ctx.param("id"), status, ctx.query("note") ?? "");
     return ctx.json(null);
-  };
-}
-
-function notYet(what: string, command: string): RouteHandler {
-  return () => {
-    throw new HttpError(
-      501,
-      `${what} is not implemented: legate runs no gossip yet, so "${command}" has no cluster to act on`,
-    );
   };
 }
 

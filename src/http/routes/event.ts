@@ -2,8 +2,8 @@
  * `/v1/event/fire/:name` and `/v1/event/list`: Consul user events. Fire
  * validates the name, filters and size, stamps a UUID from the injected
  * Rng and hands the event to this agent's buffer when the filters match
- * it; list answers the newest 256 with `?name=` and blocking `?index=`.
- * Delivery to other agents comes with gossip.
+ * it (or to the agent's gossip broadcaster, which delivers it everywhere);
+ * list answers the newest 256 with `?name=` and blocking `?index=`.
  * @module
  */
 
@@ -63,10 +63,16 @@ async function fire(ctx: RequestContext, events: UserEventBuffer): Promise<Respo
     version: USER_EVENT_VERSION,
     ltime: 0,
   };
-  // Local delivery: the agent sees its own event like any other, stamped
-  // with the next Lamport time, if its filters select this agent.
-  const ltime = events.tick();
-  if (userEventMatches(event, localTarget(ctx))) events.ingest({ ...event, ltime });
+  const broadcast = events.broadcaster;
+  if (broadcast !== undefined) {
+    // Gossip stamps it, spreads it and delivers it here like any other.
+    broadcast(event);
+  } else {
+    // Local delivery: the agent sees its own event like any other, stamped
+    // with the next Lamport time, if its filters select this agent.
+    const ltime = events.tick();
+    if (userEventMatches(event, localTarget(ctx))) events.ingest({ ...event, ltime });
+  }
   // Consul answers with the event as sent, before any agent stamped it (LTime 0).
   return ctx.json(userEventJson(event));
 }
