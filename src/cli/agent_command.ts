@@ -13,6 +13,9 @@ import { AGENT_FLAGS, configPathsFromArgs, flagsToConfigValue, loadConfig } from
 import { formatFlagHelp, parseCommandArgs } from "./flags.ts";
 import { formatError } from "./format_error.ts";
 
+/** After a graceful leave, wait this long (ms) so the leave request's response reaches the client. */
+const LEAVE_GRACE_MS = 250;
+
 const HELP = `Usage: legate agent [options]
 
   Starts the legate agent and runs until an interrupt (SIGINT) or
@@ -92,6 +95,8 @@ export const agentCommand: Command = {
     logger.info(
       reason === "left" ? "left the cluster, shutting down" : "caught signal, shutting down",
     );
+    // The leave request's own response is still being written: let it go out first.
+    if (reason === "left") await new Promise((resolve) => setTimeout(resolve, LEAVE_GRACE_MS));
     await agent.close();
     logger.info("shutdown complete");
     return 0;

@@ -61,6 +61,8 @@ export interface AgentProcess extends AsyncDisposable {
   stderr(): string;
   /** Sends `signal` and waits for the exit. */
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+  /** Resolves when the process exits by itself (say, after `legate leave`), its output drained. */
+  readonly exited: Promise<Deno.CommandStatus>;
 }
 
 /** Options for {@link startLegateAgent}. */
@@ -165,6 +167,10 @@ export async function startLegateAgent(
     pid: child.pid,
     stderr: () => stderrText,
     stop,
+    exited: status.then(async (s) => {
+      await Promise.all([stderrDone, stdoutDone]);
+      return s;
+    }),
     [Symbol.asyncDispose]: async () => {
       await stop("SIGKILL");
     },
