@@ -34,6 +34,11 @@ export const BENCHMARKS: Readonly<Record<string, BenchEntry>> = {
       "DNS answers with dnsperf: legate (configs/node01) vs dnsmasq and a bare Deno UDP loop; QPS, p99, RSS",
     load: () => import("./dns_bench.ts"),
   },
+  gossip: {
+    summary:
+      "SWIM failure detection (p50/p99 until all know), event dissemination, bytes/s per member: legate LAN vs Consul LAN, simulated",
+    load: () => import("./gossip_bench.ts"),
+  },
   http: {
     summary:
       "HTTP reads with wrk vs a bare Deno.serve; KV PUT writes/s; 10,000 blocking queries: RSS, wake time",

@@ -33,7 +33,10 @@ export function checkNoFalseDeaths(
  * node has already seen it refute (an alive_again at a higher incarnation).
  * Returns the number of refutations seen, for the test to assert it ran.
  */
-export function checkRefutationsHold(sim: GossipSim): () => number {
+export function checkRefutationsHold(
+  sim: GossipSim,
+  options: { allowAcrossPartition?: boolean; active?: () => boolean } = {},
+): () => number {
   const refuted = new Map<string, number>();
   let count = 0;
   sim.listeners.push((e: ObservedEvent) => {
@@ -44,7 +47,11 @@ export function checkRefutationsHold(sim: GossipSim): () => number {
       if (ev.member.incarnation > prev) refuted.set(ev.member.name, ev.member.incarnation);
     } else if (ev.type === "failed" && sim.failure === undefined) {
       const r = refuted.get(ev.member.name);
-      if (r !== undefined && ev.member.incarnation < r) {
+      const i = sim.indexOf(ev.member.name);
+      const across = options.allowAcrossPartition === true && i !== undefined &&
+        sim.network.separated(e.observer, i);
+      const active = options.active === undefined || options.active();
+      if (r !== undefined && ev.member.incarnation < r && !across && active) {
         sim.failure = `node${e.observer} declared ${ev.member.name} dead at incarnation ` +
           `${ev.member.incarnation} after it refuted with ${r} (${e.atMs.toFixed(1)} ms)`;
       }

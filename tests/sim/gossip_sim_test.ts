@@ -10,8 +10,9 @@ import {
 } from "../../src/testing/mod.ts";
 import { defaultLanGossipConfig } from "../../src/gossip/mod.ts";
 
+/** Fixed-seed scenarios replay by test name (the swarm in tests/sim/main.ts replays by seed). */
 function reproduce(test: string, seed: number): string {
-  return `reproduce: deno task sim --gossip --scenario=${test} --seed=${seed}`;
+  return `reproduce: deno test --allow-read tests/sim/gossip_sim_test.ts --filter "${test}" (seed=${seed})`;
 }
 
 function cluster(seed: number, nodes: number, extra: Partial<GossipSimOptions> = {}): GossipSim {

@@ -1,0 +1,126 @@
+import { assert, assertEquals } from "../testing/assert.ts";
+import { seededRng } from "../lib/mod.ts";
+import { defaultLanGossipConfig } from "./config.ts";
+import { SwimCore } from "./swim.ts";
+import type { PacketMessage } from "./messages.ts";
+
+function core(name = "a"): SwimCore {
+  return new SwimCore({
+    name,
+    address: `${name}:8301`,
+    meta: { role: "node", dc: "dc1" },
+    config: defaultLanGossipConfig(),
+    rng: seededRng(1),
+    nowMs: 0,
+  });
+}
+
+function alive(node: string, incarnation: number, meta = {}): PacketMessage {
+  return { kind: "alive", node, address: `${node}:8301`, incarnation, meta };
+}
+
+Deno.test("SwimCore alive: new members join, older or equal incarnations are ignored, meta updates", () => {
+  const c = core();
+  c.receive("b:8301", alive("b", 2), 0);
+  assertEquals(c.drain().events.map((e) => e.type), ["joined"]);
+  c.receive("b:8301", alive("b", 2, { x: "1" }), 1);
+  c.receive("b:8301", alive("b", 1, { x: "1" }), 2);
+  assertEquals(c.drain().events, []);
+  c.receive("b:8301", alive("b", 3, { x: "1" }), 3);
+  assertEquals(c.drain().events.map((e) => e.type), ["updated"]);
+  // Another address for a live name is a conflict and ignored.
+  c.receive("z", { kind: "alive", node: "b", address: "other:1", incarnation: 9, meta: {} }, 4);
+  assertEquals(c.member("b")?.address, "b:8301");
+});
+
+Deno.test("SwimCore suspect -> alive_again on a higher incarnation; stale suspicions ignored", () => {
+  const c = core();
+  for (const n of ["b", "c", "d", "e"]) c.receive(n, alive(n, 1), 0);
+  c.drain();
+  c.receive("c:8301", { kind: "suspect", node: "b", incarnation: 0, from: "c" }, 1);
+  assertEquals(c.stateOf("b"), "alive");
+  c.receive("c:8301", { kind: "suspect", node: "b", incarnation: 1, from: "c" }, 1);
+  assertEquals(c.stateOf("b"), "suspect");
+  c.receive("b:8301", alive("b", 1), 2);
+  assertEquals(c.stateOf("b"), "suspect");
+  c.receive("b:8301", alive("b", 2), 3);
+  assertEquals(c.stateOf("b"), "alive");
+  assertEquals(c.drain().events.map((e) => e.type), ["suspect", "alive_again"]);
+});
+
+Deno.test("SwimCore suspicion times out into failed; a dead message from the node itself means left", () => {
+  const c = core();
+  for (const n of ["b", "c"]) c.receive(n, alive(n, 1), 0);
+  c.receive("c:8301", { kind: "suspect", node: "b", incarnation: 1, from: "c" }, 10);
+  // n = 3, k = 1 (n - 2 >= k): a lone accuser starts the timer at its
+  // maximum, 6 * 1.5 * 500 ms.
+  c.tick(10 + 4499);
+  assertEquals(c.stateOf("b"), "suspect");
+  c.tick(10 + 4500);
+  assertEquals(c.stateOf("b"), "dead");
+  c.receive("c:8301", { kind: "dead", node: "c", incarnation: 1, from: "c" }, 800);
+  assertEquals(c.stateOf("c"), "left");
+  const types = c.drain().events.map((e) => e.type);
+  assertEquals(types.slice(-3), ["suspect", "failed", "left"]);
+});
+
+Deno.test("SwimCore refutes suspicion and death of itself with a higher incarnation", () => {
+  const c = core();
+  c.receive("b:8301", alive("b", 1), 0);
+  c.drain();
+  c.receive("b:8301", { kind: "suspect", node: "a", incarnation: 5, from: "b" }, 1);
+  assertEquals(c.incarnation, 6);
+  assertEquals(c.stateOf("a"), "alive");
+  c.receive("b:8301", { kind: "dead", node: "a", incarnation: 6, from: "b" }, 2);
+  assertEquals(c.incarnation, 7);
+  assertEquals(c.healthScore, 2);
+  // The refutation goes out with the next gossip round.
+  c.tick(1000);
+  const sent = c.drain().packets.flatMap((p) => p.messages);
+  assert(
+    sent.some((m) => m.kind === "alive" && m.node === "a" && m.incarnation === 7),
+    "no refutation",
+  );
+});
+
+Deno.test("SwimCore packs piggybacked broadcasts into compounds under packetBytesMax", () => {
+  const c = core();
+  for (let i = 0; i < 300; i++) {
+    c.receive("x", alive(`member-${i}`, 1, { role: "node", dc: "dc1" }), 0);
+  }
+  c.drain();
+  for (let t = 0; t < 3000; t += 50) c.tick(t);
+  const packets = c.drain().packets;
+  assert(packets.length > 10, `only ${packets.length} packets`);
+  for (const p of packets) assert(p.bytes <= 1400, `packet of ${p.bytes} bytes`);
+  assert(packets.some((p) => p.messages.length > 20), "broadcasts were not packed");
+});
+
+Deno.test("SwimCore probes: a missed ack leads to ping_req, then suspicion at the probe deadline", () => {
+  const c = core();
+  for (const n of ["b", "c", "d", "e", "f"]) c.receive(n, alive(n, 1), 0);
+  c.drain();
+  let t = 0;
+  while (c.drain().packets.every((p) => !p.messages.some((m) => m.kind === "ping")) && t < 2000) {
+    t += 1;
+    c.tick(t);
+  }
+  const next = c.nextDeadlineMs();
+  c.tick(next);
+  const reqs = c.drain().packets.filter((p) => p.messages[0]?.kind === "ping_req");
+  assertEquals(reqs.length, 3);
+  c.tick(c.nextDeadlineMs());
+  assertEquals(c.countInState("suspect"), 1);
+  // Missing nacks from all 3 relays raised the health score.
+  assertEquals(c.healthScore, 3);
+});
+
+Deno.test("SwimCore user events: delivered once, deduplicated by Lamport time and content", () => {
+  const c = core();
+  const payload = new Uint8Array([1]);
+  c.receive("b", { kind: "user_event", ltime: 4, name: "deploy", payload }, 0);
+  c.receive("b", { kind: "user_event", ltime: 4, name: "deploy", payload }, 1);
+  assertEquals(c.drain().events.filter((e) => e.type === "user_event").length, 1);
+  assertEquals(c.eventClock, 5);
+  assertEquals(c.fireUserEvent("x", payload), 5);
+});
