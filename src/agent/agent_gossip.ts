@@ -49,6 +49,11 @@ export const DEFAULT_SERF_LAN_PORT = 8301;
 export const SNAPSHOT_MEMBERS_MAX = 512;
 /** A changed membership is written to the snapshot after this quiet time, ms. */
 const SNAPSHOT_DELAY_MS = 1_000;
+/**
+ * Every member's catalog health is re-applied this often, ms (Consul's
+ * reconcile_interval, 60 s), so entries removed behind gossip's back come back.
+ */
+export const RECONCILE_INTERVAL_MS = 60_000;
 
 /** A member as the snapshot remembers it. */
 export interface SnapshotMember {
@@ -165,6 +170,7 @@ export class AgentGossip implements KeyringApi {
   readonly #pending = new Set<Promise<unknown>>();
   #retryTimer: TimerId | undefined;
   #snapshotTimer: TimerId | undefined;
+  #reconcileTimer: TimerId | undefined;
   #snapshotDirty = false;
   #leaving = false;
   #closed = false;
@@ -261,6 +267,23 @@ export class AgentGossip implements KeyringApi {
     }
     const retryJoin = this.#config.retryJoin.map(normalizeJoinAddress);
     if (retryJoin.length > 0) this.#retryJoin(retryJoin, 1);
+    this.#scheduleReconcile();
+  }
+
+  /** Re-applies every member's state to the catalog (no writes when in sync). */
+  async reconcile(): Promise<void> {
+    for (const m of this.node.members()) {
+      if (m.state === "suspect") continue;
+      await this.#record(m.state === "alive" ? "alive" : m.state === "dead" ? "failed" : "left", m);
+    }
+  }
+
+  #scheduleReconcile(): void {
+    if (this.#closed || this.#leaving) return;
+    this.#reconcileTimer = this.#env.timers.setTimeout(() => {
+      this.#reconcileTimer = undefined;
+      this.#track(this.reconcile().finally(() => this.#scheduleReconcile()));
+    }, RECONCILE_INTERVAL_MS);
   }
 
   /** `/v1/agent/members` entries, self included. */
@@ -527,6 +550,8 @@ export class AgentGossip implements KeyringApi {
     this.#retryTimer = undefined;
     if (this.#snapshotTimer !== undefined) this.#env.timers.clearTimeout(this.#snapshotTimer);
     this.#snapshotTimer = undefined;
+    if (this.#reconcileTimer !== undefined) this.#env.timers.clearTimeout(this.#reconcileTimer);
+    this.#reconcileTimer = undefined;
   }
 
   #mustKeyring(): Keyring {
