@@ -146,8 +146,9 @@ function readLockDelay(body: JsonObject): number {
 
 /**
  * `NodeChecks` and the deprecated `Checks`, merged. When neither is given
- * Consul names `serfHealth`; legate has no gossip yet, so the default is
- * `serfHealth` only when the node has such a check, else no checks.
+ * Consul names `serfHealth`. Gossip maintains that check for members (a
+ * catalog-only node may lack it), so the default is `serfHealth` only when
+ * the node has such a check, else no checks.
  */
 function readNodeChecks(ctx: RequestContext, body: JsonObject, node: string): string[] {
   const nodeChecks = optStrings(body, "NodeChecks");
