@@ -156,6 +156,7 @@ export async function startNode01Agent(
   const tracked: AgentProcess = {
     ready: agent.ready,
     pid: agent.pid,
+    exited: agent.exited,
     stderr: () => agent.stderr(),
     stop,
     [Symbol.asyncDispose]: async () => {
