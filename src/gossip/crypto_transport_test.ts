@@ -6,6 +6,7 @@ import {
   TransportInbox,
 } from "../testing/gossip_transport_contract.ts";
 import { MemoryGossipNetwork } from "../testing/memory_gossip_transport.ts";
+import { waitFor } from "../testing/wait.ts";
 import { EncryptedTransport } from "./crypto_transport.ts";
 import { Keyring } from "./keyring.ts";
 import { startNetTransport } from "./net_transport.ts";
@@ -145,6 +146,13 @@ Deno.test("EncryptedTransport peers with different keys never understand each ot
   const c = encrypted(network, [K2]);
   try {
     await a.transport.sendPacket(b.transport.localAddress, encoder.encode("join me"));
+    // Decryption is asynchronous (WebCrypto): wait for the rejection to be
+    // counted before the next packet, so the two cannot race.
+    await waitFor(() => b.transport.counters().decrypt_failures === 1, {
+      timeoutMs: 2000,
+      intervalMs: 1,
+      what: "the foreign packet to be dropped",
+    });
     await c.transport.sendPacket(b.transport.localAddress, encoder.encode("same key"));
     assertEquals(decoder.decode((await b.inbox.nextPacket()).packet), "same key");
     assertEquals(b.inbox.pendingPackets, 0);
