@@ -6,6 +6,7 @@
  * @module
  */
 
+import { waitFor } from "./wait.ts";
 import type { GossipStream, GossipTransport, TransportHandlers } from "../gossip/mod.ts";
 import { AgentError } from "../lib/mod.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
@@ -258,6 +259,13 @@ export function gossipTransportContract(
       assert(b.counters().packets_received >= sizes.length + 1);
       inB.throwNext = 1;
       await a.sendPacket(b.localAddress, encoder.encode("dropped by the handler"));
+      // Decorators decrypt asynchronously, so packets may reach the handler
+      // out of order (as UDP may deliver them): let the throw happen first.
+      await waitFor(() => inB.throwNext === 0, {
+        timeoutMs: 2000,
+        intervalMs: 1,
+        what: "the handler to throw",
+      });
       await a.sendPacket(b.localAddress, encoder.encode("still alive"));
       assertEquals(decoder.decode((await inB.nextPacket()).packet), "still alive");
       assertEquals(inB.throwNext, 0);
