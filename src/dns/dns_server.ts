@@ -5,6 +5,7 @@
  * @module
  */
 
+import { bindPortPair } from "../lib/mod.ts";
 import { listenTcpDns, type TcpDnsServer } from "./tcp_server.ts";
 import { type DnsListenOptions, listenUdpDns, type UdpDnsServer } from "./udp_server.ts";
 
@@ -15,28 +16,20 @@ export interface DnsServer {
   close(): Promise<void>;
 }
 
-const PORT_ZERO_ATTEMPTS = 5;
-
-/** Starts UDP and TCP listeners serving `options.handle`. */
+/** Starts UDP and TCP listeners serving `options.handle` on one port (0 picks one). */
 export async function startDnsServer(options: DnsListenOptions): Promise<DnsServer> {
-  for (let attempt = 1;; attempt++) {
-    const udp: UdpDnsServer = listenUdpDns(options);
-    let tcp: TcpDnsServer;
-    try {
-      tcp = listenTcpDns({ ...options, port: udp.port });
-    } catch (err) {
-      await udp.close();
-      if (
-        options.port === 0 && err instanceof Deno.errors.AddrInUse && attempt < PORT_ZERO_ATTEMPTS
-      ) continue;
-      throw err;
-    }
-    return {
-      hostname: udp.hostname,
-      port: udp.port,
-      async close(): Promise<void> {
-        await Promise.all([udp.close(), tcp.close()]);
-      },
-    };
-  }
+  const { first: udp, second: tcp } = bindPortPair<UdpDnsServer, TcpDnsServer>({
+    port: options.port,
+    bindFirst: (port) => listenUdpDns({ ...options, port }),
+    boundPort: (udp) => udp.port,
+    bindSecond: (port) => listenTcpDns({ ...options, port }),
+    closeFirst: (udp) => udp.close(),
+  });
+  return {
+    hostname: udp.hostname,
+    port: udp.port,
+    async close(): Promise<void> {
+      await Promise.all([udp.close(), tcp.close()]);
+    },
+  };
 }

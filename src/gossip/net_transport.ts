@@ -6,7 +6,7 @@
  * @module
  */
 
-import { errorMessage, type Logger } from "../lib/mod.ts";
+import { bindPortPair, errorMessage, type Logger } from "../lib/mod.ts";
 import { listenTcpStreams, type TcpStreamListener } from "./tcp_transport.ts";
 import {
   formatGossipAddress,
@@ -40,8 +40,6 @@ export interface NetTransportOptions {
   readonly connectionsMax?: number;
 }
 
-const PORT_ZERO_ATTEMPTS = 5;
-
 /** Binds UDP then TCP on the same port and returns the transport over both. */
 export async function startNetTransport(
   options: NetTransportOptions,
@@ -67,29 +65,24 @@ export async function startNetTransport(
     handlers.stream(stream);
     return true;
   };
-  for (let attempt = 1;; attempt++) {
-    const udp: UdpPacketEndpoint = listenUdpPackets({ ...options, onPacket });
-    let tcp: TcpStreamListener;
-    try {
-      tcp = listenTcpStreams({
+  const { first: udp, second: tcp } = bindPortPair<UdpPacketEndpoint, TcpStreamListener>({
+    port: options.port,
+    bindFirst: (port) => listenUdpPackets({ ...options, port, onPacket }),
+    boundPort: (udp) => udp.port,
+    bindSecond: (port) =>
+      listenTcpStreams({
         hostname: options.hostname,
-        port: udp.port,
+        port,
         maxFrameBytes: options.maxFrameBytes ?? STREAM_FRAME_BYTES_DEFAULT,
         idleTimeoutMs: options.streamIdleTimeoutMs ?? 10_000,
         connectionsMax: options.connectionsMax ?? 128,
         onStream,
         onStreamError: () => void counters.stream_errors++,
         logger: options.logger,
-      });
-    } catch (err) {
-      const retry = options.port === 0 && err instanceof Deno.errors.AddrInUse &&
-        attempt < PORT_ZERO_ATTEMPTS;
-      await udp.close();
-      if (retry) continue;
-      throw err;
-    }
-    return new NetTransport(udp, tcp, counters, options, (h) => (handlers = h));
-  }
+      }),
+    closeFirst: (udp) => udp.close(),
+  });
+  return new NetTransport(udp, tcp, counters, options, (h) => (handlers = h));
 }
 
 class NetTransport implements GossipTransport {

@@ -16,3 +16,4 @@ export * from "./log_sinks.ts";
 export * from "./version.ts";
 export * from "./base64.ts";
 export * from "./uuid.ts";
+export * from "./deno_port_pair.ts";

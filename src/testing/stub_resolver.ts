@@ -6,6 +6,7 @@
  */
 
 import { decodePacket, encodePacket, type Packet } from "../dns/mod.ts";
+import { bindPortPair } from "../lib/mod.ts";
 
 /** How the stub treats every query. */
 export type StubResolverMode =
@@ -185,18 +186,16 @@ export function startStubResolver(options: StubResolverOptions): StubResolver {
   };
 }
 
-/** UDP on a free port and TCP on the same number (retrying when TCP's is taken). */
+/** UDP on a free port and TCP on the same number. */
 function bindPair(): [Deno.DatagramConn, Deno.Listener] {
-  for (let attempt = 1;; attempt++) {
-    const udp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    try {
-      const port = (udp.addr as Deno.NetAddr).port;
-      return [udp, Deno.listen({ transport: "tcp", hostname: "127.0.0.1", port })];
-    } catch (err) {
-      udp.close();
-      if (!(err instanceof Deno.errors.AddrInUse) || attempt >= 5) throw err;
-    }
-  }
+  const { first, second } = bindPortPair({
+    port: 0,
+    bindFirst: (port) => Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port }),
+    boundPort: (udp) => (udp.addr as Deno.NetAddr).port,
+    bindSecond: (port) => Deno.listen({ transport: "tcp", hostname: "127.0.0.1", port }),
+    closeFirst: (udp) => udp.close(),
+  });
+  return [first, second];
 }
 
 /** A loopback port with nothing listening on it (UDP and TCP), for dead recursors. */
