@@ -32,7 +32,9 @@ export interface GossipConfig {
   /**
    * Independent confirmations (k) that shrink a suspicion from its maximum to
    * its minimum: `timeout = max - log(c+1)/log(k+1) * (max - min)`; k = 0
-   * (also used when n - 2 < k) means the minimum from the start.
+   * (also used when n - 2 < k) means the minimum from the start. Besides
+   * other members' suspect messages, each relay that nacked our own failed
+   * probe (it could not reach the member either) counts as a confirmation.
    * memberlist derives it as `suspicionMult - 2` (Consul: 2).
    */
   readonly suspicionConfirmations: number;
@@ -115,7 +117,9 @@ const BASE: Omit<
  * - suspicionMult 1.5 with k = 1 confirmation: minimum suspicion 0.75 s
  *   for n <= 10, 1.5 s at 100, 2.25 s at 1,000 members; a single accuser
  *   (e.g. a slow node) starts at 6x that, so the accused has several
- *   seconds to refute unless a second member independently confirms.
+ *   seconds to refute unless a second member independently confirms (a
+ *   relay's nack to the accuser's probe counts, so at 3 members a real
+ *   failure starts at the minimum while k stays 1).
  * - gossip every 100 ms to 3 members: broadcasts (suspect, refuting alive,
  *   dead) spread in about log3(n) rounds, so a refutation outruns the
  *   shortened suspicion; gossip only sends while broadcasts are queued.

@@ -141,6 +141,10 @@ interface ActiveProbe {
   readonly wasAlive: boolean;
   indirect: boolean;
   expectedNacks: number;
+  /** Relays asked (ping_req), by address -> name. */
+  readonly relays: Map<string, string>;
+  /** Relays that nacked, by address (a replayed nack counts once). */
+  readonly nackedBy: Set<string>;
   nacks: number;
 }
 
@@ -428,7 +432,7 @@ export class SwimCore {
       case "ack":
         return this.#onAck(message);
       case "nack":
-        return this.#onNack(message);
+        return this.#onNack(from, message, nowMs);
       case "alive":
         return this.#aliveNode(message, nowMs);
       case "suspect":
@@ -532,6 +536,8 @@ export class SwimCore {
       wasAlive: target.state === "alive",
       indirect: false,
       expectedNacks: 0,
+      relays: new Map(),
+      nackedBy: new Set(),
       nacks: 0,
     };
     const ping: PingMessage = { kind: "ping", seq, target: target.name };
@@ -560,6 +566,7 @@ export class SwimCore {
       for (const peer of peers) {
         this.#stats.indirectProbes++;
         p.expectedNacks++;
+        p.relays.set(peer.address, peer.name);
         const req: PingReqMessage = {
           kind: "ping_req",
           seq: p.seq,
@@ -571,8 +578,15 @@ export class SwimCore {
       }
     }
     if (nowMs < p.deadlineMs) return;
-    // No ack within the (scaled) probe interval: Lifeguard blames us for
-    // missing nacks, or for the failure itself when nobody could relay.
+    this.#failProbe(p, nowMs);
+  }
+
+  /**
+   * No ack within the (scaled) probe interval, or every relay already said
+   * it could not reach the target either: Lifeguard blames us for missing
+   * nacks, or for the failure itself when nobody could relay.
+   */
+  #failProbe(p: ActiveProbe, nowMs: number): void {
     this.#probe = undefined;
     this.#stats.probesFailed++;
     const delta = p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1;
@@ -585,6 +599,14 @@ export class SwimCore {
       incarnation: p.target.incarnation,
       from: this.#self.name,
     }, nowMs);
+    if (p.expectedNacks > 0 && p.nackedBy.size >= p.expectedNacks) {
+      // Each relay that nacked tried the target itself and failed: an
+      // independent confirmation (Lifeguard's k), so a corroborated
+      // accusation starts near the minimum timeout while a lone one (our
+      // own network or slowness, relays silent) still starts at the maximum.
+      const timer = this.#suspicions.get(p.target.name);
+      for (const relay of p.relays.values()) timer?.confirm(relay);
+    }
   }
 
   #onPing(from: string, msg: PingMessage): void {
@@ -639,9 +661,14 @@ export class SwimCore {
     }
   }
 
-  #onNack(msg: NackMessage): void {
+  #onNack(from: string, msg: NackMessage, nowMs: number): void {
     const p = this.#probe;
-    if (p !== undefined && p.seq === msg.seq && p.indirect) p.nacks++;
+    if (p === undefined || p.seq !== msg.seq || !p.indirect) return;
+    p.nacks++;
+    if (p.relays.has(from)) p.nackedBy.add(from);
+    // Every relay answered that it could not reach the target either: no ack
+    // can still come through them, so the probe has failed now, not at its deadline.
+    if (p.nackedBy.size >= p.expectedNacks) this.#failProbe(p, nowMs);
   }
 
   // --- membership rules (memberlist aliveNode / suspectNode / deadNode) ----
@@ -707,7 +734,11 @@ export class SwimCore {
 
   #suspectNode(s: SuspectMessage, nowMs: number): void {
     const r = this.#table.get(s.node);
-    if (r === undefined || s.incarnation < r.incarnation) return;
+    if (r === undefined) return;
+    if (s.incarnation < r.incarnation) {
+      if (r === this.#self) this.#answerStaleAccusation(s.from);
+      return;
+    }
     const timer = this.#suspicions.get(s.node);
     if (timer !== undefined) {
       // Independent confirmations shrink the timeout; new ones are re-gossiped.
@@ -733,7 +764,11 @@ export class SwimCore {
 
   #deadNode(d: DeadMessage, nowMs: number): void {
     const r = this.#table.get(d.node);
-    if (r === undefined || d.incarnation < r.incarnation) return;
+    if (r === undefined) return;
+    if (d.incarnation < r.incarnation) {
+      if (r === this.#self) this.#answerStaleAccusation(d.from);
+      return;
+    }
     this.#suspicions.delete(d.node);
     if (r.state === "dead" || r.state === "left") return;
     if (r === this.#self && !this.#left) {
@@ -752,6 +787,23 @@ export class SwimCore {
       this.#failed.set(r.name, { address: r.address, failedAtMs: nowMs });
     }
     this.#out.push({ type: left ? "left" : "failed", member: memberInfo(r) });
+  }
+
+  /**
+   * An accusation about us at an incarnation we already refuted: its
+   * sender (often the Lifeguard buddy probe of a member that missed every
+   * copy of our refutation) still holds the stale suspicion and will
+   * declare us dead when it times out. Send our current alive straight to
+   * it alone (no piggyback); no new incarnation, no health penalty.
+   * memberlist ignores these.
+   */
+  #answerStaleAccusation(from: string): void {
+    if (this.#left || from === this.#self.name) return;
+    const accuser = this.#table.get(from);
+    if (accuser === undefined || (accuser.state !== "alive" && accuser.state !== "suspect")) return;
+    // Not through #send: piggybacking would spend other broadcasts' retransmits on this one link.
+    const messages: PacketMessage[] = [this.#selfAlive()];
+    this.#packets.push({ to: accuser.address, messages, bytes: encodedPacketSize(messages) });
   }
 
   /** Someone doubts us: outbid the accusation and say so (memberlist refute). */

@@ -124,3 +124,53 @@ Deno.test("SwimCore user events: delivered once, deduplicated by Lamport time an
   assertEquals(c.eventClock, 5);
   assertEquals(c.fireUserEvent("x", payload), 5);
 });
+
+Deno.test("SwimCore probes: nacks from every relay fail the probe at once and confirm the suspicion", () => {
+  const c = core();
+  for (const n of ["b", "c"]) c.receive(`${n}:8301`, alive(n, 1), 0);
+  c.drain();
+  let t = 0;
+  let target: string | undefined;
+  while (target === undefined && t < 2000) {
+    t += 1;
+    c.tick(t);
+    const ping = c.drain().packets.find((p) => p.messages[0]?.kind === "ping");
+    if (ping !== undefined) target = ping.to;
+  }
+  assert(target !== undefined, "no probe");
+  const startedAt = t;
+  c.tick(c.nextDeadlineMs());
+  const req = c.drain().packets.find((p) => p.messages[0]?.kind === "ping_req");
+  assert(req !== undefined, "no ping_req");
+  const seq = (req.messages[0] as { seq: number }).seq;
+  // A replayed nack from somebody who was not asked counts for nothing.
+  c.receive(target, { kind: "nack", seq }, startedAt + 400);
+  assertEquals(c.countInState("suspect"), 0);
+  // The one relay (n = 3) could not reach the target either: suspect now,
+  // before the 500 ms deadline, and starting at the minimum timeout
+  // (1.5 * 500 ms) since the relay is an independent confirmation.
+  c.receive(req.to, { kind: "nack", seq }, startedAt + 400);
+  assertEquals(c.countInState("suspect"), 1);
+  assertEquals(c.healthScore, 0);
+  const suspect = target.replace(":8301", "");
+  c.tick(startedAt + 400 + 749);
+  assertEquals(c.stateOf(suspect), "suspect");
+  c.tick(startedAt + 400 + 750);
+  assertEquals(c.stateOf(suspect), "dead");
+});
+
+Deno.test("SwimCore answers a stale accusation with its current alive, straight to the accuser", () => {
+  const c = core();
+  c.receive("b:8301", alive("b", 1), 0);
+  c.receive("b:8301", { kind: "suspect", node: "a", incarnation: 1, from: "b" }, 1);
+  assertEquals(c.incarnation, 2);
+  c.drain();
+  // b missed the refutation and keeps accusing incarnation 1.
+  c.receive("b:8301", { kind: "suspect", node: "a", incarnation: 1, from: "b" }, 2);
+  assertEquals(c.incarnation, 2);
+  assertEquals(c.healthScore, 1);
+  const out = c.drain().packets;
+  assertEquals(out.length, 1);
+  assertEquals(out[0]?.to, "b:8301");
+  assertEquals(out[0]?.messages, [alive("a", 2, { role: "node", dc: "dc1" })]);
+});
