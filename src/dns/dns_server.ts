@@ -17,6 +17,7 @@ export interface DnsServer {
 }
 
 /** Starts UDP and TCP listeners serving `options.handle` on one port (0 picks one). */
+// deno-lint-ignore require-await -- async so that a bind failure rejects rather than throws
 export async function startDnsServer(options: DnsListenOptions): Promise<DnsServer> {
   const { first: udp, second: tcp } = bindPortPair<UdpDnsServer, TcpDnsServer>({
     port: options.port,

@@ -41,6 +41,7 @@ export interface NetTransportOptions {
 }
 
 /** Binds UDP then TCP on the same port and returns the transport over both. */
+// deno-lint-ignore require-await -- async so that a bind failure rejects rather than throws
 export async function startNetTransport(
   options: NetTransportOptions,
 ): Promise<GossipTransport> {
