@@ -6,7 +6,7 @@
  * @module
  */
 
-import { errorMessage, type Logger } from "../lib/mod.ts";
+import { errorMessage, listenDatagrams, type Logger } from "../lib/mod.ts";
 
 /**
  * What the servers call for each query; `undefined` means "send nothing".
@@ -40,55 +40,35 @@ const DATAGRAM_BYTES_MAX = 65_535;
 
 /** Binds `hostname:port` (UDP) and serves until closed. */
 export function listenUdpDns(options: DnsListenOptions): UdpDnsServer {
-  const conn = Deno.listenDatagram({
-    transport: "udp",
+  let closed = false;
+  const listener = listenDatagrams({
     hostname: options.hostname,
     port: options.port,
+    bufferBytes: DATAGRAM_BYTES_MAX,
+    logger: options.logger,
+    label: "dns",
+    failureMessage: "udp query failed",
+    onDatagram: async (query, from, conn) => {
+      const reply = options.handle(query, "udp");
+      if (reply instanceof Promise) {
+        // Forwarded queries wait on a recursor: answer them off the loop.
+        reply.then(async (r) => {
+          if (r && !closed) await conn.send(r, from);
+        }).catch((err) => {
+          options.logger.warn("udp forward failed", { error: errorMessage(err) });
+        });
+        return;
+      }
+      // The reply may live in a reused buffer: send before the next receive.
+      if (reply) await conn.send(reply, from);
+    },
   });
-  const addr = conn.addr as Deno.NetAddr;
-  const buffer = new Uint8Array(DATAGRAM_BYTES_MAX);
-  let closed = false;
-  const loop = (async () => {
-    while (!closed) {
-      let received: [Uint8Array, Deno.Addr];
-      try {
-        received = await conn.receive(buffer);
-      } catch (err) {
-        if (closed) break;
-        options.logger.warn("udp receive failed", { error: errorMessage(err) });
-        continue;
-      }
-      const [query, from] = received;
-      try {
-        let reply = options.handle(query, "udp");
-        if (reply instanceof Promise) {
-          // Forwarded queries wait on a recursor: answer them off the loop.
-          reply.then(async (r) => {
-            if (r && !closed) await conn.send(r, from);
-          }).catch((err) => {
-            options.logger.warn("udp forward failed", { error: errorMessage(err) });
-          });
-          continue;
-        }
-        if (reply) {
-          // The reply may live in a reused buffer: send before the next receive.
-          await conn.send(reply, from);
-          reply = undefined;
-        }
-      } catch (err) {
-        if (closed) break;
-        options.logger.warn("udp query failed", { error: errorMessage(err) });
-      }
-    }
-  })();
   return {
-    hostname: addr.hostname,
-    port: addr.port,
-    async close(): Promise<void> {
-      if (closed) return;
+    hostname: listener.hostname,
+    port: listener.port,
+    close(): Promise<void> {
       closed = true;
-      conn.close();
-      await loop;
+      return listener.close();
     },
   };
 }

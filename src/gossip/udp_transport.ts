@@ -6,7 +6,7 @@
  * @module
  */
 
-import { errorMessage, type Logger } from "../lib/mod.ts";
+import { listenDatagrams, type Logger } from "../lib/mod.ts";
 import { formatGossipAddress, parseGossipAddress, UDP_PAYLOAD_BYTES_MAX } from "./transport.ts";
 
 /** Options for {@link listenUdpPackets}. */
@@ -30,41 +30,25 @@ export interface UdpPacketEndpoint {
 
 /** Binds `hostname:port` (UDP) and receives until closed. */
 export function listenUdpPackets(options: UdpPacketOptions): UdpPacketEndpoint {
-  const conn = Deno.listenDatagram({
-    transport: "udp",
+  const listener = listenDatagrams({
     hostname: options.hostname,
     port: options.port,
+    // One byte more than any valid payload, so oversized datagrams are seen as such.
+    bufferBytes: UDP_PAYLOAD_BYTES_MAX + 1,
+    logger: options.logger,
+    label: "gossip",
+    failureMessage: "gossip packet handler failed",
+    onDatagram: (view, from) => {
+      options.onPacket(formatGossipAddress(from.hostname, from.port), view.slice());
+    },
   });
-  const addr = conn.addr as Deno.NetAddr;
-  const buffer = new Uint8Array(UDP_PAYLOAD_BYTES_MAX + 1);
-  let closed = false;
-  const loop = (async () => {
-    while (!closed) {
-      let received: [Uint8Array, Deno.Addr];
-      try {
-        received = await conn.receive(buffer);
-      } catch (err) {
-        if (closed) break;
-        options.logger.warn("gossip udp receive failed", { error: errorMessage(err) });
-        continue;
-      }
-      const [view, from] = received;
-      const net = from as Deno.NetAddr;
-      options.onPacket(formatGossipAddress(net.hostname, net.port), view.slice());
-    }
-  })();
   return {
-    hostname: addr.hostname,
-    port: addr.port,
+    hostname: listener.hostname,
+    port: listener.port,
     async send(to: string, packet: Uint8Array): Promise<void> {
       const { hostname, port } = parseGossipAddress(to);
-      await conn.send(packet, { transport: "udp", hostname, port });
+      await listener.conn.send(packet, { transport: "udp", hostname, port });
     },
-    async close(): Promise<void> {
-      if (closed) return;
-      closed = true;
-      conn.close();
-      await loop;
-    },
+    close: () => listener.close(),
   };
 }

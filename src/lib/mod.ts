@@ -17,3 +17,4 @@ export * from "./version.ts";
 export * from "./base64.ts";
 export * from "./uuid.ts";
 export * from "./deno_port_pair.ts";
+export * from "./deno_datagram_loop.ts";
