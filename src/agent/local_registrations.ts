@@ -6,6 +6,7 @@
  */
 
 import type {
+  CatalogQueries,
   HealthCheck,
   Node,
   RegisterCheck,
@@ -122,6 +123,14 @@ export function initialCheckStatus(
 /** Every check definition of the config: node-level, top-level service checks and service-embedded ones. */
 export function allCheckDefinitions(config: RuntimeConfig): CheckDefinition[] {
   return [...config.checks, ...config.services.flatMap((s) => s.checks)];
+}
+
+/** This node's checks as the catalog holds them now, by ID. */
+export function nodeCatalogChecks(
+  catalog: CatalogQueries,
+  nodeName: string,
+): Map<string, HealthCheck> {
+  return new Map(catalog.checksForNode(nodeName).map((c) => [c.checkId, c]));
 }
 
 function sameMap(

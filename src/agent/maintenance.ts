@@ -59,3 +59,51 @@ export function maintenanceCheck(nodeName: string, mark: MaintenanceMark): Wante
     timeout: "",
   };
 }
+
+/**
+ * The marks in force, keyed by service ID ("" for the node), in the order
+ * they were first set (the order they persist and register in).
+ */
+export class MaintenanceMarks {
+  readonly #marks = new Map<string, MaintenanceMark>();
+
+  /** How many marks are set. */
+  get size(): number {
+    return this.#marks.size;
+  }
+
+  /** True when `serviceId` ("" for the node) is in maintenance. */
+  has(serviceId: string): boolean {
+    return this.#marks.has(serviceId);
+  }
+
+  /** The marks, in order. */
+  values(): MaintenanceMark[] {
+    return [...this.#marks.values()];
+  }
+
+  /** Sets (or replaces) a mark, with Consul's default reason when `reason` is empty. */
+  enable(serviceId: string, reason: string): void {
+    this.#marks.set(serviceId, maintenanceMark(serviceId, reason));
+  }
+
+  /** Puts back a saved mark as it was. */
+  restore(mark: MaintenanceMark): void {
+    this.#marks.set(mark.serviceId, mark);
+  }
+
+  /** Removes a mark; false when there was none. */
+  delete(serviceId: string): boolean {
+    return this.#marks.delete(serviceId);
+  }
+
+  /** The mark registered under `checkId`, if any. */
+  byCheckId(checkId: string): MaintenanceMark | undefined {
+    return this.values().find((m) => maintenanceCheckId(m.serviceId) === checkId);
+  }
+
+  /** The catalog form of every mark. */
+  checks(nodeName: string): WantedCheck[] {
+    return this.values().map((mark) => maintenanceCheck(nodeName, mark));
+  }
+}

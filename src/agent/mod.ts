@@ -3,7 +3,8 @@
  * health checks, and the real Env.
  * @module
  */
-export { Agent, type AgentOptions, ANTI_ENTROPY_INTERVAL_MS, type ReadyInfo } from "./agent.ts";
+export { Agent, type AgentOptions, type ReadyInfo } from "./agent.ts";
+export { ANTI_ENTROPY_INTERVAL_MS } from "./anti_entropy.ts";
 export { createFileLocalStateStore } from "./file_local_state.ts";
 export {
   EMPTY_LOCAL_STATE,

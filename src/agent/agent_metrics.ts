@@ -1,0 +1,63 @@
+/**
+ * The agent's `/v1/agent/metrics` snapshot: the registry's counters and
+ * samples plus what is read at the moment: catalog index, local counts,
+ * DNS server counters and the durable log's fsync latency.
+ * @module
+ */
+
+import type { FsyncStats } from "../catalog/mod.ts";
+import type { DnsCounters } from "../dns/mod.ts";
+import type { GaugeValue, MetricsRegistry, MetricsSnapshot, SampledValue } from "../http/mod.ts";
+
+/** What a snapshot is made of. */
+export interface AgentMetricsInput {
+  readonly registry: MetricsRegistry;
+  readonly catalogIndex: number;
+  readonly services: number;
+  /** Local checks, maintenance ones included. */
+  readonly checks: number;
+  /** Absent until the DNS server is attached. */
+  readonly dns: DnsCounters | undefined;
+  /** Absent for the memory log. */
+  readonly fsync: FsyncStats | undefined;
+}
+
+/** Counters, samples, and gauges read now. */
+export function agentMetrics(input: AgentMetricsInput): MetricsSnapshot {
+  const base = input.registry.snapshot();
+  const gauges: GaugeValue[] = [
+    { name: "legate.catalog.index", value: input.catalogIndex, labels: {} },
+    { name: "legate.agent.services", value: input.services, labels: {} },
+    { name: "legate.agent.checks", value: input.checks, labels: {} },
+  ];
+  const counters: SampledValue[] = [...base.counters];
+  const total = (name: string, value: number, labels: Record<string, string> = {}): void => {
+    counters.push({ name, count: value, sum: value, min: 1, max: 1, labels });
+  };
+  const dns = input.dns;
+  if (dns !== undefined) {
+    total("legate.dns.queries", dns.received);
+    for (const [rcode, count] of Object.entries(dns.replies)) {
+      total("legate.dns.replies", count, { rcode });
+    }
+    total("legate.dns.cache_hits", dns.cacheHits);
+    total("legate.dns.cache_misses", dns.cacheMisses);
+    total("legate.dns.forwarded", dns.forwarded);
+    total("legate.dns.truncated", dns.truncated);
+    total("legate.dns.failures", dns.failures);
+  }
+  const fsync = input.fsync;
+  if (fsync !== undefined) {
+    total("legate.log.fsyncs", fsync.count);
+    gauges.push(
+      { name: "legate.log.fsync.last_ms", value: fsync.lastMs, labels: {} },
+      { name: "legate.log.fsync.max_ms", value: fsync.maxMs, labels: {} },
+      {
+        name: "legate.log.fsync.mean_ms",
+        value: fsync.count === 0 ? 0 : fsync.totalMs / fsync.count,
+        labels: {},
+      },
+    );
+  }
+  return { gauges, counters, samples: base.samples };
+}
