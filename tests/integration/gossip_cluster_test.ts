@@ -273,7 +273,8 @@ function garbageDatagram(rng: Rng, pool: Uint8Array[]): Uint8Array {
       return base.slice(0, randomInt(rng, base.length));
     case 1: { // bit flips
       const bytes = base.slice();
-      for (let i = 0, n = 1 + randomInt(rng, 8); i < n; i++) {
+      const flips = 1 + randomInt(rng, 8);
+      for (let i = 0; i < flips; i++) {
         const at = randomInt(rng, bytes.length);
         bytes[at] = (bytes[at] as number) ^ (1 << randomInt(rng, 8));
       }
