@@ -12,6 +12,7 @@ import { assert, unreachable } from "../lib/mod.ts";
 import type { GossipMessage, PacketMessage, PushNodeState, PushPullMessage } from "./messages.ts";
 import { MESSAGE_KINDS } from "./messages.ts";
 import { MEMBER_STATES, type MemberMeta, type MemberState } from "./types.ts";
+import { isGossipAddress } from "./transport.ts";
 
 /** The wire format version written in byte 0 of every packet and frame. */
 export const GOSSIP_CODEC_VERSION = 1;
@@ -308,14 +309,20 @@ function readMessage(r: Reader, nested: boolean): GossipMessage {
         kind,
         seq: r.u32(),
         target: r.str(),
-        targetAddress: r.str(),
+        targetAddress: address(r.str()),
         wantNack: r.u8() !== 0,
       };
     case "ack":
     case "nack":
       return { kind, seq: r.u32() };
     case "alive":
-      return { kind, node: r.str(), address: r.str(), incarnation: r.u32(), meta: r.meta() };
+      return {
+        kind,
+        node: r.str(),
+        address: address(r.str()),
+        incarnation: r.u32(),
+        meta: r.meta(),
+      };
     case "suspect":
     case "dead":
       return { kind, node: r.str(), incarnation: r.u32(), from: r.str() };
@@ -349,17 +356,23 @@ function readMessage(r: Reader, nested: boolean): GossipMessage {
       const nodes: PushNodeState[] = [];
       for (let i = 0; i < count; i++) {
         const name = r.str();
-        const address = r.str();
+        const nodeAddress = address(r.str());
         const incarnation = r.u32();
         const state: MemberState | undefined = MEMBER_STATES[r.u8()];
         if (state === undefined) throw new DecodeFailure("unknown member state");
-        nodes.push({ name, address, incarnation, state, meta: r.meta() });
+        nodes.push({ name, address: nodeAddress, incarnation, state, meta: r.meta() });
       }
       return { kind, join, eventLtime, nodes };
     }
     default:
       return unreachable(kind, "message kind");
   }
+}
+
+/** A member address from the wire, or a decode failure. */
+function address(text: string): string {
+  if (!isGossipAddress(text)) throw new DecodeFailure("malformed member address");
+  return text;
 }
 
 function decodeFrame(bytes: Uint8Array): DecodeResult<GossipMessage> {

@@ -74,3 +74,28 @@ Deno.test("decodePacket() returns errors for garbage and truncation, never throw
   const trailing = new Uint8Array([...encodePacket([{ kind: "ack", seq: 1 }]), 0]);
   assertEquals(decodePacket(trailing), { ok: false, error: "trailing bytes" });
 });
+
+Deno.test("decodePacket() rejects alive messages with malformed member addresses", () => {
+  for (
+    const bad of ["127. .0.1:9", "1r7.0*0.189", "host", "host:0", "host:70000", ":53", "[zz]:1"]
+  ) {
+    const bytes = encodePacket([{
+      kind: "alive",
+      node: "x",
+      address: bad,
+      incarnation: 1,
+      meta: {},
+    }]);
+    assertEquals(decodePacket(bytes).ok, false, bad);
+  }
+  for (const good of ["127.0.0.1:8301", "node-1.example:8301", "[::1]:8301", "[fe80::1]:1"]) {
+    const bytes = encodePacket([{
+      kind: "alive",
+      node: "x",
+      address: good,
+      incarnation: 1,
+      meta: {},
+    }]);
+    assertEquals(decodePacket(bytes).ok, true, good);
+  }
+});

@@ -147,6 +147,20 @@ export function parseGossipAddress(address: string): GossipHostPort {
   return { hostname: (match[1] ?? match[2]) as string, port };
 }
 
+/**
+ * True for a well-formed "host:port" as members advertise it: an IPv4 or
+ * host name (letters, digits, dots, hyphens), or a bracketed IPv6 literal,
+ * and a port 1..65535. Decoders reject anything else, so forged or damaged
+ * alive messages cannot plant unreachable members.
+ */
+export function isGossipAddress(address: string): boolean {
+  const match = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):(\d{1,5})$/
+    .exec(address);
+  if (!match) return false;
+  const port = Number(match[1]);
+  return port >= 1 && port <= 65_535;
+}
+
 /** "host:port", bracketing IPv6 hosts. */
 export function formatGossipAddress(hostname: string, port: number): string {
   return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
