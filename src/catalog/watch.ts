@@ -91,6 +91,15 @@ export class TableWatches {
 
   /** Wakes the waiters of `tables` whose index has moved past what they saw. */
   notify(tables: Iterable<Table>): void {
+    const changed = [...tables];
+    if (changed.length === 0) return;
+    // Wake one microtask later: the writer whose command moved these tables
+    // is acknowledged first, instead of after the continuations of every
+    // blocking query it wakes (10,000 of them delayed a PUT by ~265 ms).
+    queueMicrotask(() => this.#wake(changed));
+  }
+
+  #wake(tables: readonly Table[]): void {
     for (const table of tables) {
       const set = this.#waiters.get(table);
       if (set === undefined) continue;
