@@ -30,7 +30,7 @@ import {
   createHttpApp,
   operatorRoutes,
   type RouteInstaller,
-  startHttpServer,
+  startHttp1Server as startHttpServer,
   UserEventBuffer,
 } from "../http/mod.ts";
 import { AgentError, type Env, errorMessage, type Logger } from "../lib/mod.ts";

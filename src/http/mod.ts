@@ -41,6 +41,7 @@ export { Router } from "./router.ts";
 export * from "./shapes.ts";
 export { writeResponse } from "./write_result.ts";
 export { type HttpServer, type HttpServerOptions, startHttpServer } from "./http_server.ts";
+export { startHttp1Server } from "./http1_server.ts";
 export * from "./user_events.ts";
 export { ResponseCache, responseCacheKey } from "./response_cache.ts";
 export { keyringPoolJson, operatorRoutes } from "./routes/mod.ts";

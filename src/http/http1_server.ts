@@ -1,0 +1,729 @@
+/**
+ * [edge] Serves the HTTP app with an own HTTP/1.1 server on Deno.listen.
+ *
+ * Why not Deno.serve: a parked blocking query costs about 19 KiB there and
+ * about 9 KiB here (bench/RESULTS.md, "http1 experiment"). The price: reads
+ * cost more CPU than on Deno.serve (a quick `bench http` run: about 42
+ * against 24 µs per catalog read), mostly from building a `Request` (with
+ * its signal) and reading the `Response` in JS, which Deno.serve does
+ * natively. The design follows
+ * bench/http1_experiment_server.ts in its hang-up-detecting variant: while
+ * the app computes (or parks), the connection keeps a pending 1-byte read,
+ * and end of stream aborts the Request's signal.
+ *
+ * Handles: request heads up to 8 KiB (431 beyond; read with a 512-byte
+ * buffer first), Content-Length and chunked request bodies up to 8 MiB
+ * (413 beyond), `Expect: 100-continue`, keep-alive (HTTP/1.1 default,
+ * `Connection: close`, HTTP/1.0), pipelining answered in order, HEAD,
+ * idle and header-read timeouts, a connection cap. Responses are read
+ * whole and written with one write, with Content-Length, Date and
+ * Connection set here.
+ * @module
+ */
+
+import type { HttpServer, HttpServerOptions } from "./http_server.ts";
+
+/** Longest request line plus headers accepted (431 beyond). */
+const MAX_HEAD_BYTES = 8 * 1024;
+/** First read buffer of a request: fits a typical head. */
+const INITIAL_BUFFER_BYTES = 512;
+/** Largest request body accepted (413 beyond); the app enforces its own, smaller limits. */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** Longest chunk-size or trailer line of a chunked body. */
+const MAX_CHUNK_LINE_BYTES = 4 * 1024;
+/** An idle keep-alive connection is closed after this many ms. */
+const IDLE_TIMEOUT_MS = 60_000;
+/** A request head must arrive within this many ms of its first byte. */
+const HEAD_TIMEOUT_MS = 10_000;
+/** A request body must arrive within this many ms of its head. */
+const BODY_TIMEOUT_MS = 60_000;
+/** How often late connections are looked for: timeouts are this precise. */
+const SWEEP_INTERVAL_MS = 1_000;
+/** Open connections beyond this are closed at once. */
+const MAX_CONNECTIONS = 16_384;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+const REASONS: Readonly<Record<number, string>> = {
+  100: "Continue",
+  200: "OK",
+  201: "Created",
+  204: "No Content",
+  301: "Moved Permanently",
+  302: "Found",
+  304: "Not Modified",
+  307: "Temporary Redirect",
+  308: "Permanent Redirect",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
+  409: "Conflict",
+  417: "Expectation Failed",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+/** An HTTP token (method, header name). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** A request the client sent wrong: answered with `status` and the connection closed. */
+class ProtocolError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** The peer left or the socket was closed under a read: nothing to answer. */
+class PeerGone extends Error {}
+
+/** One parsed request head plus its body. */
+interface ParsedRequest {
+  readonly method: string;
+  readonly target: string;
+  readonly headers: [string, string][];
+  readonly host: string | undefined;
+  readonly close: boolean;
+  readonly body: Uint8Array | undefined;
+}
+
+function httpDate(): string {
+  return new Date().toUTCString();
+}
+
+/** Index of `\r\n\r\n` in `buf[from, end)`, or -1. */
+function headEnd(buf: Uint8Array, from: number, end: number): number {
+  for (let i = Math.max(0, from - 3); i + 3 < end; i++) {
+    if (buf[i] === 13 && buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
+  }
+  return -1;
+}
+
+/** Index of `\r\n` in `buf[from, end)`, or -1. */
+function lineEnd(buf: Uint8Array, from: number, end: number): number {
+  for (let i = Math.max(0, from - 1); i + 1 < end; i++) {
+    if (buf[i] === 13 && buf[i + 1] === 10) return i;
+  }
+  return -1;
+}
+
+/** Statuses whose responses never carry a body. */
+function bodyless(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
+}
+
+/** The whole response as one byte array. */
+function responseBytes(
+  status: number,
+  statusText: string,
+  headers: Iterable<[string, string]>,
+  body: Uint8Array,
+  close: boolean,
+  head: boolean,
+): Uint8Array {
+  let text = `HTTP/1.1 ${status} ${statusText || REASONS[status] || "Unknown"}\r\n`;
+  for (const [name, value] of headers) {
+    if (
+      name === "content-length" || name === "connection" || name === "transfer-encoding" ||
+      name === "date" || name === "keep-alive"
+    ) continue;
+    text += `${name}: ${value}\r\n`;
+  }
+  const noBody = bodyless(status);
+  if (!noBody) text += `content-length: ${body.length}\r\n`;
+  text += `date: ${httpDate()}\r\n`;
+  text += close ? "connection: close\r\n\r\n" : "\r\n";
+  const headBytes = encoder.encode(text);
+  if (head || noBody || body.length === 0) return headBytes;
+  const out = new Uint8Array(headBytes.length + body.length);
+  out.set(headBytes);
+  out.set(body, headBytes.length);
+  return out;
+}
+
+function plainResponse(status: number, message: string, close: boolean): Uint8Array {
+  return responseBytes(
+    status,
+    "",
+    [["content-type", "text/plain; charset=utf-8"]],
+    encoder.encode(`${message}\n`),
+    close,
+    false,
+  );
+}
+
+/** One client connection: its request loop and what close() needs to know. */
+class Connection {
+  readonly #conn: Deno.Conn;
+  readonly #server: Http1Server;
+  /** Bytes read but not yet consumed: `#buf[#start, #end)`; undefined when none are held. */
+  #buf: Uint8Array | undefined;
+  #start = 0;
+  #end = 0;
+  /** A 1-byte read left pending while the app computes. */
+  #watchRead: Promise<number | null> | undefined;
+  #watchByte: Uint8Array | undefined;
+  /** `performance.now()` after which the sweep closes this connection; 0 when none. */
+  deadline = 0;
+  #closed = false;
+  /** True from a parsed request until its answer is written. */
+  busy = false;
+  /** Aborts the request the app is computing. */
+  abort: AbortController | undefined;
+
+  constructor(conn: Deno.Conn, server: Http1Server) {
+    this.#conn = conn;
+    this.#server = server;
+  }
+
+  /** Reads and answers requests until the peer leaves or a request closes the connection. */
+  async run(): Promise<void> {
+    try {
+      while (!this.#closed && !this.#server.closing) {
+        let request: ParsedRequest | undefined;
+        try {
+          request = await this.#readRequest();
+        } catch (err) {
+          if (err instanceof ProtocolError) {
+            this.#clearTimer();
+            await this.#write(plainResponse(err.status, err.message, true));
+          }
+          return;
+        }
+        if (request === undefined) return;
+        this.busy = true;
+        const close = await this.#answer(request);
+        this.busy = false;
+        if (close || this.#server.closing) return;
+      }
+    } catch {
+      // Reset by the peer, or written to after it left: nothing to answer.
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Closes the socket; a pending read then ends. */
+  close(): void {
+    this.#clearTimer();
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /** Arms the read deadline (one server-wide sweep closes late connections; no timer per request). */
+  #setTimer(ms: number): void {
+    this.deadline = performance.now() + ms;
+  }
+
+  #clearTimer(): void {
+    this.deadline = 0;
+  }
+
+  async #write(bytes: Uint8Array): Promise<void> {
+    let written = 0;
+    while (written < bytes.length) written += await this.#conn.write(bytes.subarray(written));
+  }
+
+  /** Reads more bytes into the buffer, growing it up to `limit`; false at end of stream. */
+  async #fill(limit: number, tooLarge: () => ProtocolError): Promise<boolean> {
+    let buf = this.#buf;
+    if (buf === undefined) {
+      buf = new Uint8Array(INITIAL_BUFFER_BYTES);
+      this.#buf = buf;
+      this.#start = 0;
+      this.#end = 0;
+    }
+    if (this.#end === buf.length) {
+      const held = this.#end - this.#start;
+      if (held >= limit) throw tooLarge();
+      if (this.#start > 0 && held < buf.length) {
+        buf.copyWithin(0, this.#start, this.#end);
+      } else {
+        const next = new Uint8Array(Math.max(Math.min(limit, buf.length * 2), held + 1));
+        next.set(buf.subarray(this.#start, this.#end));
+        buf = next;
+        this.#buf = buf;
+      }
+      this.#start = 0;
+      this.#end = held;
+    }
+    let n: number | null;
+    try {
+      n = await this.#conn.read(buf.subarray(this.#end));
+    } catch {
+      throw new PeerGone();
+    }
+    if (n === null) return false;
+    this.#end += n;
+    return true;
+  }
+
+  /** Drops the buffer when nothing is held, so a parked connection holds no buffer. */
+  #release(): void {
+    if (this.#buf !== undefined && this.#start === this.#end) this.#buf = undefined;
+    else if (this.#buf !== undefined && this.#buf.length > INITIAL_BUFFER_BYTES) {
+      this.#buf = this.#buf.slice(this.#start, this.#end);
+      this.#end -= this.#start;
+      this.#start = 0;
+    }
+  }
+
+  /** The next request, or undefined when the peer closed between requests. */
+  async #readRequest(): Promise<ParsedRequest | undefined> {
+    if (this.#watchRead !== undefined) {
+      const watchRead = this.#watchRead;
+      this.#watchRead = undefined;
+      let n: number | null;
+      this.#setTimer(IDLE_TIMEOUT_MS);
+      try {
+        n = await watchRead;
+      } catch {
+        return undefined;
+      }
+      if (n === null || this.#server.closing) return undefined;
+      this.#prependWatchByte();
+    }
+    if (this.#buf === undefined || this.#start === this.#end) {
+      this.#setTimer(IDLE_TIMEOUT_MS);
+      try {
+        if (!(await this.#fill(MAX_HEAD_BYTES, headTooLarge))) return undefined;
+      } catch (err) {
+        if (err instanceof PeerGone) return undefined;
+        throw err;
+      }
+      if (this.#server.closing) return undefined;
+    }
+    this.#setTimer(HEAD_TIMEOUT_MS);
+    let end = headEnd(this.#buf!, this.#start, this.#end);
+    while (end < 0) {
+      if (this.#end - this.#start >= MAX_HEAD_BYTES) throw headTooLarge();
+      const scanned = this.#end;
+      if (!(await this.#fill(MAX_HEAD_BYTES, headTooLarge))) {
+        throw new ProtocolError(400, "Connection closed inside a request head");
+      }
+      end = headEnd(this.#buf!, Math.max(this.#start, scanned), this.#end);
+    }
+    if (end - this.#start + 4 > MAX_HEAD_BYTES) throw headTooLarge();
+    const headText = decoder.decode(this.#buf!.subarray(this.#start, end));
+    this.#start = end + 4;
+    const parsed = parseHead(headText);
+    let body: Uint8Array | undefined;
+    if (parsed.chunked || parsed.contentLength > 0) {
+      this.#setTimer(BODY_TIMEOUT_MS);
+      if (parsed.expectContinue && this.#start === this.#end) {
+        await this.#write(encoder.encode("HTTP/1.1 100 Continue\r\n\r\n"));
+      }
+      body = parsed.chunked
+        ? await this.#readChunked()
+        : await this.#readBody(parsed.contentLength);
+    }
+    this.#clearTimer();
+    this.#release();
+    return {
+      method: parsed.method,
+      target: parsed.target,
+      headers: parsed.headers,
+      host: parsed.host,
+      close: parsed.close,
+      body,
+    };
+  }
+
+  async #readBody(length: number): Promise<Uint8Array> {
+    const body = new Uint8Array(length);
+    const buffered = Math.min(length, this.#end - this.#start);
+    body.set(this.#buf!.subarray(this.#start, this.#start + buffered));
+    this.#start += buffered;
+    let have = buffered;
+    while (have < length) {
+      let n: number | null;
+      try {
+        n = await this.#conn.read(body.subarray(have));
+      } catch {
+        throw new PeerGone();
+      }
+      if (n === null) throw new ProtocolError(400, "Connection closed inside a request body");
+      have += n;
+    }
+    return body;
+  }
+
+  /** One CRLF-terminated line of a chunked body, without the CRLF. */
+  async #readLine(): Promise<string> {
+    let end = lineEnd(this.#buf!, this.#start, this.#end);
+    while (end < 0) {
+      if (this.#end - this.#start >= MAX_CHUNK_LINE_BYTES) {
+        throw new ProtocolError(400, "Chunk line over 4 KiB");
+      }
+      const scanned = this.#end;
+      const more = await this.#fill(
+        this.#end - this.#start + MAX_CHUNK_LINE_BYTES,
+        () => new ProtocolError(400, "Chunk line over 4 KiB"),
+      );
+      if (!more) throw new ProtocolError(400, "Connection closed inside a chunked body");
+      end = lineEnd(this.#buf!, Math.max(this.#start, scanned), this.#end);
+    }
+    const line = decoder.decode(this.#buf!.subarray(this.#start, end));
+    this.#start = end + 2;
+    return line;
+  }
+
+  async #readChunked(): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    while (true) {
+      const line = await this.#readLine();
+      const sizeText = line.split(";", 1)[0]!.trim();
+      if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) {
+        throw new ProtocolError(400, `Malformed chunk size "${sizeText.slice(0, 32)}"`);
+      }
+      const size = parseInt(sizeText, 16);
+      if (size === 0) break;
+      total += size;
+      if (total > MAX_BODY_BYTES) throw new ProtocolError(413, "Request body over 8 MiB");
+      chunks.push(await this.#readBody(size));
+      if (this.#end - this.#start < 2) {
+        await this.#readLine().then((rest) => {
+          if (rest !== "") throw new ProtocolError(400, "Chunk data longer than its size");
+        });
+      } else {
+        const buf = this.#buf!;
+        if (buf[this.#start] !== 13 || buf[this.#start + 1] !== 10) {
+          throw new ProtocolError(400, "Chunk data longer than its size");
+        }
+        this.#start += 2;
+      }
+    }
+    // Trailers: ignored, up to the empty line.
+    let trailerBytes = 0;
+    while (true) {
+      const trailer = await this.#readLine();
+      if (trailer === "") break;
+      trailerBytes += trailer.length;
+      if (trailerBytes > MAX_HEAD_BYTES) throw headTooLarge();
+    }
+    const body = new Uint8Array(total);
+    let at = 0;
+    for (const chunk of chunks) {
+      body.set(chunk, at);
+      at += chunk.length;
+    }
+    return body;
+  }
+
+  /** Moves the watch read's byte in front of the buffered bytes. */
+  #prependWatchByte(): void {
+    const byte = this.#watchByte?.[0] ?? 0;
+    const held = this.#buf === undefined ? 0 : this.#end - this.#start;
+    const next = new Uint8Array(Math.max(INITIAL_BUFFER_BYTES, held + 1));
+    next[0] = byte;
+    if (this.#buf !== undefined) next.set(this.#buf.subarray(this.#start, this.#end), 1);
+    this.#buf = next;
+    this.#start = 0;
+    this.#end = held + 1;
+  }
+
+  /**
+   * Keeps a 1-byte read pending while the app computes: end of stream (or
+   * an error) aborts the request; a byte (a pipelined request) is kept for
+   * the next #readRequest.
+   */
+  #watch(controller: AbortController): void {
+    this.#watchByte ??= new Uint8Array(1);
+    const watchRead = this.#conn.read(this.#watchByte);
+    this.#watchRead = watchRead;
+    watchRead.then((n) => {
+      if (n === null) controller.abort();
+    }, () => controller.abort());
+  }
+
+  /** Calls the app and writes its answer; true when the connection must close. */
+  async #answer(request: ParsedRequest): Promise<boolean> {
+    const head = request.method === "HEAD";
+    let built: Request;
+    const controller = new AbortController();
+    try {
+      built = this.#server.buildRequest(request, controller.signal);
+    } catch (err) {
+      await this.#write(
+        plainResponse(400, `Invalid request: ${err instanceof Error ? err.message : err}`, true),
+      );
+      return true;
+    }
+    // Only watch when nothing is buffered: buffered bytes mean a pipelining client.
+    if (this.#buf === undefined) this.#watch(controller);
+    this.abort = controller;
+    if (this.#server.closing) controller.abort();
+    let bytes: Uint8Array;
+    let close = request.close;
+    try {
+      const response = await this.#server.options.app.fetch(built);
+      const body = new Uint8Array(await response.arrayBuffer());
+      close ||= this.#server.closing || controller.signal.aborted;
+      bytes = responseBytes(
+        response.status,
+        response.statusText,
+        response.headers,
+        body,
+        close,
+        head,
+      );
+    } catch (err) {
+      this.#server.options.logger.error("http handler failed", {
+        method: request.method,
+        path: request.target,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      close ||= this.#server.closing || controller.signal.aborted;
+      bytes = plainResponse(500, "Internal error", close);
+    } finally {
+      this.abort = undefined;
+    }
+    if (controller.signal.aborted && !this.#server.closing) {
+      // The client hung up (or half-closed): try the answer, then close.
+      await this.#write(bytes).catch(() => {});
+      return true;
+    }
+    await this.#write(bytes);
+    return close;
+  }
+}
+
+function headTooLarge(): ProtocolError {
+  return new ProtocolError(431, "Request head over 8 KiB");
+}
+
+interface ParsedHead {
+  readonly method: string;
+  readonly target: string;
+  readonly headers: [string, string][];
+  readonly host: string | undefined;
+  readonly close: boolean;
+  readonly contentLength: number;
+  readonly chunked: boolean;
+  readonly expectContinue: boolean;
+}
+
+/** Parses a request line and headers (the head without its final CRLFCRLF). */
+function parseHead(text: string): ParsedHead {
+  const lines = text.split("\r\n");
+  const requestLine = lines[0] ?? "";
+  const parts = requestLine.split(" ");
+  const [method, target, version] = parts;
+  if (
+    parts.length !== 3 || method === undefined || target === undefined || target === "" ||
+    !TOKEN.test(method) || (version !== "HTTP/1.1" && version !== "HTTP/1.0")
+  ) {
+    throw new ProtocolError(400, "Malformed request line");
+  }
+  const headers: [string, string][] = [];
+  let host: string | undefined;
+  let close = version === "HTTP/1.0";
+  let contentLength: number | undefined;
+  let chunked = false;
+  let hasTransferEncoding = false;
+  let expectContinue = false;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(":");
+    if (colon <= 0) throw new ProtocolError(400, "Malformed header line");
+    const name = line.slice(0, colon);
+    if (!TOKEN.test(name)) throw new ProtocolError(400, "Malformed header name");
+    const value = line.slice(colon + 1).trim();
+    headers.push([name, value]);
+    const lower = name.toLowerCase();
+    if (lower === "host") {
+      host = value;
+    } else if (lower === "content-length") {
+      for (const item of value.split(",")) {
+        const v = item.trim();
+        if (!/^\d{1,15}$/.test(v)) throw new ProtocolError(400, "Malformed Content-Length");
+        const n = Number(v);
+        if (contentLength !== undefined && contentLength !== n) {
+          throw new ProtocolError(400, "Conflicting Content-Length headers");
+        }
+        contentLength = n;
+      }
+    } else if (lower === "transfer-encoding") {
+      hasTransferEncoding = true;
+      const codings = value.toLowerCase().split(",").map((s) => s.trim()).filter((s) => s !== "");
+      if (codings.length !== 1 || codings[0] !== "chunked" || chunked) {
+        throw new ProtocolError(501, `Transfer-Encoding "${value}" is not supported`);
+      }
+      chunked = true;
+    } else if (lower === "connection") {
+      const tokens = value.toLowerCase().split(",").map((s) => s.trim());
+      if (tokens.includes("close")) close = true;
+      else if (tokens.includes("keep-alive")) close = false;
+    } else if (lower === "expect") {
+      if (value.toLowerCase() === "100-continue") expectContinue = version === "HTTP/1.1";
+      else throw new ProtocolError(417, `Expectation "${value}" is not supported`);
+    }
+  }
+  if (hasTransferEncoding && contentLength !== undefined) {
+    throw new ProtocolError(400, "Both Transfer-Encoding and Content-Length");
+  }
+  if (hasTransferEncoding && version === "HTTP/1.0") {
+    throw new ProtocolError(400, "Transfer-Encoding in an HTTP/1.0 request");
+  }
+  if ((contentLength ?? 0) > MAX_BODY_BYTES) {
+    throw new ProtocolError(413, "Request body over 8 MiB");
+  }
+  return {
+    method,
+    target,
+    headers,
+    host,
+    close,
+    contentLength: contentLength ?? 0,
+    chunked,
+    expectContinue,
+  };
+}
+
+/** The listener, its connections and their shutdown. */
+class Http1Server {
+  readonly options: HttpServerOptions;
+  readonly #listener: Deno.TcpListener;
+  readonly #connections = new Set<Connection>();
+  readonly #running = new Set<Promise<void>>();
+  readonly #origin: string;
+  #acceptLoop: Promise<void> | undefined;
+  #sweep: ReturnType<typeof setInterval> | undefined;
+  closing = false;
+
+  constructor(options: HttpServerOptions, listener: Deno.TcpListener) {
+    this.options = options;
+    this.#listener = listener;
+    const addr = listener.addr;
+    const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+    this.#origin = `http://${host}:${addr.port}`;
+  }
+
+  start(): void {
+    this.#acceptLoop = this.#accept();
+    this.#sweep = setInterval(() => this.#closeLate(), SWEEP_INTERVAL_MS);
+  }
+
+  /** Closes connections past their idle, head or body deadline. */
+  #closeLate(): void {
+    const now = performance.now();
+    for (const connection of this.#connections) {
+      if (connection.deadline !== 0 && now > connection.deadline) connection.close();
+    }
+  }
+
+  async #accept(): Promise<void> {
+    while (!this.closing) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (err) {
+        if (this.closing) return;
+        if (err instanceof Deno.errors.BadResource) return;
+        this.options.logger.warn("http accept failed", {
+          error: err instanceof Error ? err.message : String(err),
+        });
+        continue;
+      }
+      if (this.closing || this.#connections.size >= MAX_CONNECTIONS) {
+        if (!this.closing) {
+          this.options.logger.warn("http connection refused", { limit: MAX_CONNECTIONS });
+        }
+        try {
+          conn.close();
+        } catch {
+          // Already closed.
+        }
+        continue;
+      }
+      try {
+        conn.setNoDelay(true);
+      } catch {
+        // The peer already left.
+      }
+      const connection = new Connection(conn, this);
+      this.#connections.add(connection);
+      const running = connection.run().finally(() => {
+        this.#connections.delete(connection);
+        this.#running.delete(running);
+      });
+      this.#running.add(running);
+    }
+  }
+
+  /** The Request the app sees. */
+  buildRequest(request: ParsedRequest, signal: AbortSignal): Request {
+    const { method, target } = request;
+    let url: string;
+    if (target.startsWith("/")) {
+      const host = request.host;
+      url = host !== undefined && host !== "" && /^[A-Za-z0-9.\-:\[\]_]+$/.test(host)
+        ? `http://${host}${target}`
+        : `${this.#origin}${target}`;
+    } else if (/^https?:\/\//i.test(target)) {
+      url = target;
+    } else {
+      throw new Error(`request target "${target.slice(0, 64)}" is not a path`);
+    }
+    const withBody = method !== "GET" && method !== "HEAD" && request.body !== undefined;
+    return new Request(url, {
+      method,
+      headers: request.headers,
+      signal,
+      ...(withBody ? { body: request.body as Uint8Array<ArrayBuffer> } : {}),
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) {
+      await Promise.all([this.#acceptLoop, ...this.#running]);
+      return;
+    }
+    this.closing = true;
+    clearInterval(this.#sweep);
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+    await this.#acceptLoop;
+    for (const connection of this.#connections) {
+      if (connection.busy) connection.abort?.abort();
+      else connection.close();
+    }
+    await Promise.all([...this.#running]);
+  }
+}
+
+/**
+ * Starts serving on hostname:port (0 picks a free port); resolves once the
+ * socket is bound. Same contract as startHttpServer, so either can serve
+ * the agent.
+ */
+export function startHttp1Server(options: HttpServerOptions): Promise<HttpServer> {
+  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+  const server = new Http1Server(options, listener);
+  server.start();
+  const addr = listener.addr;
+  return Promise.resolve({
+    hostname: addr.hostname,
+    port: addr.port,
+    close: () => server.close(),
+  });
+}
