@@ -30,7 +30,7 @@ import {
   createHttpApp,
   operatorRoutes,
   type RouteInstaller,
-  startHttp1Server as startHttpServer,
+  startHttpServer,
   UserEventBuffer,
 } from "../http/mod.ts";
 import { AgentError, type Env, errorMessage, type Logger } from "../lib/mod.ts";

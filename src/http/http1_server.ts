@@ -1,5 +1,10 @@
 /**
  * [edge] Serves the HTTP app with an own HTTP/1.1 server on Deno.listen.
+ * NOT WIRED IN: the agent serves with Deno.serve (http_server.ts), because
+ * behind the `fetch(Request) -> Response` boundary this server misses the
+ * read-throughput target (0.31x of the Deno.serve ceiling against 0.65x).
+ * Kept, tested, as the base for a cheaper request boundary (no Request/
+ * Response objects on the hot path) that could keep both targets.
  *
  * Why not Deno.serve: a parked blocking query costs about 19 KiB there and
  * about 9 KiB here (bench/RESULTS.md, "http1 experiment"). The price: reads
