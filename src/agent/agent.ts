@@ -5,7 +5,8 @@
  * (anti-entropy: at start, after every local change for what changed, and
  * every `antiEntropyIntervalMs` in full). A composition of the parts:
  * {@link LocalState}, {@link AntiEntropy}, {@link LocalChanges},
- * {@link CheckResults}, {@link LocalViews}.
+ * {@link CheckResults}, {@link LocalViews}, and the {@link CriticalReaper}
+ * (`deregister_critical_service_after`).
  * @module
  */
 
@@ -41,6 +42,7 @@ import { agentSelfInfo, localMember } from "./agent_self.ts";
 import { AgentWork } from "./agent_work.ts";
 import { ANTI_ENTROPY_INTERVAL_MS, AntiEntropy, applyToCatalog } from "./anti_entropy.ts";
 import { CheckResults } from "./check_results.ts";
+import { CriticalReaper } from "./critical_reaper.ts";
 import { LocalChanges } from "./local_changes.ts";
 import { nodeCatalogChecks } from "./local_registrations.ts";
 import { LocalState } from "./local_state.ts";
@@ -121,6 +123,7 @@ export class Agent implements AgentApi {
   readonly #antiEntropy: AntiEntropy;
   readonly #changes: LocalChanges;
   readonly #views: LocalViews;
+  readonly #reaper: CriticalReaper;
 
   private constructor(options: AgentOptions) {
     this.#config = options.config;
@@ -150,7 +153,10 @@ export class Agent implements AgentApi {
     });
     this.#checks = new CheckManager({
       env: options.env,
-      onUpdate: (u) => results.record(u),
+      onUpdate: (u) => {
+        results.record(u);
+        this.#reaper.observe(u.checkId);
+      },
       onRun: (_id, status) => this.metricsRegistry.incrCounter("legate.checks.runs", { status }),
     });
     this.#antiEntropy = new AntiEntropy({
@@ -173,6 +179,11 @@ export class Agent implements AgentApi {
       metrics: this.metricsRegistry,
     });
     this.#views = new LocalViews(local, options.catalog, nodeName);
+    this.#reaper = new CriticalReaper({
+      env: options.env,
+      local,
+      deregisterService: (id) => this.#changes.deregisterService(id),
+    });
   }
 
   /** Loads the local state, registers it in the catalog, then starts the checks and anti-entropy. */
@@ -182,6 +193,7 @@ export class Agent implements AgentApi {
     await agent.#antiEntropy.sync(undefined);
     for (const id of agent.#local.checks.keys()) agent.#changes.startCheck(id);
     agent.#antiEntropy.schedule();
+    agent.#reaper.schedule();
     agent.env.log.info("agent started", {
       node: agent.#config.nodeName,
       datacenter: agent.#config.datacenter,
@@ -247,10 +259,11 @@ export class Agent implements AgentApi {
     });
   }
 
-  /** Stops anti-entropy and the checks, waits for the writes in flight, closes the log. Idempotent. */
+  /** Stops anti-entropy, the critical-service reaper and the checks, waits for the writes in flight, closes the log. Idempotent. */
   async close(): Promise<void> {
     if (!this.#work.beginClose()) return;
     this.#antiEntropy.stop();
+    this.#reaper.stop();
     await this.#checks.stop();
     await this.#work.drain();
     await this.#log.close();
