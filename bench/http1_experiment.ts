@@ -36,6 +36,7 @@ import {
   processRssBytes,
 } from "./machine.ts";
 import {
+  killTrackedChild,
   openFileLimit,
   requireTools,
   spawnDenoServer,
@@ -252,15 +253,7 @@ async function parkRun(mode: Mode, round: number, count: number): Promise<ParkRu
         parkCpuUs,
       };
     } finally {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-      await stdin.close().catch(() => {});
-      await child.stdout.cancel().catch(() => {});
-      await child.status;
-      untrackChild(child.pid);
+      await killTrackedChild(child, stdin);
     }
   } finally {
     await server.stop();

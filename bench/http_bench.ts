@@ -42,6 +42,7 @@ import {
   processRssBytes,
 } from "./machine.ts";
 import {
+  killTrackedChild,
   openFileLimit,
   readyPort,
   requireTools,
@@ -581,15 +582,7 @@ async function blockingRun(agent: ReadTarget, settings: Settings): Promise<Block
       parkedCores,
     };
   } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-    await stdin.close().catch(() => {});
-    await child.stdout.cancel().catch(() => {});
-    await child.status;
-    untrackChild(child.pid);
+    await killTrackedChild(child, stdin);
   }
 }
 

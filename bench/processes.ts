@@ -8,6 +8,25 @@
 
 import { type AgentProcess, startLegateAgent, waitFor } from "../src/testing/mod.ts";
 
+/**
+ * Kills a tracked helper process (one driven through its stdin and read
+ * through its stdout) and releases its pipes, whatever state it is in.
+ */
+export async function killTrackedChild(
+  child: Deno.ChildProcess,
+  stdin: WritableStreamDefaultWriter<Uint8Array>,
+): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // Already gone.
+  }
+  await stdin.close().catch(() => {});
+  await child.stdout.cancel().catch(() => {});
+  await child.status;
+  untrackChild(child.pid);
+}
+
 /** Child pids to kill on Ctrl-C (the scratch directory's handler then exits the process). */
 const children = new Set<number>();
 
