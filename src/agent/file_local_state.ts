@@ -6,7 +6,7 @@
  * @module
  */
 
-import { errorMessage } from "../lib/mod.ts";
+import { errorMessage, writeFileAtomic } from "../lib/mod.ts";
 import {
   decodeLocalState,
   encodeLocalState,
@@ -32,9 +32,8 @@ export function createFileLocalStateStore(dataDir: string): LocalStateStore {
     async save(state: PersistedLocalState): Promise<void> {
       await Deno.mkdir(dir, { recursive: true });
       const text = encodeLocalState(state);
-      await writeAtomically(names.services, text.services);
-      await writeAtomically(names.checks, text.checks);
-      await syncDir(dir);
+      await writeFileAtomic(names.services, text.services);
+      await writeFileAtomic(names.checks, text.checks);
     },
   };
 }
@@ -45,31 +44,5 @@ async function readIfExists(path: string): Promise<string | undefined> {
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return undefined;
     throw new Error(`Cannot read "${path}": ${errorMessage(err)}`, { cause: err });
-  }
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const temp = `${path}.tmp`;
-  const file = await Deno.open(temp, { write: true, create: true, truncate: true });
-  try {
-    const bytes = new TextEncoder().encode(text);
-    let written = 0;
-    while (written < bytes.length) written += await file.write(bytes.subarray(written));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  await Deno.rename(temp, path);
-}
-
-async function syncDir(dir: string): Promise<void> {
-  let handle: Deno.FsFile | undefined;
-  try {
-    handle = await Deno.open(dir, { read: true });
-    await handle.sync();
-  } catch {
-    // Not every platform can fsync a directory; the renames are still atomic.
-  } finally {
-    handle?.close();
   }
 }

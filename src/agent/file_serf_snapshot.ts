@@ -7,7 +7,7 @@
  * @module
  */
 
-import { errorMessage, type Logger } from "../lib/mod.ts";
+import { errorMessage, type Logger, writeFileAtomic } from "../lib/mod.ts";
 import {
   type MemberSnapshotStore,
   SNAPSHOT_MEMBERS_MAX,
@@ -51,24 +51,10 @@ export function createFileMemberSnapshot(dataDir: string, logger: Logger): Membe
     async save(members: readonly SnapshotMember[]): Promise<void> {
       const dir = path.slice(0, path.lastIndexOf("/"));
       await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-      const temp = `${path}.tmp`;
       const bytes = new TextEncoder().encode(
         JSON.stringify(members.slice(0, SNAPSHOT_MEMBERS_MAX), null, 2) + "\n",
       );
-      const file = await Deno.open(temp, {
-        write: true,
-        create: true,
-        truncate: true,
-        mode: 0o600,
-      });
-      try {
-        let written = 0;
-        while (written < bytes.length) written += await file.write(bytes.subarray(written));
-        await file.sync();
-      } finally {
-        file.close();
-      }
-      await Deno.rename(temp, path);
+      await writeFileAtomic(path, bytes, { mode: 0o600 });
     },
   };
 }

@@ -22,7 +22,14 @@
  */
 
 import { join } from "node:path";
-import { AgentError, assert, crc32, errorMessage } from "../lib/mod.ts";
+import {
+  AgentError,
+  assert,
+  crc32,
+  errorMessage,
+  syncDirectory,
+  writeFileAtomic,
+} from "../lib/mod.ts";
 import type { Logger } from "../lib/mod.ts";
 import type { ApplyResult } from "./apply_result.ts";
 import { decodeLogEntry, encodeLogEntry } from "./command_codec.ts";
@@ -246,10 +253,10 @@ export class FileCommandLog implements CommandLog {
     try {
       const snapshotPath = join(this.#dir, snapshotName(index));
       const snapshot = frameSnapshot(this.#fsm.snapshot());
-      await writeFileDurably(snapshotPath, snapshot);
+      await writeFileAtomic(snapshotPath, snapshot);
       const segmentPath = join(this.#dir, segmentName(index + 1));
       const file = await Deno.open(segmentPath, { append: true, create: true });
-      await syncDir(this.#dir);
+      await syncDirectory(this.#dir);
       const old = this.#file;
       this.#file = file;
       this.#segmentPath = segmentPath;
@@ -319,7 +326,7 @@ async function recover(dir: string, fsm: CatalogFsm, logger: Logger): Promise<Re
   const last = segments.at(-1);
   const segmentPath = join(dir, last?.name ?? segmentName(fsm.lastIndex + 1));
   const file = await Deno.open(segmentPath, { append: true, create: true });
-  if (last === undefined) await syncDir(dir);
+  if (last === undefined) await syncDirectory(dir);
   await removeStale(dir, snapshotIndex, logger, last?.first);
   logger.info("catalog log opened", {
     dir,
@@ -510,31 +517,6 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
 }
 
 /** Writes `path` so that it is complete or absent after a crash. */
-async function writeFileDurably(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-  try {
-    await writeAll(file, bytes);
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  await Deno.rename(tmp, path);
-  await syncDir(join(path, ".."));
-}
-
-async function syncDir(dir: string): Promise<void> {
-  let handle: Deno.FsFile | undefined;
-  try {
-    handle = await Deno.open(dir, { read: true });
-    await handle.sync();
-  } catch {
-    // Not every platform can fsync a directory (Windows); the rename is
-    // still atomic there, only its durability is weaker.
-  } finally {
-    handle?.close();
-  }
-}
 
 function segmentName(firstIndex: number): string {
   return `log-${String(firstIndex).padStart(20, "0")}.log`;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { AgentError, errorMessage, type Logger } from "../lib/mod.ts";
+import { AgentError, errorMessage, type Logger, writeFileAtomic } from "../lib/mod.ts";
 import { Keyring } from "./keyring.ts";
 
 /** The keyring file of a pool. */
@@ -60,17 +60,7 @@ export async function readKeyringFile(path: string): Promise<Keyring | undefined
 export async function writeKeyringFile(path: string, keyring: Keyring): Promise<void> {
   const dir = path.slice(0, path.lastIndexOf("/"));
   if (dir !== "") await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = `${path}.tmp`;
-  const bytes = new TextEncoder().encode(JSON.stringify(keyring.list(), null, 2) + "\n");
-  const file = await Deno.open(temp, { write: true, create: true, truncate: true, mode: 0o600 });
-  try {
-    let written = 0;
-    while (written < bytes.length) written += await file.write(bytes.subarray(written));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  await Deno.rename(temp, path);
+  await writeFileAtomic(path, JSON.stringify(keyring.list(), null, 2) + "\n", { mode: 0o600 });
 }
 
 /** Options for {@link loadKeyring}. */

@@ -18,3 +18,4 @@ export * from "./base64.ts";
 export * from "./uuid.ts";
 export * from "./deno_port_pair.ts";
 export * from "./deno_datagram_loop.ts";
+export * from "./file_atomic.ts";
