@@ -188,11 +188,12 @@ export class AgentGossip implements KeyringApi {
     const address = config.advertiseAddr.includes(":")
       ? `[${config.advertiseAddr}]:${port}`
       : `${config.advertiseAddr}:${port}`;
+    const gossipConfig = config.dev ? defaultLocalGossipConfig() : defaultLanGossipConfig();
     const core = new SwimCore({
       name: config.nodeName,
       address,
       meta: consulMemberTags(config, options.nodeId),
-      config: config.dev ? defaultLocalGossipConfig() : defaultLanGossipConfig(),
+      config: gossipConfig,
       rng: options.env.rng,
       nowMs: options.env.clock.monotonicMs(),
     });
@@ -202,6 +203,8 @@ export class AgentGossip implements KeyringApi {
       clock: options.env.clock,
       timers: options.env.timers,
       logger: options.env.log,
+      rng: options.env.rng,
+      gossipIntervalMs: gossipConfig.gossipIntervalMs,
       onEvent: (event) => this.#onEvent(event),
       ...(options.reapFailedAfterMs === undefined
         ? {}

@@ -6,12 +6,23 @@
  * what the core drains, performs push/pull exchanges over streams, and
  * hands membership events to one listener. On top of the core it keeps
  * what serf adds to memberlist: force-leave (disseminated as an internal
- * user event) and reaping of failed and left members after a while.
+ * user event), queries (requests as internal user events, answers as
+ * direct response packets told apart by their first byte, see query.ts)
+ * and reaping of failed and left members after a while. Internal user
+ * events (names starting "_legate_") never reach the listener.
  * No Deno APIs: time and I/O arrive through the options.
  * @module
  */
 
-import { AgentError, type Clock, errorMessage, type Logger, type Timers } from "../lib/mod.ts";
+import {
+  AgentError,
+  type Clock,
+  errorMessage,
+  type Logger,
+  type Rng,
+  type TimerId,
+  type Timers,
+} from "../lib/mod.ts";
 import {
   decodePacket,
   decodeStreamFrame,
@@ -19,12 +30,29 @@ import {
   encodeStreamFrame,
 } from "./message_codec.ts";
 import type { PushPullMessage } from "./messages.ts";
+import {
+  decodeQueryRequest,
+  decodeQueryResponse,
+  defaultQueryTimeoutMs,
+  encodeQueryRequest,
+  encodeQueryResponse,
+  INTERNAL_EVENT_PREFIX,
+  isQueryResponsePacket,
+  QUERY_EVENT_PREFIX,
+  QueryBook,
+  type QueryRequest,
+  type QueryResponse,
+  type QueryResult,
+} from "./query.ts";
 import type { PushPullIntent, SwimCore, SwimEvent } from "./swim.ts";
 import type { GossipStream, GossipTransport } from "./transport.ts";
 import type { MemberInfo } from "./types.ts";
 
 /** The reserved user-event name that carries a force-leave ("_" names are refused by the HTTP API). */
 export const FORCE_LEAVE_EVENT = "_legate_force_leave";
+
+/** Default gossip interval assumed for query timeouts, ms (memberlist GossipInterval). */
+export const QUERY_GOSSIP_INTERVAL_MS = 200;
 
 /** Default: a push/pull (open, send, receive) must finish within this many ms (memberlist TCPTimeout). */
 export const PUSH_PULL_TIMEOUT_MS = 10_000;
@@ -52,6 +80,13 @@ export interface GossipNodeOptions {
   readonly clock: Clock;
   readonly timers: Timers;
   readonly logger: Logger;
+  /** Random high bits of query ids (a restarted node must not reuse its ids). */
+  readonly rng: Rng;
+  /**
+   * The core's gossip interval, ms, for the default query timeout
+   * ({@link defaultQueryTimeoutMs}). Default {@link QUERY_GOSSIP_INTERVAL_MS}.
+   */
+  readonly gossipIntervalMs?: number;
   /** Called for every membership and user event, in order; a throw is logged. */
   readonly onEvent?: (event: GossipNodeEvent) => void;
   /** Default {@link PUSH_PULL_TIMEOUT_MS}. */
@@ -83,6 +118,25 @@ export interface GossipNodeCounters {
   readonly streamErrors: number;
   readonly pushPulls: number;
   readonly pushPullsServed: number;
+  /** Queries this node started. */
+  readonly queries: number;
+  /** Answers counted for our queries. */
+  readonly queryResponses: number;
+  /** Query requests or responses dropped: undecodable, duplicate, late, unknown or forged. */
+  readonly queryDropped: number;
+}
+
+/**
+ * Answers one query: gets the request, returns the answer payload. A
+ * throw is logged and nothing is sent (the originator sees the member
+ * missing), so handlers report expected failures inside their answer.
+ */
+export type QueryHandler = (request: QueryRequest) => Promise<Uint8Array> | Uint8Array;
+
+/** Options for {@link GossipNode.query}. */
+export interface QueryOptions {
+  /** How long to collect answers, ms. Default {@link defaultQueryTimeoutMs} for the alive members. */
+  readonly timeoutMs?: number;
 }
 
 interface Overlay {
@@ -114,10 +168,23 @@ export class GossipNode {
   #timer: number | undefined;
   #timerDueMs = Infinity;
   #lastReapScanMs = -Infinity;
+  readonly #queries: QueryBook;
+  readonly #waitingQueries = new Map<number, (result: QueryResult) => void>();
+  #queryTimer: TimerId | undefined;
+  readonly #queryHandlers = new Map<string, QueryHandler>();
+  readonly #gossipIntervalMs: number;
   #leaveWaiter: (() => void) | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
-  #counters = { packetDecodeErrors: 0, streamErrors: 0, pushPulls: 0, pushPullsServed: 0 };
+  #counters = {
+    packetDecodeErrors: 0,
+    streamErrors: 0,
+    pushPulls: 0,
+    pushPullsServed: 0,
+    queries: 0,
+    queryResponses: 0,
+    queryDropped: 0,
+  };
 
   constructor(options: GossipNodeOptions) {
     this.#core = options.core;
@@ -131,6 +198,12 @@ export class GossipNode {
     this.#reapFailedAfterMs = options.reapFailedAfterMs ?? REAP_FAILED_AFTER_MS;
     this.#reapLeftAfterMs = options.reapLeftAfterMs ?? REAP_LEFT_AFTER_MS;
     this.#minTickDelayMs = options.minTickDelayMs ?? 10;
+    this.#gossipIntervalMs = options.gossipIntervalMs ?? QUERY_GOSSIP_INTERVAL_MS;
+    this.#queries = new QueryBook({
+      name: this.#core.name,
+      address: this.#core.member(this.#core.name)?.address ?? this.#transport.localAddress,
+      rng: options.rng,
+    });
     this.#transport.setHandlers({
       packet: (from, bytes) => this.#onPacket(from, bytes),
       stream: (stream) => this.#track(this.#serveStream(stream)),
@@ -237,6 +310,44 @@ export class GossipNode {
   }
 
   /**
+   * Sets (or with `undefined` removes) the handler answering queries
+   * named `name`. Members without a handler do not answer.
+   */
+  setQueryHandler(name: string, handler: QueryHandler | undefined): void {
+    if (handler === undefined) this.#queryHandlers.delete(name);
+    else this.#queryHandlers.set(name, handler);
+  }
+
+  /**
+   * Asks every member (this one included) through gossip and collects
+   * their answers (serf Query): resolves once every member alive at the
+   * start answered, or after the timeout with what arrived (`missing`
+   * names the silent ones). Never rejects once started; throws
+   * `unavailable` after leave or close.
+   */
+  query(name: string, payload: Uint8Array, options: QueryOptions = {}): Promise<QueryResult> {
+    this.#assertOpen();
+    const expected = this.members()
+      .filter((m) => m.state === "alive" || m.state === "suspect")
+      .map((m) => m.name);
+    const timeoutMs = options.timeoutMs ??
+      defaultQueryTimeoutMs(this.#gossipIntervalMs, expected.length);
+    const request = this.#queries.start(
+      { name, payload, timeoutMs, expected },
+      this.#clock.monotonicMs(),
+    );
+    this.#counters.queries++;
+    const result = new Promise<QueryResult>((resolve) => {
+      this.#waitingQueries.set(request.id, resolve);
+    });
+    this.#scheduleQueryTimer();
+    const event = encodeQueryRequest(request);
+    this.#core.fireUserEvent(event.name, event.payload);
+    this.#flush();
+    return result;
+  }
+
+  /**
    * Leaves gracefully: broadcasts our leave, waits until it has been
    * retransmitted enough (or `leaveTimeoutMs`), then closes.
    */
@@ -275,6 +386,9 @@ export class GossipNode {
     this.#closed = true;
     if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
+    for (const result of this.#queries.cancelAll()) this.#finishQuery(result);
+    if (this.#queryTimer !== undefined) this.#timers.clearTimeout(this.#queryTimer);
+    this.#queryTimer = undefined;
     const waiter = this.#leaveWaiter;
     this.#leaveWaiter = undefined;
     waiter?.();
@@ -286,6 +400,12 @@ export class GossipNode {
 
   #onPacket(from: string, bytes: Uint8Array): void {
     if (this.#closed) return;
+    if (isQueryResponsePacket(bytes)) {
+      const response = decodeQueryResponse(bytes);
+      if (response.ok) this.#onQueryResponse(response.value);
+      else this.#dropQuery("query response undecodable", { from, error: response.error });
+      return;
+    }
     const decoded = decodePacket(bytes);
     if (!decoded.ok) {
       this.#counters.packetDecodeErrors++;
@@ -426,11 +546,109 @@ export class GossipNode {
     return decoded.value;
   }
 
+  // --- queries -------------------------------------------------------------
+
+  /** Responder: a query arrived by gossip; answer it once if we have a handler. */
+  #onQueryEvent(name: string, payload: Uint8Array): void {
+    const decoded = decodeQueryRequest(name, payload);
+    if (!decoded.ok) {
+      this.#dropQuery("query request undecodable", { name, error: decoded.error });
+      return;
+    }
+    const request = decoded.value;
+    const handler = this.#queryHandlers.get(request.name);
+    if (handler === undefined || !this.#queries.firstSight(request)) return;
+    const local = request.from === this.#core.name;
+    // Answers go only to the address the originator gossips from: a
+    // forged request cannot aim our answers at a bystander.
+    if (!local && this.#core.member(request.from)?.address !== request.address) {
+      this.#dropQuery("query from an unknown originator dropped", {
+        from: request.from,
+        address: request.address,
+      });
+      return;
+    }
+    this.#track(this.#answerQuery(request, handler, local));
+  }
+
+  async #answerQuery(request: QueryRequest, handler: QueryHandler, local: boolean): Promise<void> {
+    let payload: Uint8Array;
+    try {
+      payload = await handler(request);
+    } catch (err) {
+      this.#logger.warn("query handler failed", { query: request.name, error: errorMessage(err) });
+      return;
+    }
+    if (this.#closed) return;
+    const response: QueryResponse = { id: request.id, from: this.#core.name, payload };
+    if (local) {
+      this.#onQueryResponse(response);
+      return;
+    }
+    try {
+      await this.#transport.sendPacket(request.address, encodeQueryResponse(response));
+    } catch (err) {
+      this.#logger.warn("query response not sent", {
+        query: request.name,
+        to: request.address,
+        error: errorMessage(err),
+      });
+    }
+  }
+
+  /** Originator: an answer arrived. */
+  #onQueryResponse(response: QueryResponse): void {
+    const receipt = this.#queries.receive(response);
+    if (receipt.status !== "accepted") {
+      this.#dropQuery("query response ignored", {
+        from: response.from,
+        id: response.id,
+        reason: receipt.status,
+      });
+      return;
+    }
+    this.#counters.queryResponses++;
+    if (receipt.done === undefined) return;
+    this.#finishQuery(receipt.done);
+    this.#scheduleQueryTimer();
+  }
+
+  /** One timer for the earliest query deadline (re-armed if it fires early). */
+  #scheduleQueryTimer(): void {
+    if (this.#queryTimer !== undefined) this.#timers.clearTimeout(this.#queryTimer);
+    this.#queryTimer = undefined;
+    const next = this.#queries.nextDeadlineMs();
+    if (this.#closed || !Number.isFinite(next)) return;
+    const delay = Math.max(1, next - this.#clock.monotonicMs());
+    this.#queryTimer = this.#timers.setTimeout(() => {
+      this.#queryTimer = undefined;
+      for (const result of this.#queries.expire(this.#clock.monotonicMs())) {
+        this.#finishQuery(result);
+      }
+      this.#scheduleQueryTimer();
+    }, delay);
+  }
+
+  #finishQuery(result: QueryResult): void {
+    const resolve = this.#waitingQueries.get(result.id);
+    if (resolve === undefined) return;
+    this.#waitingQueries.delete(result.id);
+    resolve(result);
+  }
+
+  #dropQuery(event: string, fields: Record<string, string | number>): void {
+    this.#counters.queryDropped++;
+    this.#logger.debug(event, fields);
+  }
+
   // --- events, force-leave, reaping ----------------------------------------
 
   #deliver(event: SwimEvent): void {
-    if (event.type === "user_event" && event.name === FORCE_LEAVE_EVENT) {
-      this.#onForceLeaveEvent(event.payload);
+    if (event.type === "user_event" && event.name.startsWith(INTERNAL_EVENT_PREFIX)) {
+      if (event.name === FORCE_LEAVE_EVENT) this.#onForceLeaveEvent(event.payload);
+      else if (event.name.startsWith(QUERY_EVENT_PREFIX)) {
+        this.#onQueryEvent(event.name, event.payload);
+      } else this.#logger.debug("unknown internal event dropped", { name: event.name });
       return;
     }
     if (event.type !== "user_event") {

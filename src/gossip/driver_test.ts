@@ -4,6 +4,7 @@ import { ManualClock } from "../testing/manual_clock.ts";
 import { MemoryGossipNetwork } from "../testing/memory_gossip_transport.ts";
 import { defaultLocalGossipConfig } from "./config.ts";
 import { GossipNode, type GossipNodeEvent } from "./driver.ts";
+import { encodeQueryRequest, encodeQueryResponse, QUERY_RESPONSE_MARKER } from "./query.ts";
 import { SwimCore } from "./swim.ts";
 import type { MemberState } from "./types.ts";
 
@@ -37,9 +38,10 @@ function harness(): Harness {
         address: transport.localAddress,
         meta: { role: "node", dc: "dc1", vsn: "1", build: "test" },
         config: defaultLocalGossipConfig(),
-        rng: seededRng(seed++),
+        rng: seededRng(seed),
         nowMs: clock.monotonicMs(),
       });
+      const rng = seededRng(1000 + seed++);
       const seen: GossipNodeEvent[] = [];
       events.set(name, seen);
       const node = new GossipNode({
@@ -48,6 +50,7 @@ function harness(): Harness {
         clock,
         timers: clock,
         logger: NULL_LOGGER,
+        rng,
         onEvent: (e) => seen.push(e),
         ...options,
       });
@@ -209,6 +212,157 @@ Deno.test("GossipNode counts and drops undecodable packets", async () => {
     await h.clock.advanceAsync(0);
     assertEquals(a.counters().packetDecodeErrors, 1);
     assertEquals(a.members().length, 1);
+  } finally {
+    await h.closeAll();
+  }
+});
+
+/** Three joined nodes, each answering "echo" queries with "<name>:<payload>". */
+async function echoCluster(h: Harness): Promise<[GossipNode, GossipNode, GossipNode]> {
+  const nodes = [h.add("a"), h.add("b"), h.add("c")] as [GossipNode, GossipNode, GossipNode];
+  for (const n of nodes) {
+    n.setQueryHandler("echo", (req) => encode(`${n.name}:${decode(req.payload)}`));
+  }
+  await nodes[1].join([nodes[0].address]);
+  await nodes[2].join([nodes[0].address]);
+  await h.run(1_000);
+  return nodes;
+}
+
+/** Reads a promise's value once it settled, without awaiting it. */
+function watch<T>(promise: Promise<T>): () => T | undefined {
+  let value: T | undefined;
+  promise.then((v) => value = v);
+  return () => value;
+}
+
+const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
+const decode = (b: Uint8Array | undefined): string => new TextDecoder().decode(b);
+
+Deno.test("GossipNode.query() fans out by gossip and collects every member's answer", async () => {
+  const h = harness();
+  try {
+    const [a] = await echoCluster(h);
+    const started = h.clock.monotonicMs();
+    const settled = watch(a.query("echo", encode("hi"), { timeoutMs: 5_000 }));
+    for (let i = 0; i < 100 && settled() === undefined; i++) await h.clock.advanceAsync(10);
+    const result = settled();
+    assert(result !== undefined, "answered before the timeout");
+    assert(h.clock.monotonicMs() - started < 1_000, "completed early, not at the timeout");
+    assertEquals([...result.responses.entries()].map(([k, v]) => [k, decode(v)]).sort(), [
+      ["a", "a:hi"],
+      ["b", "b:hi"],
+      ["c", "c:hi"],
+    ]);
+    assertEquals([result.missing, result.timedOut], [[], false]);
+    assertEquals(a.counters().queryResponses, 3);
+    // The internal event never reaches the listeners as a user event.
+    for (const name of ["a", "b", "c"]) {
+      assertEquals(h.events.get(name)?.filter((e) => e.type === "user_event"), []);
+    }
+    // Re-gossiped copies are not answered twice.
+    await h.run(2_000);
+    assertEquals(a.counters().queryDropped, 0);
+  } finally {
+    await h.closeAll();
+  }
+});
+
+Deno.test("GossipNode.query() times out naming the members that did not answer", async () => {
+  const h = harness();
+  try {
+    const [a, b, c] = await echoCluster(h);
+    // b answers only after the timeout, c has no handler.
+    const { promise: bHeld, resolve: releaseB } = Promise.withResolvers<void>();
+    b.setQueryHandler("echo", async () => {
+      await bHeld;
+      return encode("late");
+    });
+    c.setQueryHandler("echo", undefined);
+    const settled = watch(a.query("echo", encode("x"), { timeoutMs: 800 }));
+    await h.run(750);
+    assertEquals(settled(), undefined);
+    await h.run(100);
+    const result = settled();
+    assert(result !== undefined);
+    assertEquals([[...result.responses.keys()], result.missing, result.timedOut], [
+      ["a"],
+      ["b", "c"],
+      true,
+    ]);
+    const dropped = a.counters().queryDropped;
+    releaseB();
+    await h.run(100);
+    assertEquals(a.counters().queryDropped, dropped + 1, "the late answer is dropped");
+  } finally {
+    await h.closeAll();
+  }
+});
+
+Deno.test("GossipNode counts and drops malformed, late and duplicate query responses", async () => {
+  const h = harness();
+  try {
+    const [a, b] = await echoCluster(h);
+    const pending = a.query("echo", encode("x"), { timeoutMs: 500 });
+    await h.run(600);
+    const result = await pending;
+    assertEquals(result.missing, []);
+    const before = a.counters().queryDropped;
+    const late = encodeQueryResponse({ id: result.id, from: "b", payload: encode("late") });
+    h.network.injectPacket(b.address, a.address, late);
+    h.network.injectPacket(b.address, a.address, Uint8Array.of(QUERY_RESPONSE_MARKER, 1, 0x7b));
+    h.network.injectPacket(b.address, a.address, Uint8Array.of(QUERY_RESPONSE_MARKER));
+    h.network.injectPacket(b.address, a.address, Uint8Array.of(QUERY_RESPONSE_MARKER, 9, 1));
+    await h.clock.advanceAsync(0);
+    assertEquals(a.counters().queryDropped, before + 4);
+    assertEquals(a.counters().packetDecodeErrors, 0, "never handed to the core");
+    // A duplicate while the query is pending is ignored.
+    const slow = h.add("d");
+    await slow.join([a.address]);
+    await h.run(1_000);
+    const second = a.query("echo", encode("y"), { timeoutMs: 500 });
+    await h.run(600);
+    const got = await second;
+    assertEquals(got.missing, ["d"]);
+    const dup = encodeQueryResponse({ id: got.id, from: "a", payload: encode("again") });
+    h.network.injectPacket(b.address, a.address, dup);
+    await h.clock.advanceAsync(0);
+    assertEquals(a.members().filter((m) => m.state === "alive").length, 4, "nothing crashed");
+  } finally {
+    await h.closeAll();
+  }
+});
+
+Deno.test("GossipNode ignores queries whose originator address is not the member's", async () => {
+  const h = harness();
+  try {
+    const [a, b] = await echoCluster(h);
+    const forged = encodeQueryRequest({
+      id: 1,
+      name: "echo",
+      from: "a",
+      address: "127.0.0.1:9",
+      timeoutMs: 1_000,
+      payload: encode("x"),
+    });
+    const before = b.counters().queryDropped;
+    a.fireUserEvent(forged.name, forged.payload);
+    await h.run(1_000);
+    assert(b.counters().queryDropped > before, "dropped on b");
+    assertEquals(h.events.get("b")?.filter((e) => e.type === "user_event"), []);
+  } finally {
+    await h.closeAll();
+  }
+});
+
+Deno.test("GossipNode.close() resolves pending queries as timed out", async () => {
+  const h = harness();
+  try {
+    const [a] = await echoCluster(h);
+    const pending = a.query("echo", encode("x"), { timeoutMs: 10_000 });
+    await a.close();
+    const result = await pending;
+    assertEquals(result.timedOut, true);
   } finally {
     await h.closeAll();
   }

@@ -13,6 +13,7 @@ export * from "./suspicion.ts";
 export * from "./awareness.ts";
 export * from "./broadcast_queue.ts";
 export * from "./user_events.ts";
+export * from "./query.ts";
 export { type MemberRecord, MemberTable } from "./members.ts";
 export * from "./swim.ts";
 
