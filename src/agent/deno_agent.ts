@@ -110,6 +110,23 @@ export class RunningAgent {
   }
 
   /**
+   * Leaves the cluster gracefully (the others see this agent "left", not
+   * "failed"), as on SIGTERM with `leave_on_terminate` or SIGINT without
+   * `skip_leave_on_interrupt`. A no-op without gossip; never throws: the
+   * agent shuts down next either way.
+   */
+  async leave(): Promise<void> {
+    if (this.#closed || this.#gossip === undefined) return;
+    try {
+      await this.#gossip.leave();
+    } catch (err) {
+      this.agent.env.log.warn("graceful leave failed", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  /**
    * Closes the servers first (no new work), then gossip (without leaving:
    * the others see this agent fail), the server duties, then the agent.
    * Idempotent.
@@ -318,6 +335,7 @@ async function startGossip(
         }),
       },
       events,
+      reapFailedAfterMs: config.reconnectTimeoutMs,
       ...(keyring === undefined ? {} : { keyring }),
       ...(dataDir === undefined ? {} : {
         saveKeyring: (k: Keyring) => writeKeyringFile(keyringFilePath(dataDir), k),

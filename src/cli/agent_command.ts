@@ -16,6 +16,20 @@ import { formatError } from "./format_error.ts";
 /** After a graceful leave, wait this long (ms) so the leave request's response reaches the client. */
 const LEAVE_GRACE_MS = 250;
 
+/**
+ * Consul's rule: SIGTERM leaves with `leave_on_terminate`, SIGINT leaves
+ * unless `skip_leave_on_interrupt` (clients leave on both by default,
+ * servers on neither, so a restarting server keeps its place).
+ */
+export function leavesOn(
+  signal: string,
+  config: { readonly leaveOnTerminate: boolean; readonly skipLeaveOnInterrupt: boolean },
+): boolean {
+  if (signal === "SIGTERM") return config.leaveOnTerminate;
+  if (signal === "SIGINT") return !config.skipLeaveOnInterrupt;
+  return false;
+}
+
 const HELP = `Usage: legate agent [options]
 
   Starts the legate agent and runs until an interrupt (SIGINT) or
@@ -92,11 +106,18 @@ export const agentCommand: Command = {
       io.shutdownSignal.addEventListener("abort", () => resolve("signal"), { once: true });
       agent.left.then(() => resolve("left"));
     });
-    logger.info(
-      reason === "left" ? "left the cluster, shutting down" : "caught signal, shutting down",
-    );
-    // The leave request's own response is still being written: let it go out first.
-    if (reason === "left") await new Promise((resolve) => setTimeout(resolve, LEAVE_GRACE_MS));
+    if (reason === "left") {
+      logger.info("left the cluster, shutting down");
+      // The leave request's own response is still being written: let it go out first.
+      await new Promise((resolve) => setTimeout(resolve, LEAVE_GRACE_MS));
+    } else {
+      const signal = String(io.shutdownSignal.reason);
+      logger.info("caught signal, shutting down", { signal });
+      if (leavesOn(signal, config)) {
+        logger.info("gracefully leaving the cluster first");
+        await agent.leave();
+      }
+    }
     await agent.close();
     logger.info("shutdown complete");
     return 0;

@@ -18,13 +18,11 @@ function writeAllSync(file: { writeSync(p: Uint8Array): number }, text: string):
 /** Builds the real CliIo; SIGINT and SIGTERM abort `shutdownSignal`. */
 export function denoCliIo(): CliIo {
   const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) return;
-    controller.abort();
-  };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     try {
-      Deno.addSignalListener(signal, onSignal);
+      Deno.addSignalListener(signal, () => {
+        if (!controller.signal.aborted) controller.abort(signal);
+      });
     } catch {
       // Signals are unavailable on some platforms; the agent still stops on kill.
     }

@@ -14,7 +14,11 @@ export interface CliIo {
   env(name: string): string | undefined;
   /** The machine's host name (node_name's default); throws when not permitted. */
   hostname(): string;
-  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  /**
+   * Aborts when the process is asked to stop; its `reason` is the
+   * signal's name, "SIGINT" or "SIGTERM" (which decides whether the agent
+   * leaves the cluster first).
+   */
   shutdownSignal: AbortSignal;
   /** Sends an HTTP request to an agent (the commands that talk to the HTTP API). */
   fetch(request: Request): Promise<Response>;

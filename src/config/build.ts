@@ -358,6 +358,9 @@ class Builder {
       retryJoin: this.#addressList("retry_join"),
       retryIntervalMs: this.#positiveDuration(root, "retry_interval") ?? DEFAULTS.retryIntervalMs,
       retryMax: this.#intAtLeast(root, "retry_max", 0) ?? DEFAULTS.retryMax,
+      reconnectTimeoutMs: this.#reconnectTimeout(),
+      leaveOnTerminate: bool(root, "leave_on_terminate")?.value ?? !server,
+      skipLeaveOnInterrupt: bool(root, "skip_leave_on_interrupt")?.value ?? server,
       recursors: this.#recursors(),
       ...(encrypt === undefined ? {} : { encrypt }),
       logLevel: this.#logLevel(),
@@ -595,6 +598,21 @@ class Builder {
         `Invalid duration ${quoteShort(leaf.text)}: expected more than 0s, like "10s"`,
       );
       return undefined;
+    }
+    return leaf.value;
+  }
+
+  #reconnectTimeout(): number {
+    const leaf = duration(this.#root, "reconnect_timeout");
+    if (leaf === undefined) return DEFAULTS.reconnectTimeoutMs;
+    if (leaf.value < DEFAULTS.reconnectTimeoutMinMs) {
+      this.#add(
+        leaf.origin,
+        `Invalid reconnect_timeout ${
+          quoteShort(leaf.text)
+        }: expected at least "8h", so failed members are not forgotten during an ordinary outage`,
+      );
+      return DEFAULTS.reconnectTimeoutMs;
     }
     return leaf.value;
   }

@@ -73,6 +73,9 @@ Deno.test("buildConfig() applies Consul's defaults", () => {
   assertEquals(config.ports, { dns: 8600, http: 8500, serfLan: 8301, server: 8300 });
   assertEquals([config.startJoin, config.retryJoin, config.recursors], [[], [], []]);
   assertEquals([config.retryIntervalMs, config.retryMax], [30_000, 0]);
+  assertEquals(config.reconnectTimeoutMs, 72 * 3_600_000);
+  // A client leaves on SIGTERM and SIGINT.
+  assertEquals([config.leaveOnTerminate, config.skipLeaveOnInterrupt], [true, false]);
   assertEquals(config.encrypt, undefined);
   assertEquals([config.logLevel, config.logJson], ["info", false]);
   assertEquals([config.enableScriptChecks, config.enableLocalScriptChecks], [false, true]);
@@ -301,6 +304,30 @@ const KEY_CASES: readonly KeyCase[] = [
     expected: 90_000,
   },
   { key: "retry_max", value: { retry_max: 5 }, read: (c) => c.retryMax, expected: 5 },
+  {
+    key: "reconnect_timeout",
+    value: { reconnect_timeout: "8h" },
+    read: (c) => c.reconnectTimeoutMs,
+    expected: 8 * 3_600_000,
+  },
+  {
+    key: "leave_on_terminate",
+    value: { leave_on_terminate: false },
+    read: (c) => c.leaveOnTerminate,
+    expected: false,
+  },
+  {
+    key: "skip_leave_on_interrupt",
+    value: { skip_leave_on_interrupt: true },
+    read: (c) => c.skipLeaveOnInterrupt,
+    expected: true,
+  },
+  {
+    key: "server (leave defaults)",
+    value: { server: true, bootstrap: true },
+    read: (c) => [c.leaveOnTerminate, c.skipLeaveOnInterrupt],
+    expected: [false, true],
+  },
   {
     key: "recursors",
     value: { recursors: ["8.8.8.8", "1.1.1.1:5353", "[::1]:53", "2001:db8::1"] },
@@ -721,6 +748,11 @@ const REJECTIONS: readonly [string, Record<string, unknown>, string][] = [
     "zero retry interval",
     { retry_interval: "0s" },
     'a.json: retry_interval: Invalid duration "0s": expected more than 0s, like "10s"',
+  ],
+  [
+    "reconnect_timeout below 8h",
+    { reconnect_timeout: "1h" },
+    'a.json: reconnect_timeout: Invalid reconnect_timeout "1h": expected at least "8h", so failed members are not forgotten during an ordinary outage',
   ],
   [
     "negative ttl",

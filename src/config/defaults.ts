@@ -48,6 +48,10 @@ export const DEFAULTS = Object.freeze({
   domain: "consul",
   retryIntervalMs: 30_000,
   retryMax: 0,
+  /** How long a failed member is remembered for reconnect attempts (Consul: 72h). */
+  reconnectTimeoutMs: 72 * 3_600_000,
+  /** Consul refuses a shorter reconnect_timeout: failed nodes would be forgotten during ordinary outages. */
+  reconnectTimeoutMinMs: 8 * 3_600_000,
   logLevel: "info" as LogLevel,
   devLogLevel: "debug" as LogLevel,
   enableScriptChecks: false,

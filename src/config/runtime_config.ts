@@ -101,6 +101,12 @@ export interface RuntimeConfig {
   readonly retryJoin: readonly string[];
   readonly retryIntervalMs: number;
   readonly retryMax: number;
+  /** Failed members are forgotten (reaped) after this long, ms. */
+  readonly reconnectTimeoutMs: number;
+  /** Leave the cluster gracefully on SIGTERM (Consul: true on clients, false on servers). */
+  readonly leaveOnTerminate: boolean;
+  /** Shut down on SIGINT without leaving (Consul: false on clients, true on servers). */
+  readonly skipLeaveOnInterrupt: boolean;
   /** "host:port" with port 53 added when missing and IPv6 hosts bracketed. */
   readonly recursors: readonly string[];
   readonly encrypt?: string;
