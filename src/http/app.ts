@@ -1,7 +1,8 @@
 /**
- * The HTTP API as a pure `Request -> Response` function: routing, the one
- * error mapping, the datacenter check, debug request logging. Tested
- * without sockets; `http_server.ts` serves it.
+ * The HTTP API as a pure function from a light request to a light response
+ * (exchange.ts): routing, the one error mapping, the datacenter check,
+ * debug request logging. Tested without sockets through `fetch`;
+ * `http1_server.ts` serves `handle`, `http_server.ts` (Deno.serve) `fetch`.
  * @module
  */
 
@@ -9,6 +10,13 @@ import { RequestContext } from "./context.ts";
 import { ResponseCache } from "./response_cache.ts";
 import type { HttpDeps } from "./deps.ts";
 import { errorToResponse, HttpError } from "./errors.ts";
+import {
+  fetchAdapter,
+  type HttpRequest,
+  type HttpResponse,
+  type SplitTarget,
+  splitTarget,
+} from "./exchange.ts";
 import type { HttpRouter } from "./handler.ts";
 import type { MetricsRegistry } from "./metrics.ts";
 import { LabelledRouter } from "./metrics_router.ts";
@@ -19,6 +27,9 @@ import { UserEventBuffer } from "./user_events.ts";
 
 /** The API application. */
 export interface HttpApp {
+  /** The entry point: no URL, Headers, Request or Response built per request. */
+  handle(request: HttpRequest): Promise<HttpResponse>;
+  /** The same app behind fetch's types (tests, Deno.serve). */
   fetch(request: Request): Promise<Response>;
 }
 
@@ -41,6 +52,8 @@ export interface CreateHttpAppOptions {
  * ```ts ignore
  * const app = createHttpApp(deps);
  * const res = await app.fetch(new Request("http://x/v1/catalog/nodes"));
+ * // or, from an edge that parsed the bytes itself:
+ * const light = await app.handle(request);
  * ```
  */
 export function createHttpApp(given: HttpDeps, options: CreateHttpAppOptions = {}): HttpApp {
@@ -58,58 +71,61 @@ export function createHttpApp(given: HttpDeps, options: CreateHttpAppOptions = {
   txnRoutes(router);
   for (const install of options.extraRoutes ?? []) install(router);
   router.add("GET", "/", (ctx) => {
-    if (ctx.deps.config.ui) {
-      return new Response(null, { status: 301, headers: { location: "/ui/" } });
-    }
-    return new Response(
-      "Consul Agent: UI disabled. To enable, set ui_config.enabled=true in the agent configuration and restart.\n",
-      {
-        headers: { "content-type": "text/plain; charset=utf-8" },
-      },
-    );
+    if (ctx.deps.config.ui) return { status: 301, headers: { location: "/ui/" }, body: null };
+    return {
+      status: 200,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+      body:
+        "Consul Agent: UI disabled. To enable, set ui_config.enabled=true in the agent configuration and restart.\n",
+    };
   });
   const log = deps.logger;
-  return {
-    async fetch(request: Request): Promise<Response> {
-      const url = new URL(request.url);
-      let response: Response;
-      let route = "unmatched";
+  const handle = async (request: HttpRequest): Promise<HttpResponse> => {
+    let response: HttpResponse;
+    let route = "unmatched";
+    let target: SplitTarget | undefined;
+    try {
       try {
-        const match = router.match(request.method, url.pathname);
-        if (match.kind === "not_found") {
-          throw new HttpError(404, `Not found: no endpoint at ${url.pathname}`);
-        }
-        if (match.kind === "method_not_allowed") {
-          throw new HttpError(
-            405,
-            `Method ${request.method} not allowed: use ${match.allow.join(", ")}`,
-            {
-              allow: match.allow.join(", "),
-            },
-          );
-        }
-        route = router.patternOf(match.handler);
-        const dc = url.searchParams.get("dc");
-        if (dc && dc.toLowerCase() !== deps.config.datacenter) {
-          throw new HttpError(404, `No path to datacenter "${dc}"`);
-        }
-        response = await match.handler(new RequestContext(request, url, match.params, deps));
+        target = splitTarget(request.target);
       } catch (err) {
-        response = errorToResponse(err, log);
+        throw new HttpError(400, `Invalid request: ${err instanceof Error ? err.message : err}`);
       }
-      metrics?.incrCounter("legate.http.requests", {
+      const match = router.match(request.method, target.pathname);
+      if (match.kind === "not_found") {
+        throw new HttpError(404, `Not found: no endpoint at ${target.pathname}`);
+      }
+      if (match.kind === "method_not_allowed") {
+        throw new HttpError(
+          405,
+          `Method ${request.method} not allowed: use ${match.allow.join(", ")}`,
+          {
+            allow: match.allow.join(", "),
+          },
+        );
+      }
+      route = router.patternOf(match.handler);
+      const ctx = new RequestContext(request, target, match.params, deps);
+      const dc = target.search === "" ? null : ctx.searchParams.get("dc");
+      if (dc && dc.toLowerCase() !== deps.config.datacenter) {
+        throw new HttpError(404, `No path to datacenter "${dc}"`);
+      }
+      response = await match.handler(ctx);
+    } catch (err) {
+      response = errorToResponse(err, log);
+    }
+    metrics?.incrCounter("legate.http.requests", {
+      method: request.method,
+      route,
+      status: String(response.status),
+    });
+    if (log.enabled("debug")) {
+      log.debug("request", {
         method: request.method,
-        route,
-        status: String(response.status),
+        path: target?.pathname ?? request.target,
+        status: response.status,
       });
-      if (log.enabled("debug")) {
-        log.debug("request", {
-          method: request.method,
-          path: url.pathname,
-          status: response.status,
-        });
-      }
-      return response;
-    },
+    }
+    return response;
   };
+  return { handle, fetch: fetchAdapter(handle) };
 }

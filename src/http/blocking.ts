@@ -10,6 +10,7 @@ import type { Table } from "../catalog/mod.ts";
 import { parseDuration } from "../lib/mod.ts";
 import type { RequestContext } from "./context.ts";
 import { badRequest } from "./errors.ts";
+import type { HttpResponse } from "./exchange.ts";
 import { responseCacheKey } from "./response_cache.ts";
 
 /** Default and maximum `wait` (Consul's default_query_time and max_query_time). */
@@ -82,13 +83,13 @@ export async function blockingRead(
   ctx: RequestContext,
   tables: readonly Table[],
   compute: () => unknown,
-): Promise<Response> {
+): Promise<HttpResponse> {
   const options = parseReadOptions(ctx);
   const index = await awaitTables(ctx, tables, options);
   const cache = ctx.deps.responseCache;
   if (cache === undefined) return ctx.json(compute(), { index });
   // The body is a function of the tables' state, which `index` identifies.
-  const key = responseCacheKey(ctx.url);
+  const key = responseCacheKey(ctx);
   let text = cache.get(key, index);
   if (text === undefined) {
     text = ctx.jsonText(compute());

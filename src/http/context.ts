@@ -7,6 +7,7 @@
 
 import { badRequest, HttpError } from "./errors.ts";
 import type { HttpDeps } from "./deps.ts";
+import type { HttpHeaders, HttpRequest, HttpResponse } from "./exchange.ts";
 import type { RouteParams } from "./router.ts";
 
 const TEXT_DECODER = new TextDecoder("utf-8", { fatal: true });
@@ -20,16 +21,31 @@ export interface JsonResponseOptions {
 
 /** The request being handled. */
 export class RequestContext {
-  readonly request: Request;
-  readonly url: URL;
+  readonly request: HttpRequest;
+  /** The path as sent (percent-escapes kept; params are decoded). */
+  readonly pathname: string;
+  /** `?query` as sent, or "". */
+  readonly search: string;
   readonly params: RouteParams;
   readonly deps: HttpDeps;
+  #searchParams: URLSearchParams | undefined;
 
-  constructor(request: Request, url: URL, params: RouteParams, deps: HttpDeps) {
+  constructor(
+    request: HttpRequest,
+    target: { readonly pathname: string; readonly search: string },
+    params: RouteParams,
+    deps: HttpDeps,
+  ) {
     this.request = request;
-    this.url = url;
+    this.pathname = target.pathname;
+    this.search = target.search;
     this.params = params;
     this.deps = deps;
+  }
+
+  /** The query, parsed on first use (most reads ask for a flag or two, some for none). */
+  get searchParams(): URLSearchParams {
+    return this.#searchParams ??= new URLSearchParams(this.search);
   }
 
   /** A path parameter (the route guarantees it exists). */
@@ -39,23 +55,23 @@ export class RequestContext {
 
   /** A query parameter's value, or undefined when absent. */
   query(name: string): string | undefined {
-    return this.url.searchParams.get(name) ?? undefined;
+    return this.searchParams.get(name) ?? undefined;
   }
 
   /** Every value of a repeatable query parameter (`?tag=a&tag=b`). */
   queryAll(name: string): string[] {
-    return this.url.searchParams.getAll(name);
+    return this.searchParams.getAll(name);
   }
 
   /** A flag like `?recurse`: present (any value but "false" and "0") means on. */
   flag(name: string): boolean {
-    const value = this.url.searchParams.get(name);
+    const value = this.searchParams.get(name);
     return value !== null && value !== "false" && value !== "0";
   }
 
   /** A non-negative integer query parameter; 400 when malformed. */
   uint(name: string): number | undefined {
-    const value = this.url.searchParams.get(name);
+    const value = this.searchParams.get(name);
     if (value === null || value === "") return undefined;
     if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
       throw badRequest(`Invalid value for "${name}": "${value}": expected a non-negative integer`);
@@ -65,23 +81,9 @@ export class RequestContext {
 
   /** The body's bytes; 413 beyond `limitBytes`. */
   async bodyBytes(limitBytes: number): Promise<Uint8Array> {
-    const declared = Number(this.request.headers.get("content-length") ?? "NaN");
-    if (declared > limitBytes) throw tooLarge(limitBytes);
-    if (!this.request.body) return new Uint8Array(0);
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of this.request.body) {
-      size += chunk.length;
-      if (size > limitBytes) throw tooLarge(limitBytes);
-      chunks.push(chunk);
-    }
-    const out = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return out;
+    const bytes = await this.request.readBody(limitBytes);
+    if (bytes === null) throw tooLarge(limitBytes);
+    return bytes;
   }
 
   /** The body parsed as JSON; 400 with the parser's reason when malformed, `undefined` when empty. */
@@ -104,7 +106,7 @@ export class RequestContext {
   }
 
   /** A JSON response with Consul's headers; `?pretty` indents it. */
-  json(body: unknown, options: JsonResponseOptions = {}): Response {
+  json(body: unknown, options: JsonResponseOptions = {}): HttpResponse {
     return this.jsonTextResponse(this.jsonText(body), options);
   }
 
@@ -114,23 +116,31 @@ export class RequestContext {
   }
 
   /** A response carrying already-serialized JSON, with Consul's headers. */
-  jsonTextResponse(text: string, options: JsonResponseOptions = {}): Response {
-    return new Response(text, {
-      status: options.status ?? 200,
-      headers: this.headers(options.index),
-    });
+  jsonTextResponse(text: string, options: JsonResponseOptions = {}): HttpResponse {
+    return { status: options.status ?? 200, headers: this.headers(options.index), body: text };
   }
 
   /** Consul's response headers. */
-  headers(index?: number): Headers {
-    const headers = new Headers({ "content-type": "application/json" });
-    if (index !== undefined) {
-      headers.set("x-consul-index", String(Math.max(1, index)));
-      headers.set("x-consul-knownleader", "true");
-      headers.set("x-consul-lastcontact", "0");
-    }
-    return headers;
+  headers(index?: number): HttpHeaders {
+    return index === undefined ? JSON_HEADERS : consulHeaders("application/json", index);
   }
+}
+
+/** The headers of a JSON answer that carries no index (shared: nothing mutates them). */
+const JSON_HEADERS: HttpHeaders = Object.freeze({ "content-type": "application/json" });
+
+/**
+ * Consul's headers for an answer at catalog `index` (forced to at least 1,
+ * as Consul does), with `contentType` unless that is undefined.
+ */
+export function consulHeaders(contentType: string | undefined, index: number): HttpHeaders {
+  const headers: Record<string, string> = contentType === undefined
+    ? {}
+    : { "content-type": contentType };
+  headers["x-consul-index"] = String(Math.max(1, index));
+  headers["x-consul-knownleader"] = "true";
+  headers["x-consul-lastcontact"] = "0";
+  return headers;
 }
 
 function tooLarge(limitBytes: number): HttpError {

@@ -1,5 +1,5 @@
 /**
- * What the HTTP app is built from. The app is a pure Request -> Response
+ * What the HTTP app is built from. The app is a pure request -> response
  * function over these; the agent (composition root) supplies them.
  * @module
  */

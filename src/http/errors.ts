@@ -6,6 +6,7 @@
  */
 
 import { AgentError, type ErrorCode, errorMessage, type Logger } from "../lib/mod.ts";
+import type { HttpResponse } from "./exchange.ts";
 
 /** An error with the HTTP status it maps to. */
 export class HttpError extends Error {
@@ -44,7 +45,7 @@ export function notFound(message: string): HttpError {
 }
 
 /** Renders any thrown value as a response. */
-export function errorToResponse(err: unknown, logger: Logger): Response {
+export function errorToResponse(err: unknown, logger: Logger): HttpResponse {
   if (err instanceof HttpError) return textResponse(err.status, err.message, err.headers);
   if (err instanceof AgentError) {
     const status = STATUS_BY_CODE[err.code];
@@ -59,9 +60,10 @@ function textResponse(
   status: number,
   message: string,
   headers: Readonly<Record<string, string>> = {},
-): Response {
-  return new Response(message.endsWith("\n") ? message : `${message}\n`, {
+): HttpResponse {
+  return {
     status,
     headers: { "content-type": "text/plain; charset=utf-8", ...headers },
-  });
+    body: message.endsWith("\n") ? message : `${message}\n`,
+  };
 }

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { NULL_LOGGER } from "../lib/mod.ts";
 import type { HttpApp } from "./app.ts";
+import { fetchAdapter, type HttpRequest, type HttpResponse, splitTarget } from "./exchange.ts";
 import type { HttpServer } from "./http_server.ts";
 import { startHttp1Server } from "./http1_server.ts";
 
@@ -14,34 +15,38 @@ class TestApp implements HttpApp {
   #resolveAborted: (aborted: boolean) => void = () => {};
   parked: Promise<void>;
   #resolveParked: () => void = () => {};
+  readonly fetch: (request: Request) => Promise<Response> = fetchAdapter((r) => this.handle(r));
 
   constructor() {
     this.parkedAborted = new Promise((resolve) => this.#resolveAborted = resolve);
     this.parked = new Promise((resolve) => this.#resolveParked = resolve);
   }
 
-  async fetch(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    if (url.pathname === "/hello") {
-      return new Response("hello\n", { headers: { "x-path": url.pathname + url.search } });
+  async handle(request: HttpRequest): Promise<HttpResponse> {
+    const { pathname, search } = splitTarget(request.target);
+    if (pathname === "/hello") {
+      return { status: 200, headers: { "x-path": pathname + search }, body: "hello\n" };
     }
-    if (url.pathname === "/echo") {
-      const body = await request.text();
-      return new Response(body, {
+    if (pathname === "/echo") {
+      const body = decoder.decode((await request.readBody(1 << 20)) ?? new Uint8Array(0));
+      return {
+        status: 200,
         headers: { "x-method": request.method, "x-length": String(body.length) },
-      });
+        body,
+      };
     }
-    if (url.pathname === "/throw") throw new Error("boom");
-    if (url.pathname === "/park") {
+    if (pathname === "/throw") throw new Error("boom");
+    if (pathname === "/park") {
       this.#resolveParked();
+      const signal = request.signal;
       await new Promise<void>((resolve) => {
-        if (request.signal.aborted) resolve();
-        request.signal.addEventListener("abort", () => resolve(), { once: true });
+        if (signal.aborted) resolve();
+        signal.addEventListener("abort", () => resolve(), { once: true });
       });
-      this.#resolveAborted(request.signal.aborted);
-      return new Response("gone\n", { status: 503 });
+      this.#resolveAborted(signal.aborted);
+      return { status: 503, headers: {}, body: "gone\n" };
     }
-    return new Response("not found\n", { status: 404 });
+    return { status: 404, headers: {}, body: "not found\n" };
   }
 }
 

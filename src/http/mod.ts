@@ -17,7 +17,18 @@ export {
   parseReadOptions,
   type ReadOptions,
 } from "./blocking.ts";
-export { RequestContext } from "./context.ts";
+export { consulHeaders, RequestContext } from "./context.ts";
+export {
+  fetchAdapter,
+  type HttpHandler,
+  type HttpHeaders,
+  type HttpRequest,
+  type HttpResponse,
+  requestFromFetch,
+  responseToFetch,
+  type SplitTarget,
+  splitTarget,
+} from "./exchange.ts";
 export type {
   AgentApi,
   AgentMemberInfo,

@@ -43,13 +43,22 @@ export class ResponseCache {
 
 /**
  * The cache key of a read: path plus the query without the blocking
- * parameters (`index`, `wait`), which do not change the body.
+ * parameters (`index`, `wait`), which do not change the body. A query that
+ * cannot hold them (no "index", "wait" or escape in it) is kept as sent,
+ * sparing the hot non-blocking reads a URLSearchParams round trip; the
+ * two forms never collide, since a normalized query means what it says.
  */
-export function responseCacheKey(url: URL): string {
-  if (!url.search) return url.pathname;
-  const params = new URLSearchParams(url.search);
+export function responseCacheKey(
+  target: { readonly pathname: string; readonly search: string },
+): string {
+  const { pathname, search } = target;
+  if (!search) return pathname;
+  if (!search.includes("index") && !search.includes("wait") && !search.includes("%")) {
+    return pathname + search;
+  }
+  const params = new URLSearchParams(search);
   params.delete("index");
   params.delete("wait");
   const query = params.toString();
-  return query ? `${url.pathname}?${query}` : url.pathname;
+  return query ? `${pathname}?${query}` : pathname;
 }

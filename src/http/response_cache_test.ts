@@ -24,8 +24,13 @@ Deno.test("responseCacheKey() ignores index and wait but keeps everything else",
   );
   assertEquals(key("/v1/catalog/nodes?index=3"), "/v1/catalog/nodes");
   assertEquals(
-    key("/v1/catalog/service/web?tag=a&tag=b&pretty"),
+    key("/v1/catalog/service/web?tag=a&tag=b&pretty&wait=1s"),
     "/v1/catalog/service/web?tag=a&tag=b&pretty=",
+  );
+  // Without blocking parameters the query is kept as sent.
+  assertEquals(
+    key("/v1/catalog/service/web?tag=a&tag=b&pretty"),
+    "/v1/catalog/service/web?tag=a&tag=b&pretty",
   );
   assertEquals(key("/v1/catalog/nodes"), "/v1/catalog/nodes");
 });

@@ -169,9 +169,11 @@ export function agentRoutes(api: AgentApi): (router: HttpRouter) => void {
         const snapshot = api.metrics();
         const format = ctx.query("format");
         if (format === "prometheus") {
-          return new Response(metricsPrometheus(snapshot), {
+          return {
+            status: 200,
             headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
-          });
+            body: metricsPrometheus(snapshot),
+          };
         }
         if (format !== undefined && format !== "") {
           throw badRequest(`Invalid format "${format}": expected prometheus or no format`);

@@ -19,6 +19,7 @@ import {
   optStrings,
 } from "../decode.ts";
 import { badRequest } from "../errors.ts";
+import type { HttpResponse } from "../exchange.ts";
 import type { HttpRouter } from "../handler.ts";
 import { nodeJson, nodeServiceJson, serviceNodeJson } from "../shapes.ts";
 import { writeResponse } from "../write_result.ts";
@@ -71,7 +72,7 @@ export function catalogRoutes(router: HttpRouter): void {
     );
 }
 
-async function register(ctx: RequestContext): Promise<Response> {
+async function register(ctx: RequestContext): Promise<HttpResponse> {
   const body = asObject(await ctx.jsonBody(), "the registration");
   const node = optString(body, "Node");
   if (!node) throw badRequest("Missing node name");
@@ -178,7 +179,7 @@ function registerCheck(object: JsonObject, path: string): RegisterCheck {
   };
 }
 
-async function deregister(ctx: RequestContext): Promise<Response> {
+async function deregister(ctx: RequestContext): Promise<HttpResponse> {
   const body = asObject(await ctx.jsonBody(), "the deregistration");
   const node = optString(body, "Node");
   if (!node) throw badRequest("Missing node name");

@@ -10,6 +10,7 @@
 import { parseReadOptions } from "../blocking.ts";
 import type { RequestContext } from "../context.ts";
 import { badRequest, HttpError } from "../errors.ts";
+import type { HttpResponse } from "../exchange.ts";
 import type { HttpRouter } from "../handler.ts";
 import { userEventJson } from "../shapes.ts";
 import {
@@ -32,7 +33,7 @@ export function eventRoutes(router: HttpRouter, events: UserEventBuffer): void {
     .add("GET", "/v1/event/list", (ctx) => list(ctx, events));
 }
 
-async function fire(ctx: RequestContext, events: UserEventBuffer): Promise<Response> {
+async function fire(ctx: RequestContext, events: UserEventBuffer): Promise<HttpResponse> {
   const name = ctx.param("name");
   if (name === "") throw badRequest("Missing name");
   if (name.startsWith("_")) {
@@ -82,7 +83,7 @@ function localTarget(ctx: RequestContext): UserEventTarget {
   return { nodeName, services: ctx.deps.catalog.nodeServices(nodeName)?.services ?? [] };
 }
 
-async function list(ctx: RequestContext, events: UserEventBuffer): Promise<Response> {
+async function list(ctx: RequestContext, events: UserEventBuffer): Promise<HttpResponse> {
   const options = parseReadOptions(ctx);
   const name = ctx.query("name") || undefined;
   if (options.index !== undefined && options.index !== 0) {

@@ -7,8 +7,9 @@
 
 import type { Command } from "../../catalog/mod.ts";
 import { awaitTables, parseReadOptions } from "../blocking.ts";
-import type { RequestContext } from "../context.ts";
+import { consulHeaders, type RequestContext } from "../context.ts";
 import { badRequest } from "../errors.ts";
+import type { HttpResponse } from "../exchange.ts";
 import type { HttpRouter } from "../handler.ts";
 import { kvEntryJson } from "../shapes.ts";
 import { writeResponse } from "../write_result.ts";
@@ -24,38 +25,38 @@ export function kvRoutes(router: HttpRouter): void {
     .add("DELETE", "/v1/kv/*key", kvDelete);
 }
 
-async function kvGet(ctx: RequestContext): Promise<Response> {
+async function kvGet(ctx: RequestContext): Promise<HttpResponse> {
   const key = ctx.param("key");
   const options = parseReadOptions(ctx);
   const index = await awaitTables(ctx, ["kvs"], options);
   const { catalog } = ctx.deps;
   if (ctx.query("keys") !== undefined) {
     const keys = catalog.kvKeys(key, ctx.query("separator") || undefined);
-    if (keys.length === 0) return notFoundWithIndex(ctx, index);
+    if (keys.length === 0) return notFoundWithIndex(index);
     return ctx.json(keys, { index });
   }
   if (ctx.query("recurse") !== undefined) {
     const entries = catalog.kvList(key);
-    if (entries.length === 0) return notFoundWithIndex(ctx, index);
+    if (entries.length === 0) return notFoundWithIndex(index);
     return ctx.json(entries.map(kvEntryJson), { index });
   }
   const entry = catalog.kvGet(key);
-  if (!entry) return notFoundWithIndex(ctx, index);
+  if (!entry) return notFoundWithIndex(index);
   if (ctx.query("raw") !== undefined) {
-    const headers = ctx.headers(index);
-    headers.set("content-type", "application/octet-stream");
-    return new Response((entry.value ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, { headers });
+    return {
+      status: 200,
+      headers: consulHeaders("application/octet-stream", index),
+      body: entry.value ?? new Uint8Array(0),
+    };
   }
   return ctx.json([kvEntryJson(entry)], { index });
 }
 
-function notFoundWithIndex(ctx: RequestContext, index: number): Response {
-  const headers = ctx.headers(index);
-  headers.delete("content-type");
-  return new Response(null, { status: 404, headers });
+function notFoundWithIndex(index: number): HttpResponse {
+  return { status: 404, headers: consulHeaders(undefined, index), body: null };
 }
 
-async function kvPut(ctx: RequestContext): Promise<Response> {
+async function kvPut(ctx: RequestContext): Promise<HttpResponse> {
   const key = requireKey(ctx);
   const flags = ctx.uint("flags");
   const given = ["cas", "acquire", "release"].filter((name) => ctx.query(name) !== undefined);
@@ -87,7 +88,7 @@ async function kvPut(ctx: RequestContext): Promise<Response> {
   return writeResponse(ctx, await ctx.deps.write(command));
 }
 
-async function kvDelete(ctx: RequestContext): Promise<Response> {
+async function kvDelete(ctx: RequestContext): Promise<HttpResponse> {
   const key = ctx.param("key");
   const nowMs = ctx.deps.clock.wallMs();
   const cas = ctx.uint("cas");

@@ -31,7 +31,7 @@ export function keyringPoolJson(pool: KeyringPoolStatus): Record<string, unknown
 export function operatorRoutes(api: KeyringApi): (router: HttpRouter) => void {
   const write = (op: (key: string) => Promise<void>) => async (ctx: RequestContext) => {
     await op(await requestKey(ctx));
-    return new Response(null, { status: 200 });
+    return { status: 200, headers: {}, body: null };
   };
   return (router) => {
     router

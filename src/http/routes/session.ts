@@ -12,6 +12,7 @@ import { blockingRead } from "../blocking.ts";
 import type { RequestContext } from "../context.ts";
 import { asObject, type JsonObject, optObjects, optString, optStrings } from "../decode.ts";
 import { badRequest, notFound } from "../errors.ts";
+import type { HttpResponse } from "../exchange.ts";
 import type { HttpRouter } from "../handler.ts";
 import { sessionJson } from "../shapes.ts";
 import { writeResponse } from "../write_result.ts";
@@ -47,7 +48,7 @@ export function sessionRoutes(router: HttpRouter): void {
     );
 }
 
-async function create(ctx: RequestContext): Promise<Response> {
+async function create(ctx: RequestContext): Promise<HttpResponse> {
   const raw = await ctx.jsonBody();
   const body = raw === undefined ? {} : asObject(raw, "the session");
   const { catalog, config, rng } = ctx.deps;
@@ -82,7 +83,7 @@ async function create(ctx: RequestContext): Promise<Response> {
   return ctx.json({ ID: id }, { index: catalog.maxIndex("sessions") });
 }
 
-async function destroy(ctx: RequestContext): Promise<Response> {
+async function destroy(ctx: RequestContext): Promise<HttpResponse> {
   const result = await ctx.deps.write({
     kind: "session_destroy",
     nowMs: ctx.deps.clock.wallMs(),
@@ -92,7 +93,7 @@ async function destroy(ctx: RequestContext): Promise<Response> {
   return writeResponse(ctx, result);
 }
 
-function renew(ctx: RequestContext): Response {
+function renew(ctx: RequestContext): HttpResponse {
   const id = ctx.param("id");
   const session = ctx.deps.catalog.sessionInfo(id);
   if (session === undefined) throw notFound(`Session id '${id}' not found`);

@@ -14,6 +14,7 @@ import { AgentError, base64ToBytes } from "../../lib/mod.ts";
 import type { RequestContext } from "../context.ts";
 import { asObject, type JsonObject, optNumber, optObject, optString } from "../decode.ts";
 import { badRequest, HttpError } from "../errors.ts";
+import type { HttpResponse } from "../exchange.ts";
 import type { HttpRouter } from "../handler.ts";
 import { txnResponseJson } from "../shapes.ts";
 import { KV_VALUE_BYTES_MAX } from "./kv.ts";
@@ -29,7 +30,7 @@ export function txnRoutes(router: HttpRouter): void {
   router.add("PUT", "/v1/txn", txn);
 }
 
-async function txn(ctx: RequestContext): Promise<Response> {
+async function txn(ctx: RequestContext): Promise<HttpResponse> {
   const body = await ctx.jsonBody(TXN_BODY_BYTES_MAX);
   if (!Array.isArray(body)) {
     throw badRequest("Failed to parse body: expected a JSON array of operations");
