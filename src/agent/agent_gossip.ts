@@ -11,16 +11,26 @@
 
 import type { RuntimeConfig } from "../config/mod.ts";
 import {
+  answerKeyringQuery,
+  canonicalGossipKey,
   defaultLanGossipConfig,
   defaultLocalGossipConfig,
+  encodeKeyringAnswer,
+  encodeKeyringRequest,
   GossipNode,
   type GossipNodeEvent,
   type GossipTransport,
   type Keyring,
+  KEYRING_QUERIES,
+  type KeyringOp,
+  keyringPrecheckError,
+  type KeyringTally,
+  keyringTallyError,
   type MemberInfo,
   type MemberMeta,
   parseGossipAddress,
   SwimCore,
+  tallyKeyringAnswers,
 } from "../gossip/mod.ts";
 import type {
   AgentMemberInfo,
@@ -172,6 +182,8 @@ export class AgentGossip implements KeyringApi {
   #snapshotTimer: TimerId | undefined;
   #reconcileTimer: TimerId | undefined;
   #snapshotDirty = false;
+  /** Keyring saves, one at a time (the file is replaced through one temporary name). */
+  #keyringSaves: Promise<void> = Promise.resolve();
   #leaving = false;
   #closed = false;
 
@@ -214,6 +226,12 @@ export class AgentGossip implements KeyringApi {
         : { reapLeftAfterMs: options.reapLeftAfterMs }),
     });
     this.#events.setBroadcaster((event) => this.#fire(event));
+    const keyring = this.#keyring;
+    if (keyring !== undefined) {
+      for (const [op, query] of Object.entries(KEYRING_QUERIES) as [KeyringOp, string][]) {
+        this.node.setQueryHandler(query, (req) => this.#answerKeyring(keyring, op, req.payload));
+      }
+    }
   }
 
   /** True when gossip is encrypted (the keyring endpoints apply). */
@@ -353,38 +371,45 @@ export class AgentGossip implements KeyringApi {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
 
-  // ---- KeyringApi (this agent's keyring; numNodes 1) -------------------
+  // ---- KeyringApi: gossip queries to every member (serf keymanager) ----
 
-  /** Keys of this agent's LAN keyring. */
-  list(): Promise<readonly KeyringPoolStatus[]> {
-    const keyring = this.#mustKeyring();
-    const keys: Record<string, number> = {};
-    for (const key of keyring.list()) keys[key] = 1;
-    return Promise.resolve([{
+  /** Every member's LAN keys, counted (Consul `keyring -list`). */
+  async list(): Promise<readonly KeyringPoolStatus[]> {
+    const tally = await this.#keyringQuery("list");
+    const error = keyringTallyError("list", tally);
+    if (error !== undefined) throw error;
+    return [{
       wan: false,
       datacenter: this.#config.datacenter,
       segment: "",
-      keys,
-      primaryKeys: { [keyring.primary()]: 1 },
-      numNodes: 1,
-    }]);
+      keys: tally.keys,
+      primaryKeys: tally.primaryKeys,
+      numNodes: tally.numNodes,
+    }];
   }
 
-  /** Installs a key and persists the keyring. */
+  /** Installs a key on every member, each persisting its keyring. */
   async install(key: string): Promise<void> {
-    if (this.#mustKeyring().install(key)) await this.#persistKeyring();
+    await this.#keyringChange("install", canonicalGossipKey(key));
   }
 
-  /** Makes a key primary and persists the keyring. */
+  /**
+   * Makes a key primary on every member. Refused, before anything changes,
+   * while a member lacks the key (it could no longer decrypt the others).
+   */
   async use(key: string): Promise<void> {
-    this.#mustKeyring().use(key);
-    await this.#persistKeyring();
+    const canonical = canonicalGossipKey(key);
+    const refused = keyringPrecheckError("use", canonical, await this.#keyringQuery("list"));
+    if (refused !== undefined) throw refused;
+    await this.#keyringChange("use", canonical);
   }
 
-  /** Removes a key and persists the keyring. */
+  /** Removes a key from every member; refused while it is a member's primary. */
   async remove(key: string): Promise<void> {
-    this.#mustKeyring().remove(key);
-    await this.#persistKeyring();
+    const canonical = canonicalGossipKey(key);
+    const refused = keyringPrecheckError("remove", canonical, await this.#keyringQuery("list"));
+    if (refused !== undefined) throw refused;
+    await this.#keyringChange("remove", canonical);
   }
 
   // ---- internals -------------------------------------------------------
@@ -567,10 +592,38 @@ export class AgentGossip implements KeyringApi {
     return this.#keyring;
   }
 
-  async #persistKeyring(): Promise<void> {
-    const keyring = this.#mustKeyring();
-    await this.#saveKeyring?.(keyring);
-    this.#env.log.info("keyring changed", { keys: keyring.list().length });
+  async #keyringQuery(op: KeyringOp, key?: string): Promise<KeyringTally> {
+    this.#mustKeyring();
+    const result = await this.node.query(KEYRING_QUERIES[op], encodeKeyringRequest(key));
+    return tallyKeyringAnswers(result);
+  }
+
+  async #keyringChange(op: KeyringOp, key: string): Promise<void> {
+    const tally = await this.#keyringQuery(op, key);
+    const error = keyringTallyError(op, tally);
+    if (error !== undefined) throw error;
+    this.#env.log.info("keyring changed across the cluster", { op, nodes: tally.numNodes });
+  }
+
+  /** Responder: applies a keyring query to our keyring, persists a change, answers. */
+  async #answerKeyring(keyring: Keyring, op: KeyringOp, payload: Uint8Array): Promise<Uint8Array> {
+    const { answer, changed } = answerKeyringQuery(keyring, op, payload);
+    if (!changed) return encodeKeyringAnswer(answer);
+    this.#env.log.info("keyring changed", { op, keys: keyring.list().length });
+    const save = this.#keyringSaves.then(() => this.#saveKeyring?.(keyring));
+    this.#keyringSaves = save.catch(() => {});
+    try {
+      await save;
+    } catch (err) {
+      this.#env.log.error("cannot save the keyring", { error: errorMessage(err) });
+      return encodeKeyringAnswer({
+        ok: false,
+        code: "storage_corrupt",
+        message: `Cannot save the keyring: ${errorMessage(err)}`,
+        keys: keyring.list(),
+      });
+    }
+    return encodeKeyringAnswer(answer);
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@ import { CatalogFsm, MemoryCommandLog } from "../catalog/mod.ts";
 import { buildConfig, ConfigError, type RuntimeConfig } from "../config/mod.ts";
 import { Keyring } from "../gossip/mod.ts";
 import { UserEventBuffer } from "../http/mod.ts";
-import { CaptureSink, createLogger, type Env, seededRng } from "../lib/mod.ts";
+import { AgentError, CaptureSink, createLogger, type Env, seededRng } from "../lib/mod.ts";
 import { assert, assertEquals } from "../testing/assert.ts";
 import { ManualClock } from "../testing/manual_clock.ts";
 import { MemoryGossipNetwork } from "../testing/memory_gossip_transport.ts";
@@ -21,6 +21,8 @@ interface Node {
   readonly events: UserEventBuffer;
   readonly sink: CaptureSink;
   readonly saved: SnapshotMember[][];
+  /** Every keyring this agent persisted, primary first. */
+  readonly keyringSaves: string[][];
 }
 
 function harness() {
@@ -48,6 +50,7 @@ function harness() {
       const log = new MemoryCommandLog(fsm);
       const events = new UserEventBuffer();
       const saved: SnapshotMember[][] = [];
+      const keyringSaves: string[][] = [];
       const cfg = config(value);
       const gossip = new AgentGossip({
         config: cfg,
@@ -64,6 +67,10 @@ function harness() {
         },
         events,
         ...(extra.keyring === undefined ? {} : { keyring: extra.keyring }),
+        saveKeyring: (k) => {
+          keyringSaves.push(k.list());
+          return Promise.resolve();
+        },
         snapshot: {
           load: () => Promise.resolve([]),
           save: (m) => {
@@ -72,7 +79,7 @@ function harness() {
           },
         },
       });
-      const node = { gossip, fsm, events, sink, saved };
+      const node = { gossip, fsm, events, sink, saved, keyringSaves };
       nodes.push(node);
       return node;
     },
@@ -172,18 +179,144 @@ Deno.test("AgentGossip: user events reach the other agent's buffer, filtered by 
   }
 });
 
-Deno.test("AgentGossip keyring API lists, installs, uses and removes this agent's keys", async () => {
+const KEY1 = btoa(String.fromCharCode(...new Uint8Array(16).fill(1)));
+const KEY2 = btoa(String.fromCharCode(...new Uint8Array(16).fill(2)));
+const KEY3 = btoa(String.fromCharCode(...new Uint8Array(32).fill(3)));
+
+Deno.test("AgentGossip keyring API on a lone agent lists, installs, uses and removes its keys", async () => {
   const h = harness();
-  const k1 = btoa(String.fromCharCode(...new Uint8Array(16).fill(1)));
-  const k2 = btoa(String.fromCharCode(...new Uint8Array(16).fill(2)));
   try {
-    const a = h.add({ node_name: "a" }, { keyring: Keyring.fromBase64([k1]) });
-    assertEquals((await a.gossip.list())[0]?.keys, { [k1]: 1 });
-    await a.gossip.install(k2);
-    await a.gossip.use(k2);
-    await a.gossip.remove(k1);
+    const a = h.add({ node_name: "a" }, { keyring: Keyring.fromBase64([KEY1]) });
+    assertEquals((await a.gossip.list())[0]?.keys, { [KEY1]: 1 });
+    await a.gossip.install(KEY2);
+    await a.gossip.use(KEY2);
+    await a.gossip.remove(KEY1);
     const [pool] = await a.gossip.list();
-    assertEquals([pool?.keys, pool?.primaryKeys, pool?.numNodes], [{ [k2]: 1 }, { [k2]: 1 }, 1]);
+    assertEquals([pool?.keys, pool?.primaryKeys, pool?.numNodes], [
+      { [KEY2]: 1 },
+      { [KEY2]: 1 },
+      1,
+    ]);
+    assertEquals(a.keyringSaves, [[KEY1, KEY2], [KEY2, KEY1], [KEY2]]);
+  } finally {
+    await h.close();
+  }
+});
+
+/** Three started, joined agents with their own keyrings of `keys`. */
+async function keyringCluster(
+  h: ReturnType<typeof harness>,
+  keys: string[][],
+): Promise<Node[]> {
+  const nodes = keys.map((k, i) =>
+    h.add({ node_name: `n${i + 1}` }, { keyring: Keyring.fromBase64(k) })
+  );
+  for (const n of nodes) await n.gossip.start();
+  for (const n of nodes.slice(1)) await n.gossip.join((nodes[0] as Node).gossip.address);
+  await h.run(1_500);
+  for (const n of nodes) assertEquals(n.gossip.members().filter((m) => m.status === 1).length, 3);
+  return nodes;
+}
+
+/** Runs `op` while advancing the clock until it settles; returns its value or throws its error. */
+async function settle<T>(h: ReturnType<typeof harness>, op: Promise<T>): Promise<T> {
+  let done = false;
+  const tracked = op.finally(() => done = true);
+  tracked.catch(() => {});
+  for (let i = 0; i < 1_000 && !done; i++) await h.clock.advanceAsync(10);
+  return await tracked;
+}
+
+async function rejection(h: ReturnType<typeof harness>, op: Promise<unknown>): Promise<AgentError> {
+  try {
+    await settle(h, op);
+  } catch (err) {
+    assert(err instanceof AgentError, String(err));
+    return err;
+  }
+  throw new Error("expected a rejection");
+}
+
+Deno.test("AgentGossip keyring API rotates the key on every member through gossip queries", async () => {
+  const h = harness();
+  try {
+    const nodes = await keyringCluster(h, [[KEY1], [KEY1], [KEY1]]);
+    const [a, b, c] = nodes as [Node, Node, Node];
+    await settle(h, b.gossip.install(KEY2));
+    let [pool] = await settle(h, c.gossip.list());
+    assertEquals([pool?.keys, pool?.primaryKeys, pool?.numNodes], [
+      { [KEY1]: 3, [KEY2]: 3 },
+      { [KEY1]: 3 },
+      3,
+    ]);
+    await settle(h, a.gossip.use(KEY2));
+    await settle(h, c.gossip.remove(KEY1));
+    [pool] = await settle(h, a.gossip.list());
+    assertEquals([pool?.keys, pool?.primaryKeys, pool?.numNodes], [
+      { [KEY2]: 3 },
+      { [KEY2]: 3 },
+      3,
+    ]);
+    // Every member persisted each change of its own keyring.
+    for (const n of nodes) assertEquals(n.keyringSaves, [[KEY1, KEY2], [KEY2, KEY1], [KEY2]]);
+    // Installing a key that is there changes and saves nothing.
+    await settle(h, a.gossip.install(KEY2));
+    assertEquals(a.keyringSaves.length, 3);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("AgentGossip keyring API refuses use and remove that would cut members off, naming them", async () => {
+  const h = harness();
+  try {
+    const [a, b, c] = await keyringCluster(h, [[KEY1, KEY2], [KEY1, KEY2], [KEY1]]) as [
+      Node,
+      Node,
+      Node,
+    ];
+    const notInstalled = await rejection(h, a.gossip.use(KEY2));
+    assertEquals(notInstalled.code, "not_found");
+    assertEquals(
+      notInstalled.message,
+      'Cannot use the key: it is not installed on 1 of 3 nodes: "n3"; install it first (keyring -install)',
+    );
+    const primary = await rejection(h, b.gossip.remove(KEY1));
+    assertEquals(primary.code, "invalid_argument");
+    assertEquals(
+      primary.message,
+      'Cannot remove the key: it is the primary key on 3 of 3 nodes: "n1", "n2", "n3"; make another key primary first (keyring -use)',
+    );
+    // Nothing changed anywhere.
+    for (const n of [a, b, c]) assertEquals(n.keyringSaves, []);
+    // A key missing on one member: the others remove it, the error names the one.
+    const missing = await rejection(h, c.gossip.remove(KEY2));
+    assertEquals(missing.code, "not_found");
+    assertEquals(
+      missing.message,
+      'Cannot remove the key across the cluster: it failed on 1 of 3 nodes: "n3" (Cannot remove the key: it is not installed in the keyring)',
+    );
+    assertEquals([a.keyringSaves, b.keyringSaves, c.keyringSaves], [[[KEY1]], [[KEY1]], []]);
+    const bad = await rejection(h, a.gossip.install("abc"));
+    assertEquals(bad.code, "invalid_argument");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("AgentGossip keyring API reports members that did not answer in time", async () => {
+  const h = harness();
+  try {
+    const [a, , c] = await keyringCluster(h, [[KEY1], [KEY1], [KEY1]]) as [Node, Node, Node];
+    // n3 stops without leaving: the others still count it alive for a while.
+    await c.gossip.close();
+    const silent = await rejection(h, a.gossip.install(KEY3));
+    assertEquals(silent.code, "timeout");
+    assertEquals(
+      silent.message,
+      'Cannot install the key across the cluster: 1 of 3 nodes did not answer within 1600 ms: "n3"',
+    );
+    assertEquals(a.keyringSaves, [[KEY1, KEY3]]);
   } finally {
     await h.close();
   }

@@ -20,6 +20,7 @@ export * from "./swim.ts";
 // --- transports and encryption (keep at the end) ---
 export * from "./transport.ts";
 export * from "./keyring.ts";
+export * from "./keyring_query.ts";
 export * from "./encryption.ts";
 export {
   cryptoRandomBytes,

@@ -80,6 +80,8 @@ export interface QueryResult {
   readonly missing: readonly string[];
   /** True when the timeout ended it (or shutdown), false when every expected member answered. */
   readonly timedOut: boolean;
+  /** The timeout the query was started with, ms. */
+  readonly timeoutMs: number;
 }
 
 /** The user event that carries `request`. */
@@ -189,6 +191,7 @@ interface Pending {
   readonly name: string;
   readonly expected: readonly string[];
   readonly deadlineMs: number;
+  readonly timeoutMs: number;
   readonly responses: Map<string, Uint8Array>;
 }
 
@@ -250,6 +253,7 @@ export class QueryBook {
       name: query.name,
       expected: [...new Set(query.expected)],
       deadlineMs: nowMs + query.timeoutMs,
+      timeoutMs: query.timeoutMs,
       responses: new Map(),
     });
     return {
@@ -321,6 +325,7 @@ export class QueryBook {
       expected: pending.expected,
       missing: pending.expected.filter((n) => !pending.responses.has(n)),
       timedOut,
+      timeoutMs: pending.timeoutMs,
     };
   }
 }
