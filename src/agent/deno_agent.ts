@@ -30,7 +30,7 @@ import {
   createHttpApp,
   operatorRoutes,
   type RouteInstaller,
-  startHttpServer,
+  startHttp1Server,
   UserEventBuffer,
 } from "../http/mod.ts";
 import { AgentError, type Env, errorMessage, type Logger } from "../lib/mod.ts";
@@ -261,7 +261,7 @@ async function startHttp(
     config.clientAddr,
     config.ports.http,
     () =>
-      startHttpServer({
+      startHttp1Server({
         hostname: config.clientAddr,
         port: config.ports.http,
         app,

@@ -1,32 +1,34 @@
 /**
- * [edge] Serves the HTTP app with an own HTTP/1.1 server on Deno.listen.
- * NOT WIRED IN: the agent serves with Deno.serve (http_server.ts), because
- * behind the `fetch(Request) -> Response` boundary this server misses the
- * read-throughput target (0.31x of the Deno.serve ceiling against 0.65x).
- * Kept, tested, as the base for a cheaper request boundary (no Request/
- * Response objects on the hot path) that could keep both targets.
+ * [edge] Serves the HTTP app with an own HTTP/1.1 server on Deno.listen;
+ * the agent's HTTP server (http_server.ts, Deno.serve, is the fallback).
  *
  * Why not Deno.serve: a parked blocking query costs about 19 KiB there and
- * about 9 KiB here (bench/RESULTS.md, "http1 experiment"). The price: reads
- * cost more CPU than on Deno.serve (a quick `bench http` run: about 42
- * against 24 µs per catalog read), mostly from building a `Request` (with
- * its signal) and reading the `Response` in JS, which Deno.serve does
- * natively. The design follows
- * bench/http1_experiment_server.ts in its hang-up-detecting variant: while
- * the app computes (or parks), the connection keeps a pending 1-byte read,
- * and end of stream aborts the Request's signal.
+ * about 9 KiB here (bench/RESULTS.md, "http1 experiment"). Reads stay
+ * cheap because the app is called through its light boundary
+ * (exchange.ts): no URL, Headers, Request, Response or AbortSignal is
+ * built per request, and the answer is encoded straight from the app's
+ * status, header record and body into one write. The design follows
+ * bench/http1_experiment_server.ts in its hang-up-detecting variant: once
+ * the app asks for a request's signal (a blocking query about to park),
+ * the connection keeps a pending 1-byte read, and end of stream aborts
+ * the signal. Requests that never ask pay for neither.
  *
  * Handles: request heads up to 8 KiB (431 beyond; read with a 512-byte
  * buffer first), Content-Length and chunked request bodies up to 8 MiB
  * (413 beyond), `Expect: 100-continue`, keep-alive (HTTP/1.1 default,
  * `Connection: close`, HTTP/1.0), pipelining answered in order, HEAD,
- * idle and header-read timeouts, a connection cap. Responses are read
- * whole and written with one write, with Content-Length, Date and
- * Connection set here.
+ * idle and header-read timeouts, a connection cap. Responses are written
+ * whole with one write, with Content-Length, Date and Connection set here.
  * @module
  */
 
+import type { HttpHandler, HttpHeaders, HttpRequest, HttpResponse } from "./exchange.ts";
 import type { HttpServer, HttpServerOptions } from "./http_server.ts";
+
+/** Options for {@link startHttp1Server}: as for Deno.serve, but the app needs only `handle`. */
+export interface Http1ServerOptions extends Omit<HttpServerOptions, "app"> {
+  readonly app: { readonly handle: HttpHandler };
+}
 
 /** Longest request line plus headers accepted (431 beyond). */
 const MAX_HEAD_BYTES = 8 * 1024;
@@ -97,13 +99,33 @@ interface ParsedRequest {
   readonly method: string;
   readonly target: string;
   readonly headers: [string, string][];
-  readonly host: string | undefined;
   readonly close: boolean;
   readonly body: Uint8Array | undefined;
 }
 
+let dateText = "";
+let dateUntilMs = 0;
+
+/** The Date header's value, formatted once per second (its precision). */
 function httpDate(): string {
-  return new Date().toUTCString();
+  const now = Date.now();
+  if (now >= dateUntilMs) {
+    dateText = new Date(now).toUTCString();
+    dateUntilMs = now - (now % 1000) + 1000;
+  }
+  return dateText;
+}
+
+const statusLines = new Map<number, string>();
+
+/** `HTTP/1.1 <status> <reason>\r\n`, built once per status. */
+function statusLine(status: number): string {
+  let line = statusLines.get(status);
+  if (line === undefined) {
+    line = `HTTP/1.1 ${status} ${REASONS[status] ?? "Unknown"}\r\n`;
+    statusLines.set(status, line);
+  }
+  return line;
 }
 
 /** Index of `\r\n\r\n` in `buf[from, end)`, or -1. */
@@ -127,44 +149,123 @@ function bodyless(status: number): boolean {
   return status < 200 || status === 204 || status === 304;
 }
 
-/** The whole response as one byte array. */
-function responseBytes(
-  status: number,
-  statusText: string,
-  headers: Iterable<[string, string]>,
-  body: Uint8Array,
-  close: boolean,
-  head: boolean,
-): Uint8Array {
-  let text = `HTTP/1.1 ${status} ${statusText || REASONS[status] || "Unknown"}\r\n`;
-  for (const [name, value] of headers) {
-    if (
-      name === "content-length" || name === "connection" || name === "transfer-encoding" ||
-      name === "date" || name === "keep-alive"
-    ) continue;
-    text += `${name}: ${value}\r\n`;
-  }
+/** Headers this server sets itself from the framing; the app's are dropped. */
+const FRAMING_HEADERS = new Set([
+  "content-length",
+  "connection",
+  "transfer-encoding",
+  "date",
+  "keep-alive",
+]);
+
+/** The whole response (head and body) as one byte array, for one write. */
+function responseBytes(response: HttpResponse, close: boolean, head: boolean): Uint8Array {
+  const { status, body } = response;
+  let text = statusLine(status) + headerLines(response.headers);
   const noBody = bodyless(status);
-  if (!noBody) text += `content-length: ${body.length}\r\n`;
+  const bytes = noBody || body === null
+    ? undefined
+    : typeof body === "string"
+    ? encoder.encode(body)
+    : body;
+  if (!noBody) text += `content-length: ${bytes?.length ?? 0}\r\n`;
   text += `date: ${httpDate()}\r\n`;
   text += close ? "connection: close\r\n\r\n" : "\r\n";
-  const headBytes = encoder.encode(text);
-  if (head || noBody || body.length === 0) return headBytes;
-  const out = new Uint8Array(headBytes.length + body.length);
-  out.set(headBytes);
-  out.set(body, headBytes.length);
+  if (head || bytes === undefined || bytes.length === 0) return encoder.encode(text);
+  // The head is ASCII: its length in bytes is its length in characters.
+  const out = new Uint8Array(text.length + bytes.length);
+  const { read, written } = encoder.encodeInto(text, out);
+  if (read !== text.length || written !== text.length) {
+    const headBytes = encoder.encode(text);
+    const joined = new Uint8Array(headBytes.length + bytes.length);
+    joined.set(headBytes);
+    joined.set(bytes, headBytes.length);
+    return joined;
+  }
+  out.set(bytes, written);
   return out;
+}
+
+/** `name: value` lines of the app's headers; throws on a value that would split the head. */
+function headerLines(headers: HttpHeaders): string {
+  let text = "";
+  for (const name in headers) {
+    if (FRAMING_HEADERS.has(name)) continue;
+    const value = headers[name]!;
+    if (value.includes("\n") || value.includes("\r")) {
+      throw new TypeError(`Header "${name}" has a line break in its value`);
+    }
+    text += `${name}: ${value}\r\n`;
+  }
+  return text;
 }
 
 function plainResponse(status: number, message: string, close: boolean): Uint8Array {
   return responseBytes(
-    status,
-    "",
-    [["content-type", "text/plain; charset=utf-8"]],
-    encoder.encode(`${message}\n`),
+    { status, headers: PLAIN_HEADERS, body: `${message}\n` },
     close,
     false,
   );
+}
+
+const PLAIN_HEADERS: HttpHeaders = { "content-type": "text/plain; charset=utf-8" };
+const EMPTY_BODY = new Uint8Array(0);
+
+/**
+ * The app's view of one parsed request. The signal (and the hang-up watch
+ * behind it) exists only once the app asks for it.
+ */
+class Http1Request implements HttpRequest {
+  readonly method: string;
+  readonly target: string;
+  readonly #headers: readonly [string, string][];
+  readonly #body: Uint8Array | undefined;
+  readonly #connection: Connection;
+  #controller: AbortController | undefined;
+  #aborted = false;
+
+  constructor(parsed: ParsedRequest, connection: Connection) {
+    this.method = parsed.method;
+    this.target = parsed.target;
+    this.#headers = parsed.headers;
+    // As with fetch's Request, GET and HEAD carry no body.
+    this.#body = parsed.method === "GET" || parsed.method === "HEAD" ? undefined : parsed.body;
+    this.#connection = connection;
+  }
+
+  header(name: string): string | null {
+    let found: string | null = null;
+    for (const [key, value] of this.#headers) {
+      if (key.length !== name.length || key.toLowerCase() !== name) continue;
+      found = found === null ? value : `${found}, ${value}`;
+    }
+    return found;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort();
+      else this.#connection.watch(this);
+    }
+    return this.#controller.signal;
+  }
+
+  /** True once the client hung up or the server is closing. */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** Marks the request abandoned; aborts its signal if the app holds one. */
+  abort(): void {
+    this.#aborted = true;
+    this.#controller?.abort();
+  }
+
+  readBody(limitBytes: number): Promise<Uint8Array | null> {
+    const body = this.#body ?? EMPTY_BODY;
+    return Promise.resolve(body.length > limitBytes ? null : body);
+  }
 }
 
 /** One client connection: its request loop and what close() needs to know. */
@@ -183,8 +284,8 @@ class Connection {
   #closed = false;
   /** True from a parsed request until its answer is written. */
   busy = false;
-  /** Aborts the request the app is computing. */
-  abort: AbortController | undefined;
+  /** The request the app is computing, if any. */
+  request: Http1Request | undefined;
 
   constructor(conn: Deno.Conn, server: Http1Server) {
     this.#conn = conn;
@@ -343,7 +444,6 @@ class Connection {
       method: parsed.method,
       target: parsed.target,
       headers: parsed.headers,
-      host: parsed.host,
       close: parsed.close,
       body,
     };
@@ -444,62 +544,47 @@ class Connection {
   }
 
   /**
-   * Keeps a 1-byte read pending while the app computes: end of stream (or
-   * an error) aborts the request; a byte (a pipelined request) is kept for
-   * the next #readRequest.
+   * Keeps a 1-byte read pending while the app computes `request`: end of
+   * stream (or an error) aborts it; a byte (a pipelined request) is kept
+   * for the next #readRequest. Skipped when bytes are buffered (a
+   * pipelining client) or `request` is no longer the one being answered
+   * (a second read would race #readRequest's).
    */
-  #watch(controller: AbortController): void {
+  watch(request: Http1Request): void {
+    if (this.request !== request || this.#buf !== undefined || this.#watchRead !== undefined) {
+      return;
+    }
     this.#watchByte ??= new Uint8Array(1);
     const watchRead = this.#conn.read(this.#watchByte);
     this.#watchRead = watchRead;
     watchRead.then((n) => {
-      if (n === null) controller.abort();
-    }, () => controller.abort());
+      if (n === null) request.abort();
+    }, () => request.abort());
   }
 
   /** Calls the app and writes its answer; true when the connection must close. */
-  async #answer(request: ParsedRequest): Promise<boolean> {
-    const head = request.method === "HEAD";
-    let built: Request;
-    const controller = new AbortController();
-    try {
-      built = this.#server.buildRequest(request, controller.signal);
-    } catch (err) {
-      await this.#write(
-        plainResponse(400, `Invalid request: ${err instanceof Error ? err.message : err}`, true),
-      );
-      return true;
-    }
-    // Only watch when nothing is buffered: buffered bytes mean a pipelining client.
-    if (this.#buf === undefined) this.#watch(controller);
-    this.abort = controller;
-    if (this.#server.closing) controller.abort();
+  async #answer(parsed: ParsedRequest): Promise<boolean> {
+    const request = new Http1Request(parsed, this);
+    this.request = request;
+    if (this.#server.closing) request.abort();
     let bytes: Uint8Array;
-    let close = request.close;
+    let close = parsed.close;
     try {
-      const response = await this.#server.options.app.fetch(built);
-      const body = new Uint8Array(await response.arrayBuffer());
-      close ||= this.#server.closing || controller.signal.aborted;
-      bytes = responseBytes(
-        response.status,
-        response.statusText,
-        response.headers,
-        body,
-        close,
-        head,
-      );
+      const response = await this.#server.options.app.handle(request);
+      close ||= this.#server.closing || request.aborted;
+      bytes = responseBytes(response, close, parsed.method === "HEAD");
     } catch (err) {
       this.#server.options.logger.error("http handler failed", {
-        method: request.method,
-        path: request.target,
+        method: parsed.method,
+        path: parsed.target,
         error: err instanceof Error ? err.message : String(err),
       });
-      close ||= this.#server.closing || controller.signal.aborted;
+      close ||= this.#server.closing || request.aborted;
       bytes = plainResponse(500, "Internal error", close);
     } finally {
-      this.abort = undefined;
+      this.request = undefined;
     }
-    if (controller.signal.aborted && !this.#server.closing) {
+    if (request.aborted && !this.#server.closing) {
       // The client hung up (or half-closed): try the answer, then close.
       await this.#write(bytes).catch(() => {});
       return true;
@@ -517,7 +602,6 @@ interface ParsedHead {
   readonly method: string;
   readonly target: string;
   readonly headers: [string, string][];
-  readonly host: string | undefined;
   readonly close: boolean;
   readonly contentLength: number;
   readonly chunked: boolean;
@@ -536,8 +620,10 @@ function parseHead(text: string): ParsedHead {
   ) {
     throw new ProtocolError(400, "Malformed request line");
   }
+  if (!target.startsWith("/") && !/^https?:\/\//i.test(target)) {
+    throw new ProtocolError(400, `Invalid request: target "${target.slice(0, 64)}" is not a path`);
+  }
   const headers: [string, string][] = [];
-  let host: string | undefined;
   let close = version === "HTTP/1.0";
   let contentLength: number | undefined;
   let chunked = false;
@@ -552,9 +638,7 @@ function parseHead(text: string): ParsedHead {
     const value = line.slice(colon + 1).trim();
     headers.push([name, value]);
     const lower = name.toLowerCase();
-    if (lower === "host") {
-      host = value;
-    } else if (lower === "content-length") {
+    if (lower === "content-length") {
       for (const item of value.split(",")) {
         const v = item.trim();
         if (!/^\d{1,15}$/.test(v)) throw new ProtocolError(400, "Malformed Content-Length");
@@ -593,7 +677,6 @@ function parseHead(text: string): ParsedHead {
     method,
     target,
     headers,
-    host,
     close,
     contentLength: contentLength ?? 0,
     chunked,
@@ -603,21 +686,17 @@ function parseHead(text: string): ParsedHead {
 
 /** The listener, its connections and their shutdown. */
 class Http1Server {
-  readonly options: HttpServerOptions;
+  readonly options: Http1ServerOptions;
   readonly #listener: Deno.TcpListener;
   readonly #connections = new Set<Connection>();
   readonly #running = new Set<Promise<void>>();
-  readonly #origin: string;
   #acceptLoop: Promise<void> | undefined;
   #sweep: ReturnType<typeof setInterval> | undefined;
   closing = false;
 
-  constructor(options: HttpServerOptions, listener: Deno.TcpListener) {
+  constructor(options: Http1ServerOptions, listener: Deno.TcpListener) {
     this.options = options;
     this.#listener = listener;
-    const addr = listener.addr;
-    const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-    this.#origin = `http://${host}:${addr.port}`;
   }
 
   start(): void {
@@ -672,29 +751,6 @@ class Http1Server {
     }
   }
 
-  /** The Request the app sees. */
-  buildRequest(request: ParsedRequest, signal: AbortSignal): Request {
-    const { method, target } = request;
-    let url: string;
-    if (target.startsWith("/")) {
-      const host = request.host;
-      url = host !== undefined && host !== "" && /^[A-Za-z0-9.\-:\[\]_]+$/.test(host)
-        ? `http://${host}${target}`
-        : `${this.#origin}${target}`;
-    } else if (/^https?:\/\//i.test(target)) {
-      url = target;
-    } else {
-      throw new Error(`request target "${target.slice(0, 64)}" is not a path`);
-    }
-    const withBody = method !== "GET" && method !== "HEAD" && request.body !== undefined;
-    return new Request(url, {
-      method,
-      headers: request.headers,
-      signal,
-      ...(withBody ? { body: request.body as Uint8Array<ArrayBuffer> } : {}),
-    });
-  }
-
   async close(): Promise<void> {
     if (this.closing) {
       await Promise.all([this.#acceptLoop, ...this.#running]);
@@ -709,7 +765,7 @@ class Http1Server {
     }
     await this.#acceptLoop;
     for (const connection of this.#connections) {
-      if (connection.busy) connection.abort?.abort();
+      if (connection.busy) connection.request?.abort();
       else connection.close();
     }
     await Promise.all([...this.#running]);
@@ -721,7 +777,7 @@ class Http1Server {
  * socket is bound. Same contract as startHttpServer, so either can serve
  * the agent.
  */
-export function startHttp1Server(options: HttpServerOptions): Promise<HttpServer> {
+export function startHttp1Server(options: Http1ServerOptions): Promise<HttpServer> {
   const listener = Deno.listen({ hostname: options.hostname, port: options.port });
   const server = new Http1Server(options, listener);
   server.start();

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { NULL_LOGGER } from "../lib/mod.ts";
-import type { HttpApp } from "./app.ts";
-import { fetchAdapter, type HttpRequest, type HttpResponse, splitTarget } from "./exchange.ts";
+import type { HttpRequest, HttpResponse } from "./exchange.ts";
+import { splitTarget } from "./exchange.ts";
 import type { HttpServer } from "./http_server.ts";
 import { startHttp1Server } from "./http1_server.ts";
 
@@ -9,13 +9,12 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** A test app: echo routes plus a route that parks until its request aborts. */
-class TestApp implements HttpApp {
+class TestApp {
   /** Resolves with the parked request's signal state once it aborted. */
   parkedAborted: Promise<boolean>;
   #resolveAborted: (aborted: boolean) => void = () => {};
   parked: Promise<void>;
   #resolveParked: () => void = () => {};
-  readonly fetch: (request: Request) => Promise<Response> = fetchAdapter((r) => this.handle(r));
 
   constructor() {
     this.parkedAborted = new Promise((resolve) => this.#resolveAborted = resolve);
@@ -36,6 +35,12 @@ class TestApp implements HttpApp {
       };
     }
     if (pathname === "/throw") throw new Error("boom");
+    if (pathname === "/header") {
+      return { status: 200, headers: {}, body: String(request.header("x-a")) };
+    }
+    if (pathname === "/inject") {
+      return { status: 200, headers: { "x-bad": "a\r\nset-cookie: x" }, body: "" };
+    }
     if (pathname === "/park") {
       this.#resolveParked();
       const signal = request.signal;
@@ -269,6 +274,21 @@ Deno.test("startHttp1Server() answers 500 when the app throws", async () => {
     const response = await fetch(`http://127.0.0.1:${server.port}/throw`);
     assertEquals(response.status, 500);
     assertEquals(await response.text(), "Internal error\n");
+  });
+});
+
+Deno.test("startHttp1Server() joins repeated request headers and refuses split heads", async () => {
+  await withServer(async (server) => {
+    const joined = await rawExchange(
+      server.port,
+      "GET /header HTTP/1.1\r\nX-A: 1\r\nx-a: 2\r\nConnection: close\r\n\r\n",
+    );
+    assert(joined.endsWith("\r\n\r\n1, 2"), joined);
+    const missing = await rawExchange(server.port, "GET /header HTTP/1.0\r\n\r\n");
+    assert(missing.endsWith("\r\n\r\nnull"), missing);
+    const injected = await rawExchange(server.port, "GET /inject HTTP/1.0\r\n\r\n");
+    assert(injected.startsWith("HTTP/1.1 500 "), injected);
+    assert(!injected.includes("set-cookie"), injected);
   });
 });
 
