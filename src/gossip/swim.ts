@@ -157,6 +157,12 @@ interface Relay {
   nackSent: boolean;
 }
 
+interface Accusation {
+  readonly message: SuspectMessage;
+  readonly to: string;
+  resendAtMs: number;
+}
+
 interface Failed {
   readonly address: string;
   readonly failedAtMs: number;
@@ -174,6 +180,8 @@ export class SwimCore {
   readonly #awareness: Awareness;
   readonly #events: UserEventBuffer;
   readonly #suspicions = new Map<string, Suspicion>();
+  /** Suspicions we raised ourselves: the accusation is re-sent to the accused until it refutes. */
+  readonly #accusations = new Map<string, Accusation>();
   readonly #relays = new Map<number, Relay>();
   readonly #failed = new Map<string, Failed>();
   #probe: ActiveProbe | undefined;
@@ -181,6 +189,8 @@ export class SwimCore {
   #eventSeq = 0;
   #nextProbeMs: number;
   #nextGossipMs: number;
+  /** A suspicion, refutation or death is queued: gossip at the next tick, off the grid. */
+  #gossipNow = false;
   #nextPushPullMs: number;
   #nextReconnectMs: number;
   #left = false;
@@ -305,7 +315,8 @@ export class SwimCore {
   nextDeadlineMs(): number {
     // Gossip rounds with nothing queued are no-ops: skip them, keeping the grid.
     let t = Math.min(this.#nextPushPullMs, this.#nextReconnectMs);
-    if (this.#queue.size > 0) {
+    if (this.#gossipNow && this.#queue.size > 0) t = this.#lastNowMs;
+    else if (this.#queue.size > 0) {
       const g = this.#cfg.gossipIntervalMs;
       let next = this.#nextGossipMs;
       if (next < this.#lastNowMs) next += Math.ceil((this.#lastNowMs - next) / g) * g;
@@ -315,6 +326,7 @@ export class SwimCore {
     const p = this.#probe;
     if (p !== undefined) t = Math.min(t, p.indirect ? p.deadlineMs : p.timeoutAtMs);
     for (const s of this.#suspicions.values()) if (s.deadlineMs < t) t = s.deadlineMs;
+    for (const a of this.#accusations.values()) if (a.resendAtMs < t) t = a.resendAtMs;
     for (const r of this.#relays.values()) {
       const at = r.wantNack && !r.nackSent ? r.nackAtMs : r.expireAtMs;
       if (at < t) t = at;
@@ -385,6 +397,7 @@ export class SwimCore {
       this.#startProbe(nowMs);
     }
     if (this.#relays.size > 0) this.#advanceRelays(nowMs);
+    if (this.#accusations.size > 0) this.#resendAccusations(nowMs);
     if (this.#suspicions.size > 0) {
       for (const [name, s] of this.#suspicions) {
         if (nowMs < s.deadlineMs) continue;
@@ -402,6 +415,10 @@ export class SwimCore {
     if (nowMs >= this.#nextGossipMs) {
       const g = cfg.gossipIntervalMs;
       this.#nextGossipMs += Math.max(1, Math.ceil((nowMs - this.#nextGossipMs) / g)) * g;
+      this.#gossipNow = false;
+      this.#gossip(nowMs);
+    } else if (this.#gossipNow) {
+      this.#gossipNow = false;
       this.#gossip(nowMs);
     }
     if (nowMs >= this.#nextPushPullMs) {
@@ -436,9 +453,9 @@ export class SwimCore {
       case "alive":
         return this.#aliveNode(message, nowMs);
       case "suspect":
-        return this.#suspectNode(message, nowMs);
+        return this.#suspectNode(message, nowMs, from);
       case "dead":
-        return this.#deadNode(message, nowMs);
+        return this.#deadNode(message, nowMs, from);
       case "user_event":
         return this.#onUserEvent(message);
       case "compound":
@@ -517,12 +534,7 @@ export class SwimCore {
 
   #startProbe(nowMs: number): void {
     const cfg = this.#cfg;
-    const target = this.#table.nextProbeTarget(
-      this.#self.name,
-      this.#rng,
-      nowMs,
-      cfg.gossipToTheDeadMs,
-    );
+    const target = this.#table.nextProbeTarget(this.#self.name, nowMs, cfg.gossipToTheDeadMs);
     const intervalMs = this.#awareness.scaleMs(cfg.probeIntervalMs);
     this.#nextProbeMs = nowMs + intervalMs;
     if (target === undefined) return;
@@ -718,6 +730,7 @@ export class SwimCore {
     const oldState = r.state;
     const oldMeta = r.meta;
     this.#queue.enqueue(a.node, a);
+    if (oldState === "suspect") this.#gossipNow = true;
     r.incarnation = a.incarnation;
     r.meta = a.meta;
     r.address = a.address;
@@ -732,11 +745,12 @@ export class SwimCore {
     }
   }
 
-  #suspectNode(s: SuspectMessage, nowMs: number): void {
+  /** `sender`: the address the message came from, when it came over the network. */
+  #suspectNode(s: SuspectMessage, nowMs: number, sender?: string): void {
     const r = this.#table.get(s.node);
     if (r === undefined) return;
     if (s.incarnation < r.incarnation) {
-      if (r === this.#self) this.#answerStaleAccusation(s.from);
+      this.#answerStaleAccusation(r, s.from, sender);
       return;
     }
     const timer = this.#suspicions.get(s.node);
@@ -751,6 +765,7 @@ export class SwimCore {
       return;
     }
     this.#queue.enqueue(s.node, s);
+    this.#gossipNow = true;
     r.incarnation = s.incarnation;
     this.#table.setState(r, "suspect", nowMs);
     const cfg = this.#cfg;
@@ -760,13 +775,43 @@ export class SwimCore {
     const maxMs = cfg.suspicionMaxTimeoutMult * minMs;
     this.#suspicions.set(s.node, new Suspicion(s.from, k, minMs, maxMs, nowMs));
     this.#out.push({ type: "suspect", member: memberInfo(r) });
+    // Our own accusation also goes straight to the accused, now and every
+    // gossip interval until it refutes: gossip picks random targets and
+    // stops after its retransmits, so under loss it can miss the accused
+    // for the whole (short) minimum timeout, and the buddy probe may be
+    // several intervals away. Each copy the accused gets after refuting is
+    // answered with its current alive (#answerStaleAccusation).
+    if (s.from === this.#self.name) {
+      this.#sendAlone(r.address, [s]);
+      this.#accusations.set(s.node, {
+        message: s,
+        to: r.address,
+        resendAtMs: nowMs + cfg.gossipIntervalMs,
+      });
+    }
   }
 
-  #deadNode(d: DeadMessage, nowMs: number): void {
+  /** Re-sends our pending accusations that are due; forgets settled ones. */
+  #resendAccusations(nowMs: number): void {
+    for (const [name, a] of this.#accusations) {
+      const r = this.#table.get(name);
+      const pending = r !== undefined && r.state === "suspect" &&
+        r.incarnation === a.message.incarnation && this.#suspicions.has(name);
+      if (!pending || this.#left) {
+        this.#accusations.delete(name);
+        continue;
+      }
+      if (nowMs < a.resendAtMs) continue;
+      a.resendAtMs = nowMs + this.#cfg.gossipIntervalMs;
+      this.#sendAlone(a.to, [a.message]);
+    }
+  }
+
+  #deadNode(d: DeadMessage, nowMs: number, sender?: string): void {
     const r = this.#table.get(d.node);
     if (r === undefined) return;
     if (d.incarnation < r.incarnation) {
-      if (r === this.#self) this.#answerStaleAccusation(d.from);
+      this.#answerStaleAccusation(r, d.from, sender);
       return;
     }
     this.#suspicions.delete(d.node);
@@ -776,6 +821,7 @@ export class SwimCore {
       return;
     }
     this.#queue.enqueue(d.node, d);
+    this.#gossipNow = true;
     r.incarnation = d.incarnation;
     const left = d.node === d.from;
     this.#table.setState(r, left ? "left" : "dead", nowMs);
@@ -790,20 +836,38 @@ export class SwimCore {
   }
 
   /**
-   * An accusation about us at an incarnation we already refuted: its
-   * sender (often the Lifeguard buddy probe of a member that missed every
-   * copy of our refutation) still holds the stale suspicion and will
-   * declare us dead when it times out. Send our current alive straight to
-   * it alone (no piggyback); no new incarnation, no health penalty.
-   * memberlist ignores these.
+   * An accusation (suspect or dead) about a member we know alive at a
+   * higher incarnation: its sender missed every gossiped copy of the
+   * refutation (gossip picks random targets) and still holds the stale
+   * suspicion, which it will turn into a death when it times out. Send it
+   * the member's current alive straight away, alone (no piggyback). When
+   * the accusation is about us, also tell the original accuser if someone
+   * else relayed it. No new incarnation, no health penalty. memberlist
+   * ignores these.
    */
-  #answerStaleAccusation(from: string): void {
-    if (this.#left || from === this.#self.name) return;
+  #answerStaleAccusation(accused: MemberRecord, from: string, sender: string | undefined): void {
+    if (this.#left || accused.state !== "alive") return;
+    const alive: AliveMessage = accused === this.#self ? this.#selfAlive() : {
+      kind: "alive",
+      node: accused.name,
+      address: accused.address,
+      incarnation: accused.incarnation,
+      meta: accused.meta,
+    };
+    if (sender !== undefined && sender !== this.#self.address) this.#sendAlone(sender, [alive]);
+    // The accused itself also tells the accuser, when someone else relayed the accusation.
+    if (accused !== this.#self || from === this.#self.name) return;
     const accuser = this.#table.get(from);
     if (accuser === undefined || (accuser.state !== "alive" && accuser.state !== "suspect")) return;
-    // Not through #send: piggybacking would spend other broadcasts' retransmits on this one link.
-    const messages: PacketMessage[] = [this.#selfAlive()];
-    this.#packets.push({ to: accuser.address, messages, bytes: encodedPacketSize(messages) });
+    if (accuser.address !== sender) this.#sendAlone(accuser.address, [alive]);
+  }
+
+  /**
+   * Queues a packet of exactly `messages`. Not through #send: piggybacking
+   * would spend other broadcasts' retransmits on this one link.
+   */
+  #sendAlone(to: string, messages: PacketMessage[]): void {
+    this.#packets.push({ to, messages, bytes: encodedPacketSize(messages) });
   }
 
   /** Someone doubts us: outbid the accusation and say so (memberlist refute). */
@@ -814,6 +878,7 @@ export class SwimCore {
     this.#stats.refutations++;
     this.#awareness.applyDelta(1);
     this.#queue.enqueue(this.#self.name, this.#selfAlive());
+    this.#gossipNow = true;
   }
 
   #selfAlive(): AliveMessage {

@@ -174,3 +174,40 @@ Deno.test("SwimCore answers a stale accusation with its current alive, straight 
   assertEquals(out[0]?.to, "b:8301");
   assertEquals(out[0]?.messages, [alive("a", 2, { role: "node", dc: "dc1" })]);
 });
+
+Deno.test("SwimCore corrects a stale accusation about another member for its sender", () => {
+  const c = core();
+  for (const n of ["b", "c"]) c.receive(n, alive(n, 1), 0);
+  c.receive("b:8301", alive("b", 2), 1);
+  c.drain();
+  // c missed b's refutation and still gossips the suspicion of incarnation 1.
+  c.receive("c:8301", { kind: "suspect", node: "b", incarnation: 1, from: "d" }, 2);
+  const out = c.drain().packets;
+  assertEquals(out.length, 1);
+  assertEquals(out[0]?.to, "c:8301");
+  assertEquals(out[0]?.messages, [alive("b", 2)]);
+  assertEquals(c.stateOf("b"), "alive");
+});
+
+Deno.test("SwimCore re-sends its own accusation to the accused every gossip interval until it refutes", () => {
+  const c = core();
+  for (const n of ["b", "c", "d"]) c.receive(n, alive(n, 1), 0);
+  c.drain();
+  // Push/pull says d is dead: we suspect it ourselves.
+  c.mergeRemoteState({
+    kind: "push_pull",
+    join: false,
+    nodes: [{ name: "d", address: "d:8301", incarnation: 1, state: "dead", meta: {} }],
+    eventLtime: 0,
+  }, 10);
+  const toD = (packets: readonly { to: string; messages: readonly PacketMessage[] }[]) =>
+    packets.filter((p) => p.to === "d:8301" && p.messages.some((m) => m.kind === "suspect"));
+  assertEquals(toD(c.drain().packets).length >= 1, true);
+  const interval = defaultLanGossipConfig().gossipIntervalMs;
+  c.tick(10 + interval);
+  assertEquals(toD(c.drain().packets).length >= 1, true);
+  c.receive("d:8301", alive("d", 2), 10 + interval + 1);
+  c.drain();
+  c.tick(10 + 3 * interval);
+  assertEquals(toD(c.drain().packets), []);
+});
