@@ -709,9 +709,14 @@ export class SwimCore {
     }
     let updatesNode = false;
     if (r.address !== a.address) {
-      // Another address for a known name: only a left member, or one dead
-      // for longer than gossipToTheDead (Consul's DeadNodeReclaimTime), may move.
-      const reclaim = r.state === "dead" && nowMs - r.stateChangeMs > this.#cfg.gossipToTheDeadMs;
+      // Another address for a known name: a left or dead member may move
+      // (restarted elsewhere) once it claims a higher incarnation than the
+      // one it died at, which a restarted member does on hearing of its own
+      // death; after gossipToTheDead (Consul's DeadNodeReclaimTime) any
+      // incarnation may reclaim the name. A live or suspect member may not.
+      const gone = r.state === "dead" || r.state === "left";
+      const reclaim = gone &&
+        (a.incarnation > r.incarnation || nowMs - r.stateChangeMs > this.#cfg.gossipToTheDeadMs);
       if (r.state === "left" || reclaim) updatesNode = true;
       else {
         this.#stats.messagesIgnored++;

@@ -211,3 +211,23 @@ Deno.test("SwimCore re-sends its own accusation to the accused every gossip inte
   c.tick(10 + 3 * interval);
   assertEquals(toD(c.drain().packets), []);
 });
+
+Deno.test("SwimCore alive: a dead member may come back on a new address with a higher incarnation", () => {
+  const c = core();
+  c.receive("b:8301", alive("b", 1), 0);
+  c.receive("c:8301", { kind: "dead", node: "b", incarnation: 1, from: "c" }, 1);
+  c.drain();
+  const moved = (incarnation: number): PacketMessage => ({
+    kind: "alive",
+    node: "b",
+    address: "b2:9301",
+    incarnation,
+    meta: {},
+  });
+  c.receive("b2:9301", moved(1), 2);
+  assertEquals(c.member("b")?.address, "b:8301");
+  c.receive("b2:9301", moved(2), 3);
+  assertEquals(c.member("b")?.address, "b2:9301");
+  assertEquals(c.stateOf("b"), "alive");
+  assertEquals(c.drain().events.map((e) => e.type), ["joined"]);
+});

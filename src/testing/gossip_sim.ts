@@ -43,7 +43,8 @@ export interface GossipSimOptions {
 export interface SimNode {
   readonly index: number;
   readonly name: string;
-  readonly address: string;
+  /** "host:port"; {@link GossipSim.moveTo} changes it (a restart on another address). */
+  address: string;
   core: SwimCore | undefined;
   up: boolean;
   /** Bumped on every crash/restart; stale events of an older life are ignored. */
@@ -152,6 +153,18 @@ export class GossipSim {
     });
     n.core.join(joinTo.map((j) => this.node(j).address));
     this.#after(n);
+  }
+
+  /**
+   * Gives crashed node `i` another address (the next {@link start} boots it
+   * there, same name); packets to the old address are lost from now on.
+   */
+  moveTo(i: number, address: string): void {
+    const n = this.node(i);
+    if (n.up) throw new Error(`Node ${i} is up: crash it before moving it`);
+    this.#byAddress.delete(n.address);
+    n.address = address;
+    this.#byAddress.set(address, i);
   }
 
   /** Crashes node `i`: it stops handling anything; packets to it are lost. */

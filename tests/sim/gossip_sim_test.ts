@@ -177,3 +177,28 @@ Deno.test("GossipSim: a crashed node restarts and rejoins; a leaving node is lef
   sim.runFor(2_000);
   for (const i of sim.liveIndexes()) assertEquals(sim.node(i).core?.stateOf("node5"), "left");
 });
+
+Deno.test("GossipSim: a dead member restarted on a new address is accepted at once", () => {
+  const seed = 17;
+  const sim = cluster(seed, 10);
+  checkNoFalseDeaths(sim);
+  startAll(sim, 20);
+  assert(sim.runUntilTrue(() => sim.converged(), 10_000), reproduce("new-address", seed));
+  sim.crash(3);
+  assert(
+    sim.runUntilTrue(
+      () => sim.liveIndexes().every((i) => sim.node(i).core?.stateOf("node3") === "dead"),
+      10_000,
+    ),
+    reproduce("new-address", seed),
+  );
+  sim.moveTo(3, "10.9.9.9:8301");
+  sim.start(3, [0]);
+  // Well before gossipToTheDead (30 s), after which any alive may reclaim the name.
+  const ok = sim.runUntilTrue(() => sim.converged(), 3_000);
+  assertEquals(sim.failure, undefined, reproduce("new-address", seed));
+  assert(ok, `not converged; ${reproduce("new-address", seed)}`);
+  for (const i of sim.liveIndexes()) {
+    assertEquals(sim.node(i).core?.member("node3")?.address, "10.9.9.9:8301");
+  }
+});
