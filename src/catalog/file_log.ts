@@ -30,7 +30,7 @@ import {
   syncDirectory,
   writeFileAtomic,
 } from "../lib/mod.ts";
-import type { Logger } from "../lib/mod.ts";
+import { concatBytes, type Logger } from "../lib/mod.ts";
 import type { ApplyResult } from "./apply_result.ts";
 import { decodeLogEntry, encodeLogEntry } from "./command_codec.ts";
 import type { Command } from "./commands.ts";
@@ -198,7 +198,7 @@ export class FileCommandLog implements CommandLog {
         const frames = batch.map((p, i) =>
           frameRecord(encodeLogEntry({ index: first + i, command: p.command }))
         );
-        const bytes = concat(frames);
+        const bytes = concatBytes(frames);
         await writeAll(this.#file, bytes);
         await this.#sync();
         this.#segmentBytes += bytes.length;
@@ -497,17 +497,6 @@ function frameSnapshot(payload: Uint8Array): Uint8Array {
   view.setUint32(SNAPSHOT_MAGIC.length, payload.length, true);
   view.setUint32(SNAPSHOT_MAGIC.length + 4, crc32(payload), true);
   out.set(payload, SNAPSHOT_HEADER_BYTES);
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
   return out;
 }
 

@@ -26,6 +26,7 @@
  * @module
  */
 
+import { concatBytes } from "../lib/mod.ts";
 import { HEADER_BYTES, OPT_BYTES, RCODE, writeOpt } from "./accept.ts";
 import { type Answer, encodeAnswer } from "./packet.ts";
 import type { QueryFacts } from "./request.ts";
@@ -365,20 +366,9 @@ function encodeRecords(
   questionLabels: readonly number[],
 ): Uint8Array {
   if (records.length === 0) return EMPTY;
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (const record of records) {
-    const bytes = compressOwner(encodeAnswer(record), questionName, questionLabels);
-    parts.push(bytes);
-    total += bytes.length;
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(
+    records.map((record) => compressOwner(encodeAnswer(record), questionName, questionLabels)),
+  );
 }
 
 const EMPTY = new Uint8Array(0);

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { concatBytes } from "../lib/mod.ts";
+
 /** One request as the app reads it. */
 export interface HttpRequest {
   readonly method: string;
@@ -99,19 +101,7 @@ async function readStream(request: Request, limitBytes: number): Promise<Uint8Ar
     if (size > limitBytes) return null;
     chunks.push(chunk);
   }
-  return concatBytes(chunks, size);
-}
-
-/** `chunks` joined into one array of `size` bytes. */
-export function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0]!.length === size) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /** The fetch `Response` for `response` (the adapter behind `app.fetch`). */

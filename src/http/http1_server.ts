@@ -22,6 +22,7 @@
  * @module
  */
 
+import { concatBytes } from "../lib/mod.ts";
 import type { HttpHandler, HttpHeaders, HttpRequest, HttpResponse } from "./exchange.ts";
 import type { HttpServer, HttpServerOptions } from "./http_server.ts";
 
@@ -522,13 +523,7 @@ class Connection {
       trailerBytes += trailer.length;
       if (trailerBytes > MAX_HEAD_BYTES) throw headTooLarge();
     }
-    const body = new Uint8Array(total);
-    let at = 0;
-    for (const chunk of chunks) {
-      body.set(chunk, at);
-      at += chunk.length;
-    }
-    return body;
+    return concatBytes(chunks);
   }
 
   /** Moves the watch read's byte in front of the buffered bytes. */

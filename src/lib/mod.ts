@@ -15,6 +15,7 @@ export * from "./rng.ts";
 export * from "./log_sinks.ts";
 export * from "./version.ts";
 export * from "./base64.ts";
+export * from "./bytes.ts";
 export * from "./uuid.ts";
 export * from "./deno_port_pair.ts";
 export * from "./deno_datagram_loop.ts";
