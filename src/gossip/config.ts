@@ -111,15 +111,27 @@ const BASE: Omit<
  * legate's LAN defaults: failure detection several times faster than
  * Consul's at a bounded bandwidth cost.
  *
- * - probe 500 ms / timeout 200 ms: twice Consul's probe rate, so probe
- *   traffic (which dominates small clusters' bytes) stays at 2x; 200 ms is
- *   far above a LAN round trip and Lifeguard stretches it for a slow node.
- * - suspicionMult 1.5 with k = 1 confirmation: minimum suspicion 0.75 s
- *   for n <= 10, 1.5 s at 100, 2.25 s at 1,000 members; a single accuser
- *   (e.g. a slow node) starts at 6x that, so the accused has several
- *   seconds to refute unless a second member independently confirms (a
- *   relay's nack to the accuser's probe counts, so at 3 members a real
- *   failure starts at the minimum while k stays 1).
+ * - probe 500 ms: twice Consul's probe rate, so probe traffic (which
+ *   dominates small clusters' bytes: at 3 members 4 packets/s of 28 B
+ *   headers plus 12/6 B ping/ack) stays just under 2x. A faster probe does
+ *   not fit: 400 ms would be 2.3x at 3 members.
+ * - timeout 100 ms (was 200; Consul 500): the direct ping's wait, and a
+ *   relay's wait before its nack, so a failed probe costs about 0.2 s.
+ *   Still 50-100x a LAN round trip; Lifeguard multiplies it by the
+ *   prober's (health score + 1) when the prober itself is slow.
+ * - suspicionMult 1.2 (was 1.5) with k = 1 confirmation: minimum
+ *   suspicion 0.6 s for n <= 10, 1.2 s at 100, 1.8 s at 1,000 members; a
+ *   single accuser (e.g. a slow node) starts at 6x that, so the accused
+ *   has seconds to refute unless a second member independently confirms
+ *   (a relay's nack to the accuser's probe counts, so at 3 members a real
+ *   failure starts at the minimum while k stays 1). The shorter minimum
+ *   is safe because the core re-sends its own accusations to the accused
+ *   every gossip interval and corrects stale accusations for their sender.
+ * - 3-node detection (crash until every survivor declared it dead) is
+ *   wait-for-next-probe (p99 about 0.9 s: two survivors, each probing a
+ *   member once a second) + failed probe (0.2 s) + minimum suspicion
+ *   (0.6 s): simulator p99 1.76 s over 1,000 trials (2.14 s with 200 ms /
+ *   1.5, 1.89 s with 150 ms / 1.2).
  * - gossip every 100 ms to 3 members: broadcasts (suspect, refuting alive,
  *   dead) spread in about log3(n) rounds, so a refutation outruns the
  *   shortened suspicion; gossip only sends while broadcasts are queued.
@@ -131,14 +143,15 @@ const BASE: Omit<
  *
  * Evidence (tests/sim/gossip_sim_test.ts, bench/RESULTS.md "gossip"): no
  * live member is ever declared dead at 100 nodes with 10% loss and a 5x
- * slow node over 10 simulated minutes.
+ * slow node over 10 simulated minutes, nor in 3,500 such runs at 3 and 5
+ * nodes.
  */
 export function defaultLanGossipConfig(): GossipConfig {
   return {
     ...BASE,
     probeIntervalMs: 500,
-    probeTimeoutMs: 200,
-    suspicionMult: 1.5,
+    probeTimeoutMs: 100,
+    suspicionMult: 1.2,
     suspicionConfirmations: 1,
     retransmitMult: 6,
     gossipIntervalMs: 100,

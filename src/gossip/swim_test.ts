@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../testing/assert.ts";
 import { seededRng } from "../lib/mod.ts";
-import { defaultLanGossipConfig } from "./config.ts";
+import { defaultLanGossipConfig, suspicionTimeoutMs } from "./config.ts";
 import { SwimCore } from "./swim.ts";
 import type { PacketMessage } from "./messages.ts";
 
@@ -13,6 +13,12 @@ function core(name = "a"): SwimCore {
     rng: seededRng(1),
     nowMs: 0,
   });
+}
+
+/** The LAN preset's minimum suspicion timeout at 3 members, ms. */
+function minSuspicionAt3(): number {
+  const cfg = defaultLanGossipConfig();
+  return suspicionTimeoutMs(cfg.suspicionMult, 3, cfg.probeIntervalMs);
 }
 
 function alive(node: string, incarnation: number, meta = {}): PacketMessage {
@@ -53,10 +59,11 @@ Deno.test("SwimCore suspicion times out into failed; a dead message from the nod
   for (const n of ["b", "c"]) c.receive(n, alive(n, 1), 0);
   c.receive("c:8301", { kind: "suspect", node: "b", incarnation: 1, from: "c" }, 10);
   // n = 3, k = 1 (n - 2 >= k): a lone accuser starts the timer at its
-  // maximum, 6 * 1.5 * 500 ms.
-  c.tick(10 + 4499);
+  // maximum, suspicionMaxTimeoutMult * the minimum.
+  const maxMs = defaultLanGossipConfig().suspicionMaxTimeoutMult * minSuspicionAt3();
+  c.tick(10 + maxMs - 1);
   assertEquals(c.stateOf("b"), "suspect");
-  c.tick(10 + 4500);
+  c.tick(10 + maxMs);
   assertEquals(c.stateOf("b"), "dead");
   c.receive("c:8301", { kind: "dead", node: "c", incarnation: 1, from: "c" }, 800);
   assertEquals(c.stateOf("c"), "left");
@@ -148,14 +155,14 @@ Deno.test("SwimCore probes: nacks from every relay fail the probe at once and co
   assertEquals(c.countInState("suspect"), 0);
   // The one relay (n = 3) could not reach the target either: suspect now,
   // before the 500 ms deadline, and starting at the minimum timeout
-  // (1.5 * 500 ms) since the relay is an independent confirmation.
+  // (suspicionMult * 500 ms) since the relay is an independent confirmation.
   c.receive(req.to, { kind: "nack", seq }, startedAt + 400);
   assertEquals(c.countInState("suspect"), 1);
   assertEquals(c.healthScore, 0);
   const suspect = target.replace(":8301", "");
-  c.tick(startedAt + 400 + 749);
+  c.tick(startedAt + 400 + minSuspicionAt3() - 1);
   assertEquals(c.stateOf(suspect), "suspect");
-  c.tick(startedAt + 400 + 750);
+  c.tick(startedAt + 400 + minSuspicionAt3());
   assertEquals(c.stateOf(suspect), "dead");
 });
 
