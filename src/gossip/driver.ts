@@ -403,7 +403,7 @@ export class GossipNode {
     if (isQueryResponsePacket(bytes)) {
       const response = decodeQueryResponse(bytes);
       if (response.ok) this.#onQueryResponse(response.value);
-      else this.#dropQuery("query response undecodable", { from, error: response.error });
+      else this.#dropQuery("gossip packet dropped", { from, error: response.error });
       return;
     }
     const decoded = decodePacket(bytes);
