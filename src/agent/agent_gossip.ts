@@ -339,17 +339,26 @@ export class AgentGossip implements KeyringApi {
     this.#env.log.info("joined the cluster", { address: target });
   }
 
-  /** Graceful leave: broadcast, wait for it to spread, stop gossip, forget the snapshot. */
+  /**
+   * Graceful leave: broadcast, wait for it to spread, stop gossip. The
+   * snapshot is forgotten, so a restart does not rejoin on its own, unless
+   * `rejoin_after_leave` (then it is saved as it stands).
+   */
   async leave(): Promise<void> {
     if (this.#leaving) return;
     this.#leaving = true;
+    const rejoinAfterLeave = this.#config.rejoinAfterLeave;
     this.#env.log.info("leaving the cluster");
     this.#stopTimers();
+    // Written before gossip stops: the members seen last are the ones to rejoin.
+    if (rejoinAfterLeave && this.#snapshotDirty) await this.#saveSnapshot();
     await this.node.leave();
     this.#snapshotDirty = false;
-    await this.#snapshot?.save([]).catch((err) => {
-      this.#env.log.warn("cannot clear the member snapshot", { error: errorMessage(err) });
-    });
+    if (!rejoinAfterLeave) {
+      await this.#snapshot?.save([]).catch((err) => {
+        this.#env.log.warn("cannot clear the member snapshot", { error: errorMessage(err) });
+      });
+    }
     this.#env.log.info("left the cluster");
   }
 

@@ -321,3 +321,29 @@ Deno.test("AgentGossip keyring API reports members that did not answer in time",
     await h.close();
   }
 });
+
+Deno.test("AgentGossip: a graceful leave forgets the member snapshot unless rejoin_after_leave", async () => {
+  for (const rejoinAfterLeave of [false, true]) {
+    const h = harness();
+    try {
+      const server = h.add({ node_name: "s1", server: true });
+      await server.gossip.start();
+      const client = h.add({
+        node_name: "c1",
+        server: false,
+        bootstrap: false,
+        rejoin_after_leave: rejoinAfterLeave,
+      });
+      await client.gossip.start();
+      await client.gossip.join(server.gossip.address);
+      await h.run(1_500);
+      const leaving = client.gossip.leave();
+      await h.run(2_000);
+      await leaving;
+      const last = client.saved.at(-1)?.map((m) => m.name);
+      assertEquals(last, rejoinAfterLeave ? ["s1"] : [], `rejoin_after_leave ${rejoinAfterLeave}`);
+    } finally {
+      await h.close();
+    }
+  }
+});

@@ -359,6 +359,7 @@ class Builder {
       retryIntervalMs: this.#positiveDuration(root, "retry_interval") ?? DEFAULTS.retryIntervalMs,
       retryMax: this.#intAtLeast(root, "retry_max", 0) ?? DEFAULTS.retryMax,
       reconnectTimeoutMs: this.#reconnectTimeout(),
+      rejoinAfterLeave: bool(root, "rejoin_after_leave")?.value ?? false,
       leaveOnTerminate: bool(root, "leave_on_terminate")?.value ?? !server,
       skipLeaveOnInterrupt: bool(root, "skip_leave_on_interrupt")?.value ?? server,
       recursors: this.#recursors(),

@@ -74,6 +74,7 @@ Deno.test("buildConfig() applies Consul's defaults", () => {
   assertEquals([config.startJoin, config.retryJoin, config.recursors], [[], [], []]);
   assertEquals([config.retryIntervalMs, config.retryMax], [30_000, 0]);
   assertEquals(config.reconnectTimeoutMs, 72 * 3_600_000);
+  assertEquals(config.rejoinAfterLeave, false);
   // A client leaves on SIGTERM and SIGINT.
   assertEquals([config.leaveOnTerminate, config.skipLeaveOnInterrupt], [true, false]);
   assertEquals(config.encrypt, undefined);
@@ -309,6 +310,12 @@ const KEY_CASES: readonly KeyCase[] = [
     value: { reconnect_timeout: "8h" },
     read: (c) => c.reconnectTimeoutMs,
     expected: 8 * 3_600_000,
+  },
+  {
+    key: "rejoin_after_leave",
+    value: { rejoin_after_leave: true },
+    read: (c) => c.rejoinAfterLeave,
+    expected: true,
   },
   {
     key: "leave_on_terminate",

@@ -103,6 +103,8 @@ export interface RuntimeConfig {
   readonly retryMax: number;
   /** Failed members are forgotten (reaped) after this long, ms. */
   readonly reconnectTimeoutMs: number;
+  /** Keep the member snapshot on a graceful leave, so a restart rejoins (Consul: false). */
+  readonly rejoinAfterLeave: boolean;
   /** Leave the cluster gracefully on SIGTERM (Consul: true on clients, false on servers). */
   readonly leaveOnTerminate: boolean;
   /** Shut down on SIGINT without leaving (Consul: false on clients, true on servers). */

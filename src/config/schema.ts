@@ -205,6 +205,10 @@ export const CONFIG_SCHEMA: Schema = {
     type: DURATION,
     doc: "Forget a failed member after this long, default 72h, at least 8h",
   },
+  rejoin_after_leave: {
+    type: BOOL,
+    doc: "After a graceful leave, rejoin the remembered members on restart; default false",
+  },
   leave_on_terminate: {
     type: BOOL,
     doc: "Leave gracefully on SIGTERM; default true on clients, false on servers",
