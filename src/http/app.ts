@@ -18,7 +18,7 @@ import {
   splitTarget,
 } from "./exchange.ts";
 import type { HttpRouter } from "./handler.ts";
-import type { MetricsRegistry } from "./metrics.ts";
+import type { MetricLabels, MetricsRegistry } from "./metrics.ts";
 import { LabelledRouter } from "./metrics_router.ts";
 import { catalogRoutes, healthRoutes, kvRoutes, statusRoutes } from "./routes/mod.ts";
 import { eventRoutes } from "./routes/mod.ts";
@@ -32,6 +32,9 @@ export interface HttpApp {
   /** The same app behind fetch's types (tests, Deno.serve). */
   fetch(request: Request): Promise<Response>;
 }
+
+/** Bound on cached request-metric label sets (method x route x status). */
+const REQUEST_LABELS_MAX = 1024;
 
 /** Registers more routes (the agent's endpoints come from the agent layer). */
 export type RouteInstaller = (router: HttpRouter) => void;
@@ -80,6 +83,19 @@ export function createHttpApp(given: HttpDeps, options: CreateHttpAppOptions = {
     };
   });
   const log = deps.logger;
+  // One frozen label object per method, route and status: the registry then
+  // keys the series once instead of per request.
+  const labelCache = new Map<string, MetricLabels>();
+  const requestLabels = (method: string, route: string, status: number): MetricLabels => {
+    const id = `${method} ${route} ${status}`;
+    let labels = labelCache.get(id);
+    if (labels === undefined) {
+      labels = Object.freeze({ method, route, status: String(status) });
+      // Methods come from clients: keep a flood of made-up ones out.
+      if (labelCache.size < REQUEST_LABELS_MAX) labelCache.set(id, labels);
+    }
+    return labels;
+  };
   const handle = async (request: HttpRequest): Promise<HttpResponse> => {
     let response: HttpResponse;
     let route = "unmatched";
@@ -113,11 +129,10 @@ export function createHttpApp(given: HttpDeps, options: CreateHttpAppOptions = {
     } catch (err) {
       response = errorToResponse(err, log);
     }
-    metrics?.incrCounter("legate.http.requests", {
-      method: request.method,
-      route,
-      status: String(response.status),
-    });
+    metrics?.incrCounter(
+      "legate.http.requests",
+      requestLabels(request.method, route, response.status),
+    );
     if (log.enabled("debug")) {
       log.debug("request", {
         method: request.method,

@@ -86,14 +86,31 @@ export async function blockingRead(
 ): Promise<HttpResponse> {
   const options = parseReadOptions(ctx);
   const index = await awaitTables(ctx, tables, options);
+  // An undefined body was always sent empty.
+  return jsonAtIndex(ctx, index, compute) ?? ctx.jsonTextResponse("", { index });
+}
+
+/**
+ * The JSON answer computed from the read tables' state at `index`, through
+ * the response cache: `compute` runs once per (path and query, index), so
+ * hot reads and the queries one write wakes share one serialization.
+ * Undefined (nothing cached) when `compute` returns undefined, for the
+ * caller to answer otherwise (KV's bodiless 404).
+ */
+export function jsonAtIndex(
+  ctx: RequestContext,
+  index: number,
+  compute: () => unknown,
+): HttpResponse | undefined {
   const cache = ctx.deps.responseCache;
-  if (cache === undefined) return ctx.json(compute(), { index });
   // The body is a function of the tables' state, which `index` identifies.
-  const key = responseCacheKey(ctx);
-  let text = cache.get(key, index);
+  const key = cache === undefined ? "" : responseCacheKey(ctx);
+  let text = cache?.get(key, index);
   if (text === undefined) {
-    text = ctx.jsonText(compute());
-    cache.set(key, index, text);
+    const body = compute();
+    if (body === undefined) return undefined;
+    text = ctx.jsonText(body);
+    cache?.set(key, index, text);
   }
   return ctx.jsonTextResponse(text, { index });
 }

@@ -159,29 +159,57 @@ const FRAMING_HEADERS = new Set([
   "keep-alive",
 ]);
 
-/** The whole response (head and body) as one byte array, for one write. */
-function responseBytes(response: HttpResponse, close: boolean, head: boolean): Uint8Array {
+const EMPTY_BODY = new Uint8Array(0);
+
+/** The last response encoded, and what it was encoded from. */
+interface EncodedResponse {
+  readonly lines: string;
+  readonly body: string | Uint8Array | null;
+  readonly headOnly: boolean;
+  readonly bytes: Uint8Array;
+}
+
+let lastEncoded: EncodedResponse | undefined;
+
+/**
+ * The whole response (head and body) as one byte array, for one write.
+ * The last one is reused when the next is the same (same head lines within
+ * the same second, same body): a hot read answered from the response
+ * cache, or the thousands of blocking queries one write wakes, then cost
+ * no encoding and no allocation. Written bytes are never changed, so
+ * sharing them between connections is safe. A byte body is compared by
+ * identity: the app never changes one it has returned (catalog values are
+ * replaced, not edited).
+ */
+function responseBytes(response: HttpResponse, close: boolean, headOnly: boolean): Uint8Array {
   const { status, body } = response;
-  let text = statusLine(status) + headerLines(response.headers);
-  const noBody = bodyless(status);
-  const bytes = noBody || body === null
-    ? undefined
-    : typeof body === "string"
-    ? encoder.encode(body)
-    : body;
-  if (!noBody) text += `content-length: ${bytes?.length ?? 0}\r\n`;
-  text += `date: ${httpDate()}\r\n`;
-  text += close ? "connection: close\r\n\r\n" : "\r\n";
-  if (head || bytes === undefined || bytes.length === 0) return encoder.encode(text);
+  const lines = statusLine(status) + headerLines(response.headers) +
+    `date: ${httpDate()}\r\n${close ? "connection: close\r\n" : ""}`;
+  const last = lastEncoded;
+  if (last?.body === body && last.headOnly === headOnly && last.lines === lines) return last.bytes;
+  const bytes = encodeResponse(lines, bodyless(status) ? undefined : body, headOnly);
+  lastEncoded = { lines, body, headOnly, bytes };
+  return bytes;
+}
+
+/**
+ * Head `lines` plus Content-Length and `body`; `body` undefined for
+ * statuses that have none (no length either), sent without it for HEAD.
+ */
+function encodeResponse(
+  lines: string,
+  body: string | Uint8Array | null | undefined,
+  headOnly: boolean,
+): Uint8Array {
+  if (body === undefined) return encoder.encode(`${lines}\r\n`);
+  const bytes = body === null ? EMPTY_BODY : typeof body === "string" ? encoder.encode(body) : body;
+  const head = `${lines}content-length: ${bytes.length}\r\n\r\n`;
+  if (headOnly || bytes.length === 0) return encoder.encode(head);
   // The head is ASCII: its length in bytes is its length in characters.
-  const out = new Uint8Array(text.length + bytes.length);
-  const { read, written } = encoder.encodeInto(text, out);
-  if (read !== text.length || written !== text.length) {
-    const headBytes = encoder.encode(text);
-    const joined = new Uint8Array(headBytes.length + bytes.length);
-    joined.set(headBytes);
-    joined.set(bytes, headBytes.length);
-    return joined;
+  const out = new Uint8Array(head.length + bytes.length);
+  const { read, written } = encoder.encodeInto(head, out);
+  if (read !== head.length || written !== head.length) {
+    return concatBytes([encoder.encode(head), bytes]);
   }
   out.set(bytes, written);
   return out;
@@ -210,7 +238,6 @@ function plainResponse(status: number, message: string, close: boolean): Uint8Ar
 }
 
 const PLAIN_HEADERS: HttpHeaders = { "content-type": "text/plain; charset=utf-8" };
-const EMPTY_BODY = new Uint8Array(0);
 
 /**
  * The app's view of one parsed request. The signal (and the hang-up watch
@@ -552,9 +579,13 @@ class Connection {
     this.#watchByte ??= new Uint8Array(1);
     const watchRead = this.#conn.read(this.#watchByte);
     this.#watchRead = watchRead;
+    // Once answered, the request needs no abort: the next read sees the end.
+    const gone = (): void => {
+      if (this.request === request) request.abort();
+    };
     watchRead.then((n) => {
-      if (n === null) request.abort();
-    }, () => request.abort());
+      if (n === null) gone();
+    }, gone);
   }
 
   /** Calls the app and writes its answer; true when the connection must close. */

@@ -50,7 +50,11 @@ export class MetricsRegistry {
   readonly #counters = new Map<string, Series>();
   readonly #samples = new Map<string, Series>();
 
-  /** Adds `by` (default 1) to a counter. */
+  /**
+   * Adds `by` (default 1) to a counter. A caller on a hot path passes the
+   * same frozen `labels` object each time: its series key is then computed
+   * once, not per call.
+   */
   incrCounter(name: string, labels: MetricLabels = {}, by = 1): void {
     observe(this.#counters, name, labels, by);
   }
@@ -84,8 +88,16 @@ function observe(
   if (value > series.max) series.max = value;
 }
 
+/** Series keys of frozen label objects (which cannot change), for callers that reuse them. */
+const frozenKeys = new WeakMap<MetricLabels, { readonly name: string; readonly key: string }>();
+
 function seriesKey(name: string, labels: MetricLabels): string {
-  return name + "\u0000" + Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(",");
+  const cached = frozenKeys.get(labels);
+  if (cached !== undefined && cached.name === name) return cached.key;
+  const key = name + "\u0000" +
+    Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(",");
+  if (Object.isFrozen(labels)) frozenKeys.set(labels, { name, key });
+  return key;
 }
 
 function sorted(map: Map<string, Series>): SampledValue[] {

@@ -6,7 +6,7 @@
  */
 
 import type { Command } from "../../catalog/mod.ts";
-import { awaitTables, parseReadOptions } from "../blocking.ts";
+import { awaitTables, jsonAtIndex, parseReadOptions } from "../blocking.ts";
 import { consulHeaders, type RequestContext } from "../context.ts";
 import { badRequest } from "../errors.ts";
 import type { HttpResponse } from "../exchange.ts";
@@ -30,26 +30,32 @@ async function kvGet(ctx: RequestContext): Promise<HttpResponse> {
   const options = parseReadOptions(ctx);
   const index = await awaitTables(ctx, ["kvs"], options);
   const { catalog } = ctx.deps;
-  if (ctx.query("keys") !== undefined) {
-    const keys = catalog.kvKeys(key, ctx.query("separator") || undefined);
-    if (keys.length === 0) return notFoundWithIndex(index);
-    return ctx.json(keys, { index });
-  }
-  if (ctx.query("recurse") !== undefined) {
-    const entries = catalog.kvList(key);
-    if (entries.length === 0) return notFoundWithIndex(index);
-    return ctx.json(entries.map(kvEntryJson), { index });
-  }
-  const entry = catalog.kvGet(key);
-  if (!entry) return notFoundWithIndex(index);
-  if (ctx.query("raw") !== undefined) {
+  if (
+    ctx.query("raw") !== undefined && ctx.query("keys") === undefined &&
+    ctx.query("recurse") === undefined
+  ) {
+    const entry = catalog.kvGet(key);
+    if (!entry) return notFoundWithIndex(index);
     return {
       status: 200,
       headers: consulHeaders("application/octet-stream", index),
       body: entry.value ?? new Uint8Array(0),
     };
   }
-  return ctx.json([kvEntryJson(entry)], { index });
+  // Found answers come from the response cache; nothing found is a bodiless 404.
+  const found = jsonAtIndex(ctx, index, () => {
+    if (ctx.query("keys") !== undefined) {
+      const keys = catalog.kvKeys(key, ctx.query("separator") || undefined);
+      return keys.length === 0 ? undefined : keys;
+    }
+    if (ctx.query("recurse") !== undefined) {
+      const entries = catalog.kvList(key);
+      return entries.length === 0 ? undefined : entries.map(kvEntryJson);
+    }
+    const entry = catalog.kvGet(key);
+    return entry ? [kvEntryJson(entry)] : undefined;
+  });
+  return found ?? notFoundWithIndex(index);
 }
 
 function notFoundWithIndex(index: number): HttpResponse {
