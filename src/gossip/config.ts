@@ -80,6 +80,16 @@ export interface GossipConfig {
   readonly relayedProbesMax: number;
   /** User-event dedup window in Lamport times (serf EventBuffer). Consul: 512. */
   readonly userEventBufferSize: number;
+  /**
+   * Turns off the fallback ping over TCP. By default, once a direct UDP
+   * probe misses its timeout, the prober also pings the member over a
+   * stream to its gossip address (beside the indirect probes, deadline the
+   * end of the probe interval); an ack there counts like a UDP ack, so a
+   * member whose UDP is blocked but whose TCP works is not suspected (and
+   * a warning says the network may be misconfigured). A failed stream
+   * ping changes nothing. memberlist DisableTcpPings; Consul: false.
+   */
+  readonly disableTcpPings: boolean;
 }
 
 const BASE: Omit<
@@ -105,6 +115,7 @@ const BASE: Omit<
   membersMax: 100_000,
   relayedProbesMax: 1024,
   userEventBufferSize: 512,
+  disableTcpPings: false,
 };
 
 /**

@@ -3,8 +3,9 @@
  * {@link GossipTransport} with injected timers (memberlist's goroutines
  * and tickers). It ticks the core at `nextDeadlineMs()`, decodes what
  * arrives (undecodable bytes are counted and dropped), encodes and sends
- * what the core drains, performs push/pull exchanges over streams, and
- * hands membership events to one listener. On top of the core it keeps
+ * what the core drains, performs push/pull exchanges and fallback pings
+ * over streams (and answers both), logs the core's notices, and hands
+ * membership events to one listener. On top of the core it keeps
  * what serf adds to memberlist: force-leave (disseminated as an internal
  * user event), queries (requests as internal user events, answers as
  * direct response packets told apart by their first byte, see query.ts)
@@ -29,7 +30,7 @@ import {
   encodePacket,
   encodeStreamFrame,
 } from "./message_codec.ts";
-import type { PushPullMessage } from "./messages.ts";
+import type { AckMessage, StreamMessage } from "./messages.ts";
 import {
   decodeQueryRequest,
   decodeQueryResponse,
@@ -44,7 +45,7 @@ import {
   type QueryResponse,
   type QueryResult,
 } from "./query.ts";
-import type { PushPullIntent, SwimCore, SwimEvent } from "./swim.ts";
+import type { PushPullIntent, StreamPingIntent, SwimCore, SwimEvent, SwimNotice } from "./swim.ts";
 import type { GossipStream, GossipTransport } from "./transport.ts";
 import type { MemberInfo } from "./types.ts";
 
@@ -56,6 +57,13 @@ export const QUERY_GOSSIP_INTERVAL_MS = 200;
 
 /** Default: a push/pull (open, send, receive) must finish within this many ms (memberlist TCPTimeout). */
 export const PUSH_PULL_TIMEOUT_MS = 10_000;
+/**
+ * Default: fallback pings over streams in flight at once; beyond it a ping
+ * is not attempted and counts as failed (the probe goes on as without it).
+ * The core asks for at most one per probe, so this only bites when
+ * streams hang.
+ */
+export const STREAM_PINGS_MAX = 8;
 /** Default: a graceful leave waits this long at most for its broadcast to spread, ms (serf BroadcastTimeout). */
 export const LEAVE_TIMEOUT_MS = 5_000;
 /** Default: failed members are forgotten after this long, ms (Consul reconnect_timeout, 72 h). */
@@ -91,6 +99,8 @@ export interface GossipNodeOptions {
   readonly onEvent?: (event: GossipNodeEvent) => void;
   /** Default {@link PUSH_PULL_TIMEOUT_MS}. */
   readonly pushPullTimeoutMs?: number;
+  /** Default {@link STREAM_PINGS_MAX}. */
+  readonly streamPingsMax?: number;
   /** Default {@link LEAVE_TIMEOUT_MS}. */
   readonly leaveTimeoutMs?: number;
   /** Default {@link REAP_FAILED_AFTER_MS}. */
@@ -118,6 +128,16 @@ export interface GossipNodeCounters {
   readonly streamErrors: number;
   readonly pushPulls: number;
   readonly pushPullsServed: number;
+  /** Fallback pings sent over a stream. */
+  readonly streamPings: number;
+  /** Fallback pings from peers answered with an ack. */
+  readonly streamPingsServed: number;
+  /**
+   * Stream pings dropped: over the in-flight bound, a ping for another
+   * member, an ack or a foreign message where a ping or ack belonged.
+   * (Undecodable frames count as `packetDecodeErrors`.)
+   */
+  readonly streamPingsDropped: number;
   /** Queries this node started. */
   readonly queries: number;
   /** Answers counted for our queries. */
@@ -156,6 +176,8 @@ export class GossipNode {
   readonly #logger: Logger;
   readonly #onEvent: ((event: GossipNodeEvent) => void) | undefined;
   readonly #pushPullTimeoutMs: number;
+  readonly #streamPingsMax: number;
+  #streamPingsInFlight = 0;
   readonly #leaveTimeoutMs: number;
   readonly #reapFailedAfterMs: number;
   readonly #reapLeftAfterMs: number;
@@ -181,6 +203,9 @@ export class GossipNode {
     streamErrors: 0,
     pushPulls: 0,
     pushPullsServed: 0,
+    streamPings: 0,
+    streamPingsServed: 0,
+    streamPingsDropped: 0,
     queries: 0,
     queryResponses: 0,
     queryDropped: 0,
@@ -194,6 +219,7 @@ export class GossipNode {
     this.#logger = options.logger;
     this.#onEvent = options.onEvent;
     this.#pushPullTimeoutMs = options.pushPullTimeoutMs ?? PUSH_PULL_TIMEOUT_MS;
+    this.#streamPingsMax = options.streamPingsMax ?? STREAM_PINGS_MAX;
     this.#leaveTimeoutMs = options.leaveTimeoutMs ?? LEAVE_TIMEOUT_MS;
     this.#reapFailedAfterMs = options.reapFailedAfterMs ?? REAP_FAILED_AFTER_MS;
     this.#reapLeftAfterMs = options.reapLeftAfterMs ?? REAP_LEFT_AFTER_MS;
@@ -435,6 +461,8 @@ export class GossipNode {
         this.#logger.debug("push/pull failed", { peer: s.to, error: errorMessage(err) });
       });
     }
+    for (const p of out.pings) this.#track(this.#streamPing(p));
+    for (const n of out.notices) this.#notice(n);
     for (const event of out.events) this.#deliver(event);
     this.#reapScan();
     if (this.#leaveWaiter !== undefined && this.#core.leaveDisseminated()) {
@@ -472,7 +500,7 @@ export class GossipNode {
     });
   }
 
-  // --- push/pull ----------------------------------------------------------
+  // --- streams: push/pull and fallback pings ------------------------------
 
   /** Initiator: open, send our state, read theirs, merge. */
   async #pushPull(intent: PushPullIntent): Promise<void> {
@@ -481,7 +509,13 @@ export class GossipNode {
     try {
       stream = await this.#transport.openStream(intent.to, this.#pushPullTimeoutMs);
       await stream.send(encodeStreamFrame(intent.state));
-      const remote = await this.#receiveState(stream, intent.to);
+      const remote = await this.#receiveMessage(stream, intent.to, this.#pushPullTimeoutMs);
+      if (remote.kind !== "push_pull") {
+        throw new AgentError(
+          "invalid_argument",
+          `Gossip push/pull with "${intent.to}" failed: the peer answered with "${remote.kind}"`,
+        );
+      }
       if (this.#closed) return;
       this.#core.mergeRemoteState(remote, this.#clock.monotonicMs());
       this.#flush();
@@ -493,34 +527,124 @@ export class GossipNode {
     }
   }
 
-  /** Responder: read their state, reply with ours (taken before merging), merge. */
+  /**
+   * Initiator of a fallback ping (memberlist sendPingAndWaitForAck): at
+   * most {@link STREAM_PINGS_MAX} at once; whatever happens, the core
+   * hears the outcome.
+   */
+  async #streamPing(intent: StreamPingIntent): Promise<void> {
+    let ack: AckMessage | undefined;
+    if (this.#streamPingsInFlight >= this.#streamPingsMax) {
+      this.#counters.streamPingsDropped++;
+      this.#logger.debug("gossip stream ping skipped", {
+        peer: intent.to,
+        reason: "too many in flight",
+        max: this.#streamPingsMax,
+      });
+    } else {
+      this.#streamPingsInFlight++;
+      this.#counters.streamPings++;
+      try {
+        ack = await this.#pingOverStream(intent);
+      } catch (err) {
+        this.#logger.debug("gossip stream ping failed", {
+          peer: intent.to,
+          error: errorMessage(err),
+        });
+      } finally {
+        this.#streamPingsInFlight--;
+      }
+    }
+    if (this.#closed) return;
+    this.#core.streamPingResult(intent.ping.seq, ack, this.#clock.monotonicMs());
+    this.#flush();
+  }
+
+  /** Open, ping, read one ack, all before the intent's deadline; throws otherwise. */
+  async #pingOverStream(intent: StreamPingIntent): Promise<AckMessage> {
+    const remainingMs = (): number => intent.deadlineMs - this.#clock.monotonicMs();
+    const timedOut = (): AgentError =>
+      new AgentError(
+        "timeout",
+        `Gossip stream ping to "${intent.to}" got no ack before its deadline`,
+      );
+    if (remainingMs() <= 0) throw timedOut();
+    let stream: GossipStream | undefined;
+    try {
+      stream = await this.#transport.openStream(intent.to, remainingMs());
+      await stream.send(encodeStreamFrame(intent.ping));
+      if (remainingMs() <= 0) throw timedOut();
+      const reply = await this.#receiveMessage(stream, intent.to, remainingMs());
+      if (reply.kind !== "ack") {
+        this.#counters.streamPingsDropped++;
+        throw new AgentError(
+          "invalid_argument",
+          `Gossip stream ping to "${intent.to}" failed: the peer answered with "${reply.kind}"`,
+        );
+      }
+      return reply;
+    } finally {
+      stream?.close();
+    }
+  }
+
+  /**
+   * Responder: the first frame says what the peer wants. A push/pull is
+   * answered with our state (taken before merging), then merged; a ping
+   * for us with an ack; anything else is dropped and counted.
+   */
   async #serveStream(stream: GossipStream): Promise<void> {
+    const peer = stream.remoteAddress;
     try {
       if (this.#closed) return;
-      const remote = await this.#receiveState(stream, stream.remoteAddress);
+      const first = await this.#receiveMessage(stream, peer, this.#pushPullTimeoutMs);
       if (this.#closed) return;
-      const reply = this.#core.handlePushPull(remote, this.#clock.monotonicMs());
-      this.#counters.pushPullsServed++;
-      await stream.send(encodeStreamFrame(reply));
-      this.#flush();
+      switch (first.kind) {
+        case "push_pull": {
+          const reply = this.#core.handlePushPull(first, this.#clock.monotonicMs());
+          this.#counters.pushPullsServed++;
+          await stream.send(encodeStreamFrame(reply));
+          this.#flush();
+          return;
+        }
+        case "ping": {
+          const ack = this.#core.answerStreamPing(first);
+          if (ack === undefined) {
+            this.#dropStreamPing(peer, `ping for another member "${first.target}"`);
+            return;
+          }
+          this.#counters.streamPingsServed++;
+          await stream.send(encodeStreamFrame(ack));
+          return;
+        }
+        case "ack":
+          this.#dropStreamPing(peer, "ack without a ping");
+          return;
+      }
     } catch (err) {
       this.#counters.streamErrors++;
-      this.#logger.debug("push/pull from a peer failed", {
-        peer: stream.remoteAddress,
-        error: errorMessage(err),
-      });
+      this.#logger.debug("gossip stream from a peer failed", { peer, error: errorMessage(err) });
     } finally {
       stream.close();
     }
   }
 
-  /** One push/pull frame, within the timeout; throws on end, garbage or timeout. */
-  async #receiveState(stream: GossipStream, peer: string): Promise<PushPullMessage> {
+  #dropStreamPing(peer: string, reason: string): void {
+    this.#counters.streamPingsDropped++;
+    this.#logger.debug("gossip stream ping dropped", { peer, reason });
+  }
+
+  /** One decoded stream frame within `timeoutMs`; throws on end, garbage or timeout. */
+  async #receiveMessage(
+    stream: GossipStream,
+    peer: string,
+    timeoutMs: number,
+  ): Promise<StreamMessage> {
     let timedOut = false;
     const timer = this.#timers.setTimeout(() => {
       timedOut = true;
       stream.close();
-    }, this.#pushPullTimeoutMs);
+    }, timeoutMs);
     let frame: Uint8Array | undefined;
     try {
       frame = await stream.receive();
@@ -531,8 +655,8 @@ export class GossipNode {
       throw new AgentError(
         timedOut ? "timeout" : "unavailable",
         timedOut
-          ? `Gossip push/pull with "${peer}" timed out after ${this.#pushPullTimeoutMs} ms`
-          : `Gossip push/pull with "${peer}" failed: the peer closed the stream without its state`,
+          ? `Gossip stream with "${peer}" timed out after ${timeoutMs} ms`
+          : `Gossip stream with "${peer}" failed: the peer closed it without an answer`,
       );
     }
     const decoded = decodeStreamFrame(frame);
@@ -540,10 +664,22 @@ export class GossipNode {
       this.#counters.packetDecodeErrors++;
       throw new AgentError(
         "invalid_argument",
-        `Gossip push/pull with "${peer}" failed: undecodable state: ${decoded.error}`,
+        `Gossip stream with "${peer}" failed: undecodable frame: ${decoded.error}`,
       );
     }
     return decoded.value;
+  }
+
+  /** The core's notices, as warnings. */
+  #notice(notice: SwimNotice): void {
+    switch (notice.type) {
+      case "udp_unreachable":
+        this.#logger.warn(
+          "gossip member reachable over tcp but udp probes failed, network may be misconfigured",
+          { member: notice.member, address: notice.address },
+        );
+        return;
+    }
   }
 
   // --- queries -------------------------------------------------------------

@@ -1,7 +1,8 @@
 /**
  * The versioned binary encoding of gossip messages. A packet is one
  * version byte followed by one message (a compound holds several); a
- * stream frame is one version byte followed by a push/pull message.
+ * stream frame is one version byte followed by a push/pull, a ping or an
+ * ack (a fallback ping and its answer).
  * Strings are UTF-8 with a one-byte length (at most 255 bytes), integers
  * big-endian u32. Decoding never throws: garbage, truncation and unknown
  * versions come back as an error result for the caller to count and drop.
@@ -9,7 +10,7 @@
  */
 
 import { assert, unreachable } from "../lib/mod.ts";
-import type { GossipMessage, PacketMessage, PushNodeState, PushPullMessage } from "./messages.ts";
+import type { GossipMessage, PacketMessage, PushNodeState, StreamMessage } from "./messages.ts";
 import { MESSAGE_KINDS } from "./messages.ts";
 import { MEMBER_STATES, type MemberMeta, type MemberState } from "./types.ts";
 import { isGossipAddress } from "./transport.ts";
@@ -225,8 +226,8 @@ export function encodePacket(messages: readonly PacketMessage[]): Uint8Array {
   return encodeMessageFrame(message);
 }
 
-/** Encodes a push/pull state as one stream frame. */
-export function encodeStreamFrame(message: PushPullMessage): Uint8Array {
+/** Encodes a push/pull state, a fallback ping or its ack as one stream frame. */
+export function encodeStreamFrame(message: StreamMessage): Uint8Array {
   return encodeMessageFrame(message);
 }
 
@@ -402,12 +403,13 @@ export function decodePacket(bytes: Uint8Array): DecodeResult<PacketMessage[]> {
   return { ok: true, value: [m] };
 }
 
-/** Decodes one stream frame holding a push/pull state. Never throws. */
-export function decodeStreamFrame(bytes: Uint8Array): DecodeResult<PushPullMessage> {
+/** Decodes one stream frame: a push/pull state, a ping or an ack. Never throws. */
+export function decodeStreamFrame(bytes: Uint8Array): DecodeResult<StreamMessage> {
   const r = decodeFrame(bytes);
   if (!r.ok) return r;
-  if (r.value.kind !== "push_pull") {
-    return { ok: false, error: `expected push_pull, got ${r.value.kind}` };
+  const m = r.value;
+  if (m.kind === "push_pull" || m.kind === "ping" || m.kind === "ack") {
+    return { ok: true, value: m };
   }
-  return { ok: true, value: r.value };
+  return { ok: false, error: `${m.kind} in a stream frame` };
 }

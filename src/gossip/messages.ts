@@ -1,7 +1,8 @@
 /**
  * Every gossip message kind as one closed discriminated union (memberlist's
  * messageType enum in net.go). Packets (UDP) carry one message or a
- * compound of several; push/pull state travels over a stream (TCP).
+ * compound of several; push/pull state and fallback pings travel over a
+ * stream (TCP).
  * @module
  */
 
@@ -105,6 +106,13 @@ export type PacketMessage =
   | SuspectMessage
   | DeadMessage
   | UserEventMessage;
+
+/**
+ * Messages that open a stream (TCP): a push/pull, or a fallback ping
+ * (memberlist sends pingMsg over TCP when a UDP probe missed its timeout)
+ * answered by one ack on the same stream.
+ */
+export type StreamMessage = PushPullMessage | PingMessage | AckMessage;
 
 /** Every message kind. */
 export type GossipMessage = PacketMessage | CompoundMessage | PushPullMessage;

@@ -3,9 +3,10 @@
  * and goroutines). Inputs: {@link SwimCore.tick}, {@link SwimCore.receive},
  * {@link SwimCore.handlePushPull} / {@link SwimCore.mergeRemoteState},
  * {@link SwimCore.join}, {@link SwimCore.leave},
- * {@link SwimCore.fireUserEvent}. Outputs accumulate until
- * {@link SwimCore.drain}: packets to send, push/pull stream intents and
- * membership events. Time is the `nowMs` the driver passes in;
+ * {@link SwimCore.fireUserEvent}, {@link SwimCore.streamPingResult} and
+ * {@link SwimCore.answerStreamPing}. Outputs accumulate until
+ * {@link SwimCore.drain}: packets to send, push/pull and fallback-ping
+ * stream intents, membership events and notices. Time is the `nowMs` the driver passes in;
  * randomness is the injected `Rng`. No I/O, no clocks, no console.
  * @module
  */
@@ -65,6 +66,35 @@ export interface PushPullIntent {
   readonly state: PushPullMessage;
 }
 
+/**
+ * A fallback ping the driver must perform over a stream (memberlist
+ * sendPingAndWaitForAck): open a stream to `to`, send `ping`, read one
+ * ack, all before `deadlineMs` (the core's clock), then report with
+ * {@link SwimCore.streamPingResult} (also on any failure).
+ */
+export interface StreamPingIntent {
+  readonly to: string;
+  readonly ping: PingMessage;
+  /** End of the probe interval, ms on the core's clock: give up then. */
+  readonly deadlineMs: number;
+}
+
+/** Something the operator should hear about (the driver logs it); not a membership change. */
+export type SwimNotice = {
+  /**
+   * A probe failed over every UDP route but the member answered the
+   * fallback ping over TCP: it was not suspected, but UDP between us is
+   * probably blocked. At most once per member per
+   * {@link TCP_FALLBACK_NOTICE_INTERVAL_MS}.
+   */
+  readonly type: "udp_unreachable";
+  readonly member: string;
+  readonly address: string;
+};
+
+/** Shortest time between two `udp_unreachable` notices about one member, ms. */
+export const TCP_FALLBACK_NOTICE_INTERVAL_MS = 60_000;
+
 /** Something the agent should hear about. */
 export type SwimEvent =
   | {
@@ -105,7 +135,9 @@ export type SwimEvent =
 export interface SwimOutput {
   readonly packets: OutboundPacket[];
   readonly streams: PushPullIntent[];
+  readonly pings: StreamPingIntent[];
   readonly events: SwimEvent[];
+  readonly notices: SwimNotice[];
 }
 
 /** Constructor options for {@link SwimCore}. */
@@ -131,6 +163,12 @@ export interface SwimStats {
   refutations: number;
   broadcastsDropped: number;
   messagesIgnored: number;
+  /** Fallback pings over a stream asked of the driver. */
+  streamPings: number;
+  /** Probes that failed over UDP but were answered over a stream (no suspicion). */
+  streamPingRescues: number;
+  /** Fallback pings that failed (no ack, wrong seq, refused, timed out). */
+  streamPingsFailed: number;
 }
 
 interface ActiveProbe {
@@ -146,6 +184,8 @@ interface ActiveProbe {
   /** Relays that nacked, by address (a replayed nack counts once). */
   readonly nackedBy: Set<string>;
   nacks: number;
+  /** The fallback ping over a stream: not asked (before the timeout, or disabled), in flight, or its outcome. */
+  stream: "none" | "pending" | "acked" | "failed";
 }
 
 interface Relay {
@@ -169,6 +209,8 @@ interface Failed {
 }
 
 const SEQ_MOD = 2 ** 32;
+/** Members whose last `udp_unreachable` notice time is remembered (oldest forgotten first). */
+const NOTICE_MEMORY_MAX = 1024;
 
 /** One node's SWIM + Lifeguard state machine. */
 export class SwimCore {
@@ -184,6 +226,8 @@ export class SwimCore {
   readonly #accusations = new Map<string, Accusation>();
   readonly #relays = new Map<number, Relay>();
   readonly #failed = new Map<string, Failed>();
+  /** Member name -> when we last emitted a `udp_unreachable` notice about it, ms. */
+  readonly #noticedAt = new Map<string, number>();
   #probe: ActiveProbe | undefined;
   #seq = 0;
   #eventSeq = 0;
@@ -197,7 +241,9 @@ export class SwimCore {
   #lastNowMs: number;
   #packets: OutboundPacket[] = [];
   #streams: PushPullIntent[] = [];
+  #pings: StreamPingIntent[] = [];
   #out: SwimEvent[] = [];
+  #notices: SwimNotice[] = [];
   readonly #stats: SwimStats = {
     probes: 0,
     probesFailed: 0,
@@ -205,6 +251,9 @@ export class SwimCore {
     refutations: 0,
     broadcastsDropped: 0,
     messagesIgnored: 0,
+    streamPings: 0,
+    streamPingRescues: 0,
+    streamPingsFailed: 0,
   };
 
   constructor(options: SwimCoreOptions) {
@@ -336,10 +385,18 @@ export class SwimCore {
 
   /** Takes the accumulated outputs. */
   drain(): SwimOutput {
-    const out = { packets: this.#packets, streams: this.#streams, events: this.#out };
+    const out: SwimOutput = {
+      packets: this.#packets,
+      streams: this.#streams,
+      pings: this.#pings,
+      events: this.#out,
+      notices: this.#notices,
+    };
     this.#packets = [];
     this.#streams = [];
+    this.#pings = [];
     this.#out = [];
+    this.#notices = [];
     return out;
   }
 
@@ -470,6 +527,44 @@ export class SwimCore {
   }
 
   /**
+   * The outcome of a {@link StreamPingIntent}: the ack read back from the
+   * stream, or `undefined` when it failed (refused, timed out, closed,
+   * garbage). An ack for our seq counts like a UDP ack for that probe
+   * (memberlist: "Was able to connect to <node> over TCP but UDP probes
+   * failed"). A failure is no evidence against the member: the probe
+   * goes on exactly as without the fallback (memberlist only logs it).
+   * Late, replayed or foreign results are ignored.
+   */
+  streamPingResult(seq: number, ack: AckMessage | undefined, nowMs: number): void {
+    this.#lastNowMs = nowMs;
+    const p = this.#probe;
+    if (p === undefined || p.seq !== seq || p.stream !== "pending") return;
+    if (ack !== undefined && ack.seq === seq) {
+      p.stream = "acked";
+      // Every relay already nacked: no UDP ack can still come, so decide now.
+      if (udpRoutesExhausted(p)) this.#rescueProbe(p, nowMs);
+      return;
+    }
+    p.stream = "failed";
+    this.#stats.streamPingsFailed++;
+    // The nacks were all in and only the stream ping was awaited.
+    if (udpRoutesExhausted(p)) this.#failProbe(p, nowMs);
+  }
+
+  /**
+   * A peer pinged us over a stream: the ack to send back on it, or
+   * `undefined` (counted as ignored) when the ping names another member
+   * (memberlist "Got ping for unexpected node").
+   */
+  answerStreamPing(ping: PingMessage): AckMessage | undefined {
+    if (ping.target !== "" && ping.target !== this.#self.name) {
+      this.#stats.messagesIgnored++;
+      return undefined;
+    }
+    return { kind: "ack", seq: ping.seq };
+  }
+
+  /**
    * A peer opened a push/pull: returns our state for the reply (taken
    * before merging, as memberlist) and merges theirs.
    */
@@ -551,6 +646,7 @@ export class SwimCore {
       relays: new Map(),
       nackedBy: new Set(),
       nacks: 0,
+      stream: "none",
     };
     const ping: PingMessage = { kind: "ping", seq, target: target.name };
     if (target.state === "suspect") {
@@ -588,9 +684,43 @@ export class SwimCore {
         };
         this.#send(peer.address, [req]);
       }
+      // Beside the relays, try the member over TCP (memberlist probeNode):
+      // a member that lost UDP but not TCP is not suspected for it.
+      if (!this.#cfg.disableTcpPings) {
+        p.stream = "pending";
+        this.#stats.streamPings++;
+        this.#pings.push({
+          to: p.target.address,
+          ping: { kind: "ping", seq: p.seq, target: p.target.name },
+          deadlineMs: p.deadlineMs,
+        });
+      }
     }
     if (nowMs < p.deadlineMs) return;
-    this.#failProbe(p, nowMs);
+    // A stream ping still pending at the deadline has failed (its deadline was the same).
+    if (p.stream === "acked") this.#rescueProbe(p, nowMs);
+    else this.#failProbe(p, nowMs);
+  }
+
+  /**
+   * Every UDP route failed but the member acked over a stream: a
+   * successful probe (the same health credit as an ack), plus a notice,
+   * rate limited per member, that UDP to it seems blocked.
+   */
+  #rescueProbe(p: ActiveProbe, nowMs: number): void {
+    this.#probe = undefined;
+    this.#stats.streamPingRescues++;
+    if (p.wasAlive) this.#awareness.applyDelta(-1);
+    const name = p.target.name;
+    const last = this.#noticedAt.get(name);
+    if (last !== undefined && nowMs - last < TCP_FALLBACK_NOTICE_INTERVAL_MS) return;
+    this.#noticedAt.delete(name);
+    if (this.#noticedAt.size >= NOTICE_MEMORY_MAX) {
+      const oldest = this.#noticedAt.keys().next();
+      if (!oldest.done) this.#noticedAt.delete(oldest.value);
+    }
+    this.#noticedAt.set(name, nowMs);
+    this.#notices.push({ type: "udp_unreachable", member: name, address: p.target.address });
   }
 
   /**
@@ -679,8 +809,11 @@ export class SwimCore {
     p.nacks++;
     if (p.relays.has(from)) p.nackedBy.add(from);
     // Every relay answered that it could not reach the target either: no ack
-    // can still come through them, so the probe has failed now, not at its deadline.
-    if (p.nackedBy.size >= p.expectedNacks) this.#failProbe(p, nowMs);
+    // can still come through them, so the probe is decided now, not at its
+    // deadline, unless the stream ping is still out (then when it reports).
+    if (p.nackedBy.size < p.expectedNacks || p.stream === "pending") return;
+    if (p.stream === "acked") this.#rescueProbe(p, nowMs);
+    else this.#failProbe(p, nowMs);
   }
 
   // --- membership rules (memberlist aliveNode / suspectNode / deadNode) ----
@@ -957,6 +1090,11 @@ export class SwimCore {
     this.#seq = (this.#seq + 1) % SEQ_MOD;
     return this.#seq;
   }
+}
+
+/** True once every relay asked has nacked: only a stream ack or a late direct ack can still save the probe. */
+function udpRoutesExhausted(p: ActiveProbe): boolean {
+  return p.indirect && p.expectedNacks > 0 && p.nackedBy.size >= p.expectedNacks;
 }
 
 function sameMeta(a: MemberMeta, b: MemberMeta): boolean {

@@ -1,15 +1,15 @@
 import { assert, assertEquals } from "../testing/assert.ts";
 import { seededRng } from "../lib/mod.ts";
-import { defaultLanGossipConfig, suspicionTimeoutMs } from "./config.ts";
-import { SwimCore } from "./swim.ts";
+import { defaultLanGossipConfig, type GossipConfig, suspicionTimeoutMs } from "./config.ts";
+import { type StreamPingIntent, SwimCore, TCP_FALLBACK_NOTICE_INTERVAL_MS } from "./swim.ts";
 import type { PacketMessage } from "./messages.ts";
 
-function core(name = "a"): SwimCore {
+function core(name = "a", config: Partial<GossipConfig> = {}): SwimCore {
   return new SwimCore({
     name,
     address: `${name}:8301`,
     meta: { role: "node", dc: "dc1" },
-    config: defaultLanGossipConfig(),
+    config: { ...defaultLanGossipConfig(), ...config },
     rng: seededRng(1),
     nowMs: 0,
   });
@@ -150,6 +150,8 @@ Deno.test("SwimCore probes: nacks from every relay fail the probe at once and co
   const req = c.drain().packets.find((p) => p.messages[0]?.kind === "ping_req");
   assert(req !== undefined, "no ping_req");
   const seq = (req.messages[0] as { seq: number }).seq;
+  // The fallback ping over TCP failed too (refused).
+  c.streamPingResult(seq, undefined, startedAt + 150);
   // A replayed nack from somebody who was not asked counts for nothing.
   c.receive(target, { kind: "nack", seq }, startedAt + 400);
   assertEquals(c.countInState("suspect"), 0);
@@ -237,4 +239,147 @@ Deno.test("SwimCore alive: a dead member may come back on a new address with a h
   assertEquals(c.member("b")?.address, "b2:9301");
   assertEquals(c.stateOf("b"), "alive");
   assertEquals(c.drain().events.map((e) => e.type), ["joined"]);
+});
+
+// --- fallback pings over TCP ------------------------------------------------
+
+interface Probing {
+  readonly c: SwimCore;
+  /** The probed member's address. */
+  readonly target: string;
+  readonly startedAt: number;
+  readonly seq: number;
+  /** The ping_reqs sent at the direct timeout. */
+  readonly relays: string[];
+  /** The stream ping intents drained at the direct timeout. */
+  readonly pings: StreamPingIntent[];
+}
+
+/** Core "a" knowing `others`, ticked until its first probe missed the direct timeout. */
+function missedDirectAck(others: readonly string[], config: Partial<GossipConfig> = {}): Probing {
+  const c = core("a", config);
+  for (const n of others) c.receive(`${n}:8301`, alive(n, 1), 0);
+  c.drain();
+  let t = 0;
+  let ping: { to: string; seq: number } | undefined;
+  while (ping === undefined && t < 2000) {
+    t += 1;
+    c.tick(t);
+    const p = c.drain().packets.find((p) => p.messages[0]?.kind === "ping");
+    if (p !== undefined) ping = { to: p.to, seq: (p.messages[0] as { seq: number }).seq };
+  }
+  assert(ping !== undefined, "no probe");
+  const startedAt = t;
+  c.tick(c.nextDeadlineMs());
+  const out = c.drain();
+  const relays = out.packets.filter((p) => p.messages[0]?.kind === "ping_req").map((p) => p.to);
+  return { c, target: ping.to, startedAt, seq: ping.seq, relays, pings: out.pings };
+}
+
+Deno.test("SwimCore.streamPingResult() an ack over TCP saves a probe whose UDP routes all failed", () => {
+  const cfg = defaultLanGossipConfig();
+  const { c, target, startedAt, seq, relays, pings } = missedDirectAck(["b", "c"]);
+  assertEquals(pings, [{
+    to: target,
+    ping: { kind: "ping", seq, target: target.replace(":8301", "") },
+    deadlineMs: startedAt + cfg.probeIntervalMs,
+  }]);
+  assertEquals(relays.length, 1);
+  c.streamPingResult(seq, { kind: "ack", seq }, startedAt + 150);
+  // The relay could not reach it over UDP either: decided now, not suspected.
+  c.receive(relays[0] as string, { kind: "nack", seq }, startedAt + 250);
+  assertEquals(c.countInState("suspect"), 0);
+  assertEquals(c.healthScore, 0);
+  const out = c.drain();
+  assertEquals(out.notices, [{
+    type: "udp_unreachable",
+    member: target.replace(":8301", ""),
+    address: target,
+  }]);
+  assertEquals(c.stats.streamPingRescues, 1);
+  assertEquals(c.stats.probesFailed, 0);
+  // No suspicion later either.
+  c.tick(startedAt + 10 * cfg.probeIntervalMs);
+  assertEquals(c.drain().events.filter((e) => e.type === "suspect"), []);
+});
+
+Deno.test("SwimCore.streamPingResult() without nacks waits for the deadline, then counts the ack; notices are rate limited", () => {
+  const cfg = defaultLanGossipConfig();
+  const first = missedDirectAck(["b", "c", "d", "e", "f"]);
+  const { c, startedAt, seq } = first;
+  assertEquals(first.relays.length, 3);
+  c.streamPingResult(seq, { kind: "ack", seq }, startedAt + 120);
+  // An indirect UDP ack may still come: the probe is not decided yet.
+  assertEquals(c.nextDeadlineMs(), startedAt + cfg.probeIntervalMs);
+  assertEquals(c.drain().notices, []);
+  c.tick(startedAt + cfg.probeIntervalMs);
+  assertEquals(c.countInState("suspect"), 0);
+  assertEquals(c.drain().notices.length, 1);
+  // The relays never nacked: no health penalty, since the member answered.
+  assertEquals(c.healthScore, 0);
+  // Every probe from now on misses over UDP and is saved over TCP: each
+  // member is noticed at most once per interval.
+  let t = startedAt + cfg.probeIntervalMs;
+  const noticed = new Map<string, number[]>([[first.target.replace(":8301", ""), [t]]]);
+  const end = t + 2 * TCP_FALLBACK_NOTICE_INTERVAL_MS + 10 * cfg.probeIntervalMs;
+  while (t < end) {
+    t = c.nextDeadlineMs();
+    c.tick(t);
+    const out = c.drain();
+    for (const n of out.notices) noticed.set(n.member, [...(noticed.get(n.member) ?? []), t]);
+    for (const p of out.pings) c.streamPingResult(p.ping.seq, { kind: "ack", seq: p.ping.seq }, t);
+  }
+  assertEquals(c.countInState("suspect"), 0);
+  assert(c.stats.streamPingRescues > 100, `only ${c.stats.streamPingRescues} rescues`);
+  assertEquals([...noticed.keys()].sort(), ["b", "c", "d", "e", "f"]);
+  for (const [member, times] of noticed) {
+    assert(times.length >= 2 && times.length <= 3, `${member} noticed at ${times}`);
+    for (let i = 1; i < times.length; i++) {
+      assert((times[i] as number) - (times[i - 1] as number) >= TCP_FALLBACK_NOTICE_INTERVAL_MS);
+    }
+  }
+});
+
+Deno.test("SwimCore.streamPingResult() a failed stream ping suspects exactly when it would without one", () => {
+  const withPing = missedDirectAck(["b", "c", "d", "e", "f"]);
+  const without = missedDirectAck(["b", "c", "d", "e", "f"], { disableTcpPings: true });
+  assertEquals(without.pings, []);
+  assertEquals(withPing.pings.length, 1);
+  assertEquals(without.target, withPing.target);
+  withPing.c.streamPingResult(withPing.seq, undefined, withPing.startedAt + 110);
+  // A wrong seq on the stream is no ack either (and a second report is ignored).
+  withPing.c.streamPingResult(
+    withPing.seq,
+    { kind: "ack", seq: withPing.seq + 7 },
+    withPing.startedAt + 111,
+  );
+  for (const p of [withPing, without]) {
+    const deadline = p.c.nextDeadlineMs();
+    p.c.tick(deadline - 1);
+    assertEquals(p.c.countInState("suspect"), 0);
+    p.c.tick(deadline);
+    assertEquals(p.c.countInState("suspect"), 1);
+  }
+  assertEquals(withPing.c.healthScore, without.c.healthScore);
+  assertEquals(withPing.c.stats.streamPingsFailed, 1);
+});
+
+Deno.test("SwimCore.streamPingResult() while the stream ping is out, nacks from every relay do not decide the probe", () => {
+  const { c, startedAt, seq, relays } = missedDirectAck(["b", "c"]);
+  c.receive(relays[0] as string, { kind: "nack", seq }, startedAt + 200);
+  assertEquals(c.countInState("suspect"), 0);
+  // It fails (refused): suspected now, as without the fallback.
+  c.streamPingResult(seq, undefined, startedAt + 210);
+  assertEquals(c.countInState("suspect"), 1);
+  // A late ack for a decided probe changes nothing.
+  c.streamPingResult(seq, { kind: "ack", seq }, startedAt + 220);
+  assertEquals(c.countInState("suspect"), 1);
+});
+
+Deno.test("SwimCore.answerStreamPing() acks pings for itself and ignores others", () => {
+  const c = core("a");
+  assertEquals(c.answerStreamPing({ kind: "ping", seq: 9, target: "a" }), { kind: "ack", seq: 9 });
+  assertEquals(c.answerStreamPing({ kind: "ping", seq: 9, target: "" }), { kind: "ack", seq: 9 });
+  assertEquals(c.answerStreamPing({ kind: "ping", seq: 9, target: "b" }), undefined);
+  assertEquals(c.stats.messagesIgnored, 1);
 });

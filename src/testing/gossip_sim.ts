@@ -9,18 +9,23 @@
  */
 
 import {
+  type AckMessage,
   decodePacket,
   encodedMessageSize,
   encodePacket,
   type GossipConfig,
   type PacketMessage,
   type PushPullMessage,
+  type StreamPingIntent,
   SwimCore,
   type SwimEvent,
 } from "../gossip/mod.ts";
 import { type Rng, seededRng } from "../lib/mod.ts";
 import { SimEventQueue } from "./sim_event_queue.ts";
 import { SimNetwork, type SimNetworkOptions } from "./sim_network.ts";
+
+/** First retransmission timeouts of a one-way handshake segment and a data segment, ms. */
+const TCP_SEGMENT_RTOS_MS: readonly number[] = [1000, 200];
 
 /** Options for {@link GossipSim}. */
 export interface GossipSimOptions {
@@ -272,6 +277,7 @@ export class GossipSim {
     const now = this.nowMs;
     for (const p of out.packets) this.#sendPacket(n, p.to, p.messages, p.bytes);
     for (const s of out.streams) this.#startStream(n, s.to, s.state);
+    for (const p of out.pings) this.#startStreamPing(n, p);
     for (const event of out.events) {
       const observed: ObservedEvent = { atMs: now, observer: n.index, event };
       for (const l of this.listeners) l(observed);
@@ -333,6 +339,47 @@ export class GossipSim {
           if (from.epoch !== fromEpoch) return;
           this.#process(from, (c, t2) => c.mergeRemoteState(reply, t2));
         });
+      });
+    });
+  }
+
+  /**
+   * A fallback ping over a stream: a crashed target refuses it after one
+   * round trip (its host answers with a reset), an unknown address or a
+   * partition leaves it to time out at the deadline, otherwise the
+   * target's core answers after the usual processing delay, plus TCP
+   * retransmission timeouts for segments lost to the global packet loss
+   * (SYN and ping there, SYN-ACK and ack back). The prober always hears
+   * an outcome by the deadline; a late ack is not delivered.
+   */
+  #startStreamPing(from: SimNode, intent: StreamPingIntent): void {
+    const seq = intent.ping.seq;
+    const fromEpoch = from.epoch;
+    const report = (atMs: number, ack: AckMessage | undefined): void => {
+      this.queue.at(atMs, () => {
+        if (from.epoch !== fromEpoch) return;
+        this.#process(from, (c, t) => c.streamPingResult(seq, ack, t));
+      });
+    };
+    report(Math.max(this.nowMs, intent.deadlineMs), undefined);
+    from.bytesSent += encodedMessageSize(intent.ping) + 1 + 4 * this.#overhead;
+    const j = this.#byAddress.get(intent.to);
+    if (j === undefined || this.network.blocked(from.index, j)) return;
+    const target = this.node(j);
+    const there = this.network.streamDelay(from.index, j) +
+      this.network.retransmitDelayMs(TCP_SEGMENT_RTOS_MS);
+    if (!target.up) {
+      report(this.nowMs + there + this.network.streamDelay(j, from.index), undefined);
+      return;
+    }
+    this.queue.at(this.nowMs + there, () => {
+      this.#process(target, (core) => {
+        const ack = core.answerStreamPing(intent.ping);
+        if (ack === undefined || this.network.blocked(j, from.index)) return;
+        target.bytesSent += encodedMessageSize(ack) + 1 + 3 * this.#overhead;
+        const back = this.nowMs + this.network.streamDelay(j, from.index) +
+          this.network.retransmitDelayMs(TCP_SEGMENT_RTOS_MS);
+        if (back < intent.deadlineMs) report(back, ack);
       });
     });
   }

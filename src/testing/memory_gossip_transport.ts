@@ -2,7 +2,9 @@
  * An in-memory gossip network, as memberlist's MockNetwork: a factory of
  * transports that are uniquely addressed and wired to each other. Packets
  * are delivered on a later microtask (never re-entering the sender);
- * streams are pairs of frame queues. No faults: the simulator adds those.
+ * streams are pairs of frame queues. One fault, for the fallback-ping
+ * tests: packets between two addresses can be cut while streams still
+ * pass (a firewall blocking UDP only). Other faults live in the simulator.
  * @module
  */
 
@@ -32,6 +34,8 @@ export interface MemoryGossipNetworkOptions {
 /** Wired-up in-memory transports. */
 export class MemoryGossipNetwork {
   readonly #nodes = new Map<string, MemoryGossipTransport>();
+  /** Directed links ("from>to") whose packets are lost. */
+  readonly #cut = new Set<string>();
   readonly maxPacketBytes: number;
   readonly maxFrameBytes: number;
   #nextPort = 20_000;
@@ -56,6 +60,26 @@ export class MemoryGossipNetwork {
   /** Delivers raw bytes to `to` as if from `from` (garbage tests). */
   injectPacket(from: string, to: string, packet: Uint8Array): void {
     this.#nodes.get(to)?.deliver(from, packet.slice());
+  }
+
+  /**
+   * Loses every packet between `a` and `b` (both directions) until
+   * {@link restorePackets}; streams between them still work.
+   */
+  cutPackets(a: string, b: string): void {
+    this.#cut.add(`${a}>${b}`);
+    this.#cut.add(`${b}>${a}`);
+  }
+
+  /** Undoes {@link cutPackets}. */
+  restorePackets(a: string, b: string): void {
+    this.#cut.delete(`${a}>${b}`);
+    this.#cut.delete(`${b}>${a}`);
+  }
+
+  /** @internal True when packets from `from` to `to` are cut. */
+  packetsCut(from: string, to: string): boolean {
+    return this.#cut.size > 0 && this.#cut.has(`${from}>${to}`);
   }
 
   /** @internal The transport bound at `address`. */
@@ -95,6 +119,7 @@ class MemoryGossipTransport implements GossipTransport {
     this.#counters.packets_sent++;
     const copy = packet.slice();
     const from = this.localAddress;
+    if (this.#network.packetsCut(from, to)) return Promise.resolve();
     queueMicrotask(() => this.#network.lookup(to)?.deliver(from, copy));
     return Promise.resolve();
   }

@@ -1,8 +1,9 @@
 /**
  * The simulated packet network (TigerBeetle's packet_simulator vocabulary):
  * per-link latency (a fixed per-link base plus exponential jitter, which
- * also reorders), loss, duplication, and symmetric or asymmetric
- * partitions. Every decision draws from the simulation's seeded Rng.
+ * also reorders), loss, duplication, symmetric or asymmetric partitions,
+ * and per-link packet (UDP) loss that leaves streams (TCP) alone, as a
+ * firewall blocking UDP between two hosts. Every decision draws from the simulation's seeded Rng.
  * @module
  */
 
@@ -44,6 +45,8 @@ export class SimNetwork {
   readonly #salt: number;
   #groups: Int32Array | undefined;
   #symmetry: PartitionSymmetry = "symmetric";
+  /** Extra packet loss per directed link ("from>to"), 0..1; streams unaffected. */
+  readonly #packetLoss = new Map<string, number>();
 
   constructor(options: SimNetworkOptions, rng: Rng) {
     this.options = options;
@@ -88,6 +91,18 @@ export class SimNetwork {
   }
 
   /**
+   * Loses packets (not stream messages) between `a` and `b` in both
+   * directions with `probability` (1 = every packet) on top of the global
+   * loss; 0 removes the rule.
+   */
+  setLinkPacketLoss(a: number, b: number, probability: number): void {
+    for (const key of [`${a}>${b}`, `${b}>${a}`]) {
+      if (probability > 0) this.#packetLoss.set(key, probability);
+      else this.#packetLoss.delete(key);
+    }
+  }
+
+  /**
    * Delivery delays for one packet: `[]` when lost, one entry normally, two
    * when duplicated.
    */
@@ -95,6 +110,10 @@ export class SimNetwork {
     if (this.blocked(from, to)) return [];
     const o = this.options;
     if (o.packetLossProbability > 0 && this.#rng.next() < o.packetLossProbability) return [];
+    if (this.#packetLoss.size > 0) {
+      const linkLoss = this.#packetLoss.get(`${from}>${to}`) ?? 0;
+      if (linkLoss >= 1 || (linkLoss > 0 && this.#rng.next() < linkLoss)) return [];
+    }
     const first = this.#delay(from, to);
     if (o.packetReplayProbability > 0 && this.#rng.next() < o.packetReplayProbability) {
       return [first, this.#delay(from, to)];
@@ -105,6 +124,28 @@ export class SimNetwork {
   /** One-way delay of a reliable stream message, ms (no loss; blocked links checked by the caller). */
   streamDelay(from: number, to: number): number {
     return this.#delay(from, to);
+  }
+
+  /**
+   * Extra time TCP retransmissions add to a short exchange under the
+   * global packet loss (per-link packet loss spares streams): each
+   * segment, given by its first retransmission timeout (1 s for a SYN or
+   * SYN-ACK, 200 ms, Linux's minimum, for data), is lost with the loss
+   * probability and resent after its timeout, which doubles each time (at
+   * most 6 resends). 0 without loss.
+   */
+  retransmitDelayMs(segmentRtosMs: readonly number[]): number {
+    const p = this.options.packetLossProbability;
+    if (p <= 0) return 0;
+    let total = 0;
+    for (const first of segmentRtosMs) {
+      let rto = first;
+      for (let resend = 0; resend < 6 && this.#rng.next() < p; resend++) {
+        total += rto;
+        rto *= 2;
+      }
+    }
+    return total;
   }
 
   #delay(from: number, to: number): number {
