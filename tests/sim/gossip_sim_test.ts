@@ -207,3 +207,109 @@ Deno.test("GossipSim: a dead member restarted on a new address is accepted at on
     assertEquals(sim.node(i).core?.member("node3")?.address, "10.9.9.9:8301");
   }
 });
+
+/** Counts suspect and failed events (any observer) about live members. */
+function countSuspicions(sim: GossipSim): () => number {
+  let n = 0;
+  sim.listeners.push((e) => {
+    if (e.event.type !== "suspect" && e.event.type !== "failed") return;
+    const i = sim.indexOf(e.event.member.name);
+    if (i !== undefined && sim.node(i).up) n++;
+  });
+  return () => n;
+}
+
+/** Crashes `victim` and returns ms until every live member declared it dead (undefined: not within 20 s). */
+function detectCrash(sim: GossipSim, victim: number): number | undefined {
+  const crashAt = sim.nowMs;
+  sim.crash(victim);
+  const detection = trackDetection(sim, victim, crashAt);
+  sim.runUntilTrue(() => detection.latencyMs() !== undefined, 20_000);
+  return detection.latencyMs();
+}
+
+Deno.test("GossipSim: two members whose UDP link is blocked stay alive over TCP pings, and a crash is still detected", () => {
+  const seed = 18;
+  const name = "udp-blocked-pair";
+  const latencies: number[] = [];
+  for (const blocked of [false, true]) {
+    const sim = cluster(seed, 2);
+    checkNoFalseDeaths(sim);
+    startAll(sim, 20);
+    assert(sim.runUntilTrue(() => sim.converged(), 5_000), reproduce(name, seed));
+    const suspicions = countSuspicions(sim);
+    if (blocked) sim.network.setLinkPacketLoss(0, 1, 1);
+    sim.runFor(5 * 60_000);
+    assertEquals(sim.failure, undefined, reproduce(name, seed));
+    assertEquals(suspicions(), 0, reproduce(name, seed));
+    assert(sim.converged(), reproduce(name, seed));
+    const rescues = sim.node(0).core?.stats.streamPingRescues ?? 0;
+    // Every probe over the blocked link (about 2 a second) was saved over TCP.
+    if (blocked) assert(rescues > 400, `only ${rescues} rescues; ${reproduce(name, seed)}`);
+    else assertEquals(rescues, 0);
+    const latency = detectCrash(sim, 1);
+    assert(latency !== undefined, `crash not detected; ${reproduce(name, seed)}`);
+    latencies.push(latency);
+  }
+  // Blocked UDP costs detection nothing: the refused stream ping fails the
+  // probe at its deadline, as a missed UDP ack would.
+  const [open, blocked] = latencies as [number, number];
+  assert(blocked < open + 1_000, `detection ${blocked} ms blocked vs ${open} ms open`);
+  assert(blocked < 3_000, `detection took ${blocked} ms`);
+});
+
+Deno.test("GossipSim: without TCP pings, a blocked UDP link gets the pair suspected", () => {
+  const seed = 18;
+  const sim = new GossipSim({
+    seed,
+    nodes: 2,
+    config: { ...defaultLanGossipConfig(), disableTcpPings: true },
+    network: lanNetworkOptions(),
+  });
+  startAll(sim, 20);
+  assert(sim.runUntilTrue(() => sim.converged(), 5_000));
+  const suspicions = countSuspicions(sim);
+  sim.network.setLinkPacketLoss(0, 1, 1);
+  sim.runFor(10_000);
+  assert(suspicions() > 0, "no suspicion without TCP pings");
+});
+
+Deno.test("GossipSim: a member whose UDP is blocked from everyone is never suspected; crashes are still detected in time", () => {
+  const seed = 19;
+  const name = "udp-isolated";
+  // No other loss: a member that can refute only over push/pull (every
+  // 30 s) dies of any suspicion, and under loss its stream pings miss the
+  // deadline now and then (TCP's 1 s SYN retransmission), as in memberlist.
+  const sim = cluster(seed, 8);
+  checkNoFalseDeaths(sim);
+  startAll(sim, 20);
+  assert(sim.runUntilTrue(() => sim.converged(), 10_000), reproduce(name, seed));
+  const suspicions = countSuspicions(sim);
+  const isolated = 7;
+  for (let i = 0; i < isolated; i++) sim.network.setLinkPacketLoss(i, isolated, 1);
+  sim.runFor(5 * 60_000);
+  assertEquals(sim.failure, undefined, reproduce(name, seed));
+  assertEquals(suspicions(), 0, reproduce(name, seed));
+  assert(sim.converged(), reproduce(name, seed));
+  const rescues = sim.liveIndexes().reduce(
+    (sum, i) => sum + (sim.node(i).core?.stats.streamPingRescues ?? 0),
+    0,
+  );
+  // Every probe to or from the isolated member (2 a second each way) was saved over TCP.
+  assert(rescues > 1000, `only ${rescues} rescues; ${reproduce(name, seed)}`);
+  // A real crash elsewhere: every member that can hear gossip knows within
+  // the usual time; the isolated one, which hears only its own probes and
+  // push/pull, within its maximum suspicion timeout.
+  const crashAt = sim.nowMs;
+  sim.crash(3);
+  const detection = trackDetection(sim, 3, crashAt);
+  const others = [0, 1, 2, 4, 5, 6];
+  sim.runUntilTrue(() => others.every((i) => detection.knowers.has(i)), 20_000);
+  const knownAt = sim.nowMs - crashAt;
+  assert(knownAt < 4_000, `gossiping members knew after ${knownAt} ms; ${reproduce(name, seed)}`);
+  assert(
+    sim.runUntilTrue(() => detection.latencyMs() !== undefined, 20_000),
+    reproduce(name, seed),
+  );
+  assertEquals(sim.failure, undefined, reproduce(name, seed));
+});
