@@ -1,8 +1,12 @@
-import { NULL_LOGGER, seededRng } from "../lib/mod.ts";
+import { CaptureSink, createLogger, type Logger, NULL_LOGGER, seededRng } from "../lib/mod.ts";
 import { assert, assertEquals } from "../testing/assert.ts";
 import { ManualClock } from "../testing/manual_clock.ts";
 import { MemoryGossipNetwork } from "../testing/memory_gossip_transport.ts";
-import { defaultLocalGossipConfig } from "./config.ts";
+import { defaultLocalGossipConfig, type GossipConfig } from "./config.ts";
+import { EncryptedTransport } from "./crypto_transport.ts";
+import { Keyring } from "./keyring.ts";
+import { decodeStreamFrame, encodeStreamFrame } from "./message_codec.ts";
+import type { GossipTransport } from "./transport.ts";
 import { GossipNode, type GossipNodeEvent } from "./driver.ts";
 import { encodeQueryRequest, encodeQueryResponse, QUERY_RESPONSE_MARKER } from "./query.ts";
 import { SwimCore } from "./swim.ts";
@@ -13,11 +17,20 @@ interface Harness {
   readonly network: MemoryGossipNetwork;
   readonly nodes: GossipNode[];
   readonly events: Map<string, GossipNodeEvent[]>;
-  add(name: string, options?: { reapLeftAfterMs?: number }): GossipNode;
+  add(name: string, options?: AddOptions): GossipNode;
   /** Advances the clock in small steps so packets and streams settle between timers. */
   run(ms: number): Promise<void>;
   stateOn(observer: GossipNode, name: string): MemberState | undefined;
   closeAll(): Promise<void>;
+}
+
+interface AddOptions {
+  readonly reapLeftAfterMs?: number;
+  readonly streamPingsMax?: number;
+  readonly config?: Partial<GossipConfig>;
+  readonly logger?: Logger;
+  /** Decorates the memory transport (encryption). */
+  readonly wrap?: (transport: GossipTransport) => GossipTransport;
 }
 
 function harness(): Harness {
@@ -32,12 +45,14 @@ function harness(): Harness {
     nodes,
     events,
     add(name, options = {}) {
-      const transport = network.createTransport();
+      const { config, logger, wrap, ...nodeOptions } = options;
+      const memory = network.createTransport();
+      const transport = wrap === undefined ? memory : wrap(memory);
       const core = new SwimCore({
         name,
         address: transport.localAddress,
         meta: { role: "node", dc: "dc1", vsn: "1", build: "test" },
-        config: defaultLocalGossipConfig(),
+        config: { ...defaultLocalGossipConfig(), ...config },
         rng: seededRng(seed),
         nowMs: clock.monotonicMs(),
       });
@@ -49,10 +64,10 @@ function harness(): Harness {
         transport,
         clock,
         timers: clock,
-        logger: NULL_LOGGER,
+        logger: logger ?? NULL_LOGGER,
         rng,
         onEvent: (e) => seen.push(e),
-        ...options,
+        ...nodeOptions,
       });
       nodes.push(node);
       return node;
@@ -364,6 +379,126 @@ Deno.test("GossipNode.close() resolves pending queries as timed out", async () =
     const result = await pending;
     assertEquals(result.timedOut, true);
   } finally {
+    await h.closeAll();
+  }
+});
+
+// --- fallback pings over TCP ------------------------------------------------
+
+/** A logger keeping warnings and above for assertions. */
+function capture(clock: ManualClock): { logger: Logger; sink: CaptureSink } {
+  const sink = new CaptureSink();
+  return { logger: createLogger({ sink, clock, level: "warn" }), sink };
+}
+
+function suspicionsIn(events: readonly GossipNodeEvent[] | undefined): GossipNodeEvent[] {
+  return (events ?? []).filter((e) => e.type === "suspect" || e.type === "failed");
+}
+
+const STREAM_PING_KEY = btoa("0123456789abcdef0123456789abcdef");
+
+for (const encrypted of [false, true]) {
+  Deno.test(
+    `GossipNode: a member reachable only over TCP is not suspected, and a warning says so${
+      encrypted ? " (encrypted)" : ""
+    }`,
+    async () => {
+      const h = harness();
+      let nonce = 0;
+      const wrap = encrypted
+        ? (t: GossipTransport) =>
+          new EncryptedTransport(t, {
+            keyring: Keyring.fromBase64([STREAM_PING_KEY]),
+            randomBytes: (n) => Uint8Array.from({ length: n }, () => nonce++ & 255),
+            logger: NULL_LOGGER,
+          })
+        : undefined;
+      const log = capture(h.clock);
+      try {
+        const a = h.add("a", { logger: log.logger, ...(wrap ? { wrap } : {}) });
+        const b = h.add("b", wrap ? { wrap } : {});
+        assertEquals((await b.join([a.address])).joined, 1);
+        await h.run(1_000);
+        h.network.cutPackets(a.address, b.address);
+        await h.run(10_000);
+        assertEquals(suspicionsIn(h.events.get("a")), []);
+        assertEquals(suspicionsIn(h.events.get("b")), []);
+        assertEquals(h.stateOn(a, "b"), "alive");
+        assertEquals(h.stateOn(b, "a"), "alive");
+        // Local preset: a probe each 200 ms, half of them from a to b.
+        assert(a.core.stats.streamPingRescues > 10, `${a.core.stats.streamPingRescues} rescues`);
+        assert(a.counters().streamPings >= a.core.stats.streamPingRescues);
+        assert(b.counters().streamPingsServed > 10);
+        assertEquals(a.counters().streamPingsDropped, 0);
+        // One warning for b in 10 s (rate limited).
+        const warnings = log.sink.lines().filter((l) => l.includes("udp probes failed"));
+        assertEquals(warnings.length, 1, log.sink.lines().join("\n"));
+        assert(warnings[0]?.includes("member=b"), warnings[0]);
+      } finally {
+        await h.closeAll();
+      }
+    },
+  );
+}
+
+Deno.test("GossipNode: without TCP pings (disabled, or no slot free) a member behind cut packets is suspected", async () => {
+  const variants: readonly AddOptions[] = [
+    { config: { disableTcpPings: true } },
+    { streamPingsMax: 0 },
+  ];
+  for (const options of variants) {
+    const h = harness();
+    try {
+      const a = h.add("a", options);
+      const b = h.add("b", options);
+      await b.join([a.address]);
+      await h.run(1_000);
+      h.network.cutPackets(a.address, b.address);
+      await h.run(3_000);
+      assert(
+        suspicionsIn(h.events.get("a")).some((e) => e.type === "suspect"),
+        `a never suspected b with ${JSON.stringify(options)}`,
+      );
+      assertEquals(a.core.stats.streamPingRescues, 0);
+      assertEquals(b.counters().streamPingsServed, 0);
+      if (options.streamPingsMax === 0) assert(a.counters().streamPingsDropped > 0);
+      else assertEquals(a.core.stats.streamPings, 0);
+    } finally {
+      await h.closeAll();
+    }
+  }
+});
+
+Deno.test("GossipNode drops and counts malformed stream pings, and answers good ones", async () => {
+  const h = harness();
+  const raw = h.network.createTransport();
+  raw.setHandlers({ packet: () => {}, stream: (s) => s.close() });
+  try {
+    const a = h.add("a");
+    /** Opens a stream to a, sends `frame`, returns what comes back (undefined: closed). */
+    const exchange = async (frame: Uint8Array): Promise<Uint8Array | undefined> => {
+      const stream = await raw.openStream(a.address, 1_000);
+      try {
+        await stream.send(frame);
+        return await stream.receive();
+      } finally {
+        stream.close();
+      }
+    };
+    assertEquals(await exchange(Uint8Array.of(1, 1, 0, 0)), undefined);
+    assertEquals(a.counters().packetDecodeErrors, 1);
+    assertEquals(a.counters().streamErrors, 1);
+    const forOther = encodeStreamFrame({ kind: "ping", seq: 5, target: "zz" });
+    assertEquals(await exchange(forOther), undefined);
+    assertEquals(await exchange(encodeStreamFrame({ kind: "ack", seq: 5 })), undefined);
+    assertEquals(a.counters().streamPingsDropped, 2);
+    const reply = await exchange(encodeStreamFrame({ kind: "ping", seq: 77, target: "a" }));
+    assert(reply !== undefined, "no ack");
+    assertEquals(decodeStreamFrame(reply), { ok: true, value: { kind: "ack", seq: 77 } });
+    assertEquals(a.counters().streamPingsServed, 1);
+    assertEquals(a.closed, false);
+  } finally {
+    await raw.close();
     await h.closeAll();
   }
 });

@@ -57,6 +57,15 @@ Deno.test("encodeStreamFrame() round-trips push/pull state", () => {
   assertEquals(decodePacket(encodeStreamFrame(state)).ok, false);
 });
 
+Deno.test("decodeStreamFrame() carries fallback pings and acks, refuses other kinds", () => {
+  for (const m of [{ kind: "ping", seq: 7, target: "a" }, { kind: "ack", seq: 7 }] as const) {
+    assertEquals(decodeStreamFrame(encodeStreamFrame(m)), { ok: true, value: m });
+  }
+  const nack = encodePacket([{ kind: "nack", seq: 7 }]);
+  assertEquals(decodeStreamFrame(nack), { ok: false, error: "nack in a stream frame" });
+  assertEquals(decodeStreamFrame(Uint8Array.of(1, 1, 0, 0)).ok, false);
+});
+
 Deno.test("decodePacket() returns errors for garbage and truncation, never throws", () => {
   const rng = seededRng(7);
   const good = encodePacket(ALL);
