@@ -2,7 +2,8 @@
  * The HTTP API as a pure function from a light request to a light response
  * (exchange.ts): routing, the one error mapping, the datacenter check,
  * debug request logging. Tested without sockets through `fetch`;
- * `http1_server.ts` serves `handle`, `http_server.ts` (Deno.serve) `fetch`.
+ * `http1_server.ts` serves `handle`; `fetch` adapts it to Request/Response
+ * (tests, or any Deno.serve-style host).
  * @module
  */
 

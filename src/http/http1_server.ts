@@ -1,6 +1,6 @@
 /**
- * [edge] Serves the HTTP app with an own HTTP/1.1 server on Deno.listen;
- * the agent's HTTP server (http_server.ts, Deno.serve, is the fallback).
+ * [edge] Serves the HTTP app with an own HTTP/1.1 server on Deno.listen
+ * on client_addr:ports.http.
  *
  * Why not Deno.serve: a parked blocking query costs about 19 KiB there and
  * about 9 KiB here (bench/RESULTS.md, "http1 experiment"). Reads stay
@@ -24,11 +24,23 @@
 
 import { concatBytes } from "../lib/mod.ts";
 import type { HttpHandler, HttpHeaders, HttpRequest, HttpResponse } from "./exchange.ts";
-import type { HttpServer, HttpServerOptions } from "./http_server.ts";
+import type { Logger } from "../lib/mod.ts";
 
-/** Options for {@link startHttp1Server}: as for Deno.serve, but the app needs only `handle`. */
-export interface Http1ServerOptions extends Omit<HttpServerOptions, "app"> {
+/** Options for {@link startHttp1Server}. */
+export interface Http1ServerOptions {
+  readonly hostname: string;
+  /** 0 picks a free port. */
+  readonly port: number;
   readonly app: { readonly handle: HttpHandler };
+  readonly logger: Logger;
+}
+
+/** A running HTTP server. */
+export interface HttpServer {
+  readonly hostname: string;
+  readonly port: number;
+  /** Stops accepting, ends in-flight requests (blocking queries included). */
+  close(): Promise<void>;
 }
 
 /** Longest request line plus headers accepted (431 beyond). */
@@ -800,8 +812,7 @@ class Http1Server {
 
 /**
  * Starts serving on hostname:port (0 picks a free port); resolves once the
- * socket is bound. Same contract as startHttpServer, so either can serve
- * the agent.
+ * socket is bound.
  */
 export function startHttp1Server(options: Http1ServerOptions): Promise<HttpServer> {
   const listener = Deno.listen({ hostname: options.hostname, port: options.port });

@@ -2,7 +2,7 @@ import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts
 import { NULL_LOGGER } from "../lib/mod.ts";
 import type { HttpRequest, HttpResponse } from "./exchange.ts";
 import { splitTarget } from "./exchange.ts";
-import type { HttpServer } from "./http_server.ts";
+import type { HttpServer } from "./http1_server.ts";
 import { startHttp1Server } from "./http1_server.ts";
 
 const encoder = new TextEncoder();

@@ -1,6 +1,6 @@
 /**
  * The Consul-compatible HTTP API: a pure app over the catalog, and its
- * edges: an own HTTP/1.1 server (the agent's) and Deno.serve (a fallback).
+ * edge: an own HTTP/1.1 server on Deno.listen (http1_server.ts).
  * @module
  */
 export {
@@ -51,8 +51,7 @@ export type { HttpRouter, RouteHandler } from "./handler.ts";
 export { Router } from "./router.ts";
 export * from "./shapes.ts";
 export { writeResponse } from "./write_result.ts";
-export { type HttpServer, type HttpServerOptions, startHttpServer } from "./http_server.ts";
-export { type Http1ServerOptions, startHttp1Server } from "./http1_server.ts";
+export { type Http1ServerOptions, type HttpServer, startHttp1Server } from "./http1_server.ts";
 export * from "./user_events.ts";
 export { ResponseCache, responseCacheKey } from "./response_cache.ts";
 export { keyringPoolJson, operatorRoutes } from "./routes/mod.ts";
