@@ -366,10 +366,9 @@ export class GossipSim {
     const j = this.#byAddress.get(intent.to);
     if (j === undefined || this.network.blocked(from.index, j)) return;
     const target = this.node(j);
-    const there = this.network.streamDelay(from.index, j) +
-      this.network.retransmitDelayMs(TCP_SEGMENT_RTOS_MS);
+    const there = this.network.streamPingDelay(from.index, j, TCP_SEGMENT_RTOS_MS);
     if (!target.up) {
-      report(this.nowMs + there + this.network.streamDelay(j, from.index), undefined);
+      report(this.nowMs + there + this.network.streamPingDelay(j, from.index, []), undefined);
       return;
     }
     this.queue.at(this.nowMs + there, () => {
@@ -377,8 +376,7 @@ export class GossipSim {
         const ack = core.answerStreamPing(intent.ping);
         if (ack === undefined || this.network.blocked(j, from.index)) return;
         target.bytesSent += encodedMessageSize(ack) + 1 + 3 * this.#overhead;
-        const back = this.nowMs + this.network.streamDelay(j, from.index) +
-          this.network.retransmitDelayMs(TCP_SEGMENT_RTOS_MS);
+        const back = this.nowMs + this.network.streamPingDelay(j, from.index, TCP_SEGMENT_RTOS_MS);
         if (back < intent.deadlineMs) report(back, ack);
       });
     });

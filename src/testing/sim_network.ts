@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Rng } from "../lib/mod.ts";
+import { type Rng, seededRng } from "../lib/mod.ts";
 
 /** Fault knobs. */
 export interface SimNetworkOptions {
@@ -42,6 +42,11 @@ export type PartitionSymmetry = "symmetric" | "asymmetric";
 export class SimNetwork {
   options: SimNetworkOptions;
   readonly #rng: Rng;
+  /**
+   * Fallback pings draw from their own stream (seeded from the salt), so
+   * turning them on or off does not reshuffle every later packet's fate.
+   */
+  readonly #pingRng: Rng;
   readonly #salt: number;
   #groups: Int32Array | undefined;
   #symmetry: PartitionSymmetry = "symmetric";
@@ -52,6 +57,7 @@ export class SimNetwork {
     this.options = options;
     this.#rng = rng;
     this.#salt = Math.floor(rng.next() * 2 ** 31);
+    this.#pingRng = seededRng((this.#salt ^ 0x2545f491) >>> 0);
   }
 
   /**
@@ -127,20 +133,20 @@ export class SimNetwork {
   }
 
   /**
-   * Extra time TCP retransmissions add to a short exchange under the
-   * global packet loss (per-link packet loss spares streams): each
-   * segment, given by its first retransmission timeout (1 s for a SYN or
-   * SYN-ACK, 200 ms, Linux's minimum, for data), is lost with the loss
-   * probability and resent after its timeout, which doubles each time (at
-   * most 6 resends). 0 without loss.
+   * One-way time of a fallback ping's (or its ack's) TCP exchange, ms: the
+   * link's delay plus what TCP retransmissions add under the global packet
+   * loss (per-link packet loss spares streams). Each segment, given by its
+   * first retransmission timeout (1 s for a SYN or SYN-ACK, 200 ms, Linux's
+   * minimum, for data), is lost with the loss probability and resent after
+   * its timeout, which doubles each time (at most 6 resends).
    */
-  retransmitDelayMs(segmentRtosMs: readonly number[]): number {
+  streamPingDelay(from: number, to: number, segmentRtosMs: readonly number[]): number {
+    let total = this.#delay(from, to, this.#pingRng);
     const p = this.options.packetLossProbability;
-    if (p <= 0) return 0;
-    let total = 0;
+    if (p <= 0) return total;
     for (const first of segmentRtosMs) {
       let rto = first;
-      for (let resend = 0; resend < 6 && this.#rng.next() < p; resend++) {
+      for (let resend = 0; resend < 6 && this.#pingRng.next() < p; resend++) {
         total += rto;
         rto *= 2;
       }
@@ -148,10 +154,10 @@ export class SimNetwork {
     return total;
   }
 
-  #delay(from: number, to: number): number {
+  #delay(from: number, to: number, rng: Rng = this.#rng): number {
     const o = this.options;
     const base = o.oneWayDelayMinMs + linkHash(from, to, this.#salt) * o.linkDelaySpreadMs;
-    const jitter = o.jitterMeanMs > 0 ? -Math.log(1 - this.#rng.next()) * o.jitterMeanMs : 0;
+    const jitter = o.jitterMeanMs > 0 ? -Math.log(1 - rng.next()) * o.jitterMeanMs : 0;
     return base + jitter;
   }
 }
