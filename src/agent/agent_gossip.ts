@@ -391,6 +391,7 @@ export class AgentGossip implements KeyringApi {
       wan: false,
       datacenter: this.#config.datacenter,
       segment: "",
+      messages: tally.messages,
       keys: tally.keys,
       primaryKeys: tally.primaryKeys,
       numNodes: tally.numNodes,

@@ -192,10 +192,11 @@ Deno.test("AgentGossip keyring API on a lone agent lists, installs, uses and rem
     await a.gossip.use(KEY2);
     await a.gossip.remove(KEY1);
     const [pool] = await a.gossip.list();
-    assertEquals([pool?.keys, pool?.primaryKeys, pool?.numNodes], [
+    assertEquals([pool?.keys, pool?.primaryKeys, pool?.numNodes, pool?.messages], [
       { [KEY2]: 1 },
       { [KEY2]: 1 },
       1,
+      {},
     ]);
     assertEquals(a.keyringSaves, [[KEY1, KEY2], [KEY2, KEY1], [KEY2]]);
   } finally {

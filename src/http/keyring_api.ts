@@ -12,6 +12,8 @@ export interface KeyringPoolStatus {
   readonly datacenter: string;
   /** Network segment; "" for the default. */
   readonly segment: string;
+  /** Member name -> what it reported (an error, or information); empty when none did. */
+  readonly messages: Readonly<Record<string, string>>;
   /** Base64 key -> how many members have it installed. */
   readonly keys: Readonly<Record<string, number>>;
   /** Base64 key -> how many members use it as primary. */

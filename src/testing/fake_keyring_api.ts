@@ -12,6 +12,7 @@ export interface FakeKeyringPool {
   readonly wan: boolean;
   readonly datacenter: string;
   readonly segment: string;
+  readonly messages: Readonly<Record<string, string>>;
   readonly keys: Readonly<Record<string, number>>;
   readonly primaryKeys: Readonly<Record<string, number>>;
   readonly numNodes: number;
@@ -43,6 +44,7 @@ export function fakeKeyringApi(keyring: Keyring, datacenter = "dc1"): {
         wan: false,
         datacenter,
         segment: "",
+        messages: {},
         keys: Object.fromEntries(keyring.list().map((k) => [k, 1])),
         primaryKeys: { [keyring.primary()]: 1 },
         numNodes: 1,

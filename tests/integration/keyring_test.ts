@@ -19,6 +19,7 @@ import {
 interface KeyringPool {
   WAN: boolean;
   Datacenter: string;
+  Messages: Record<string, string>;
   Keys: Record<string, number>;
   PrimaryKeys: Record<string, number>;
   NumNodes: number;
@@ -118,6 +119,7 @@ Deno.test("keyring: three agents rotate the gossip key through the CLI and HTTP 
     assertEquals(pool.NumNodes, 3);
     assertEquals(pool.Keys, { [oldKey]: 3, [newKey]: 3 });
     assertEquals(pool.PrimaryKeys, { [oldKey]: 3 });
+    assertEquals(pool.Messages, {});
     const listed = await cli(c, ["-list"]);
     assertEquals(listed.code, 0, listed.out);
     assertStringIncludes(listed.out, `${newKey} [3/3]`);

@@ -15,12 +15,13 @@ import type { HttpRouter } from "../handler.ts";
 /** Bodies are one key: a few hundred bytes at most. */
 const KEYRING_BODY_BYTES_MAX = 64 * 1024;
 
-/** Consul's JSON for one pool. */
+/** Consul's JSON for one pool (`structs.KeyringResponse`, in its field order). */
 export function keyringPoolJson(pool: KeyringPoolStatus): Record<string, unknown> {
   return {
     WAN: pool.wan,
     Datacenter: pool.datacenter,
     Segment: pool.segment,
+    Messages: pool.messages,
     Keys: pool.keys,
     PrimaryKeys: pool.primaryKeys,
     NumNodes: pool.numNodes,

@@ -30,6 +30,7 @@ Deno.test("GET /v1/operator/keyring lists keys per pool in Consul's shape", asyn
     WAN: false,
     Datacenter: "dc1",
     Segment: "",
+    Messages: {},
     Keys: { [K1]: 1 },
     PrimaryKeys: { [K1]: 1 },
     NumNodes: 1,
