@@ -6,8 +6,9 @@
  * {@link SwimCore.fireUserEvent}, {@link SwimCore.streamPingResult} and
  * {@link SwimCore.answerStreamPing}. Outputs accumulate until
  * {@link SwimCore.drain}: packets to send, push/pull and fallback-ping
- * stream intents, membership events and notices. Time is the `nowMs` the driver passes in;
- * randomness is the injected `Rng`. No I/O, no clocks, no console.
+ * stream intents, membership events and notices. Time is the `nowMs` the
+ * driver passes in; randomness is the injected `Rng`. No I/O, no clocks,
+ * no console.
  * @module
  */
 
