@@ -25,6 +25,25 @@ export interface LogRecord {
   fields: LogFields;
 }
 
+/** Rank of each level in {@link LOG_LEVELS}: a record passes a threshold when its rank is at least the threshold's. */
+export const LOG_LEVEL_RANK: Readonly<Record<LogLevel, number>> = Object.freeze({
+  trace: 0,
+  debug: 1,
+  info: 2,
+  warn: 3,
+  error: 4,
+});
+
+/**
+ * A threshold that can move while loggers use it (a log fan-out lowers it
+ * while a monitor wants more detail than the agent's level): read on every
+ * record, so keep `rank` a plain field.
+ */
+export interface LogThreshold {
+  /** The quietest rank ({@link LOG_LEVEL_RANK}) a record needs to be written. */
+  readonly rank: number;
+}
+
 /** Where records go: stderr in the agent, memory in tests. */
 export interface LogSink {
   write(record: LogRecord): void;
@@ -48,6 +67,8 @@ export interface CreateLoggerOptions {
   sink: LogSink;
   clock: Clock;
   level?: LogLevel;
+  /** A live threshold, read per record; overrides `level` (see {@link LogThreshold}). */
+  threshold?: LogThreshold;
   name?: string;
 }
 
@@ -72,10 +93,11 @@ export function parseLogLevel(value: string): LogLevel | undefined {
  * ```
  */
 export function createLogger(options: CreateLoggerOptions): Logger {
-  const minRank = LOG_LEVELS.indexOf(options.level ?? "info");
+  const threshold: LogThreshold = options.threshold ??
+    { rank: LOG_LEVEL_RANK[options.level ?? "info"] };
   const name = options.name ?? "";
   const emit = (level: LogLevel, message: string, fields: LogFields = {}): void => {
-    if (LOG_LEVELS.indexOf(level) < minRank) return;
+    if (LOG_LEVEL_RANK[level] < threshold.rank) return;
     options.sink.write({ timeMs: options.clock.wallMs(), level, name, message, fields });
   };
   return {
@@ -86,7 +108,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     error: (message, fields) => emit("error", message, fields),
     child: (childName) =>
       createLogger({ ...options, name: name ? `${name}.${childName}` : childName }),
-    enabled: (level) => LOG_LEVELS.indexOf(level) >= minRank,
+    enabled: (level) => LOG_LEVEL_RANK[level] >= threshold.rank,
   };
 }
 

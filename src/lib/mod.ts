@@ -11,6 +11,8 @@ export * from "./env.ts";
 export * from "./errors.ts";
 export * from "./health_status.ts";
 export * from "./log.ts";
+export * from "./log_fanout.ts";
+export * from "./change_waiters.ts";
 export * from "./rng.ts";
 export * from "./log_sinks.ts";
 export * from "./version.ts";
