@@ -105,6 +105,13 @@ Deno.test("EncryptedTransport sends ciphertext and drops a tampered packet, coun
     const tampered = wire.slice();
     tampered[20] = (tampered[20] as number) ^ 0x40;
     network.injectPacket(a.transport.localAddress, b.transport.localAddress, tampered);
+    // Decryption is asynchronous (WebCrypto) and packets are not decrypted
+    // in order: wait for the rejection before the next packet.
+    await waitFor(() => b.transport.counters().decrypt_failures === 1, {
+      timeoutMs: 5000,
+      intervalMs: 1,
+      what: "the tampered packet to be dropped",
+    });
     await a.transport.sendPacket(b.transport.localAddress, encoder.encode("next"));
     assertEquals(decoder.decode((await b.inbox.nextPacket()).packet), "next");
     assertEquals(b.transport.counters().decrypt_failures, 1);
@@ -149,7 +156,7 @@ Deno.test("EncryptedTransport peers with different keys never understand each ot
     // Decryption is asynchronous (WebCrypto): wait for the rejection to be
     // counted before the next packet, so the two cannot race.
     await waitFor(() => b.transport.counters().decrypt_failures === 1, {
-      timeoutMs: 2000,
+      timeoutMs: 5000,
       intervalMs: 1,
       what: "the foreign packet to be dropped",
     });
