@@ -326,6 +326,11 @@ export class Agent implements AgentApi {
     return this.#views.checks();
   }
 
+  /** Resolves at the next change to the local services or checks, or when `signal` aborts. */
+  waitForLocalChange(signal: AbortSignal): Promise<void> {
+    return this.#local.changes.wait(signal);
+  }
+
   /** One service with the node's and its own checks and their aggregate. */
   serviceHealth(id: string): LocalServiceHealth | undefined {
     return this.#views.serviceHealth(id);

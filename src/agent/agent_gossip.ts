@@ -48,8 +48,8 @@ import {
   CONSUL_COMPAT_VERSION,
   type Env,
   errorMessage,
+  REVISION,
   type TimerId,
-  VERSION,
 } from "../lib/mod.ts";
 import type { MembershipUpdate } from "./membership_catalog.ts";
 
@@ -106,7 +106,7 @@ export interface AgentGossipOptions {
 /** The serf tags Consul's agents advertise (`/v1/agent/members` Tags). */
 export function consulMemberTags(config: RuntimeConfig, nodeId: string): MemberMeta {
   return {
-    build: `${CONSUL_COMPAT_VERSION}:legate-${VERSION}`,
+    build: `${CONSUL_COMPAT_VERSION}:${REVISION}`,
     dc: config.datacenter,
     ...(config.bootstrap ? { bootstrap: "1" } : {}),
     ...(config.bootstrapExpect > 0 ? { expect: String(config.bootstrapExpect) } : {}),

@@ -6,7 +6,7 @@
 
 import type { RuntimeConfig } from "../config/mod.ts";
 import type { AgentMemberInfo, AgentSelfInfo } from "../http/mod.ts";
-import { CONSUL_COMPAT_VERSION, VERSION } from "../lib/mod.ts";
+import { CONSUL_COMPAT_VERSION, REVISION } from "../lib/mod.ts";
 import { consulMemberTags } from "./agent_gossip.ts";
 import type { LocalState } from "./local_state.ts";
 
@@ -25,7 +25,7 @@ export function agentSelfInfo(
     nodeId: nodeId ?? "",
     server: c.server,
     version: CONSUL_COMPAT_VERSION,
-    revision: `legate-${VERSION}`,
+    revision: REVISION,
     member,
     meta: c.nodeMeta,
     debug: {
@@ -50,7 +50,7 @@ export function agentSelfInfo(
       EnableLocalScriptChecks: c.enableLocalScriptChecks,
       LogLevel: c.logLevel.toUpperCase(),
       UIConfig: { Enabled: c.ui },
-      Revision: `legate-${VERSION}`,
+      Revision: REVISION,
       Version: CONSUL_COMPAT_VERSION,
     },
     stats: {
@@ -60,7 +60,7 @@ export function agentSelfInfo(
         checks: String(local.checkCount),
         services: String(local.services.size),
       },
-      build: { prerelease: "", revision: `legate-${VERSION}`, version: CONSUL_COMPAT_VERSION },
+      build: { prerelease: "", revision: REVISION, version: CONSUL_COMPAT_VERSION },
     },
   };
 }

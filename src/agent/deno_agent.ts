@@ -33,7 +33,7 @@ import {
   startHttp1Server,
   UserEventBuffer,
 } from "../http/mod.ts";
-import { AgentError, type Env, errorMessage, type Logger } from "../lib/mod.ts";
+import { AgentError, type Env, errorMessage, type LogFanout, type Logger } from "../lib/mod.ts";
 import { Agent, type ReadyInfo } from "./agent.ts";
 import { AgentGossip } from "./agent_gossip.ts";
 import { createFileMemberSnapshot } from "./file_serf_snapshot.ts";
@@ -50,6 +50,8 @@ export interface StartAgentOptions {
    * Without it, reload answers 501.
    */
   readonly reloadConfig?: () => Promise<RuntimeConfig>;
+  /** The fan-out `logger` writes to, for `/v1/agent/monitor`; without it, monitor answers 501. */
+  readonly logs?: LogFanout;
 }
 
 /** The ready line's content: the agent's facts plus every bound address. */
@@ -166,7 +168,7 @@ export async function startAgent(
   try {
     gossip = await startGossip(config, agent, events, options.logger);
     dns = await startDns(config, agent, options.logger);
-    const http = await startHttp(config, agent, options.logger, sessionTtl, events, gossip);
+    const http = await startHttp(config, agent, options, sessionTtl, events, gossip);
     return new RunningAgent(agent, { dns, http, gossip }, () => ttlWatch.stop());
   } catch (err) {
     await dns?.close();
@@ -236,14 +238,16 @@ async function startDns(
 async function startHttp(
   config: RuntimeConfig,
   agent: Agent,
-  logger: Logger,
+  options: StartAgentOptions,
   sessionTtl: SessionTtlTracker,
   events: UserEventBuffer,
   gossip: AgentGossip | undefined,
 ): Promise<Listener | undefined> {
   if (config.ports.http < 0) return undefined;
-  const httpLogger = logger.child("http");
-  const routes: RouteInstaller[] = [agentRoutes(agent)];
+  const httpLogger = options.logger.child("http");
+  const routes: RouteInstaller[] = [
+    agentRoutes(agent, options.logs === undefined ? {} : { logs: options.logs }),
+  ];
   if (gossip?.hasKeyring) routes.push(operatorRoutes(gossip));
   const app = createHttpApp({
     config,

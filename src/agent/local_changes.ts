@@ -63,7 +63,7 @@ export class LocalChanges {
     const { local, work, antiEntropy, env } = this.#o;
     return work.change(async () => {
       if (!local.services.has(id)) throw unknownService(id);
-      local.services.delete(id);
+      local.deleteService(id);
       const removed = local.checksOf(id);
       for (const checkId of removed) this.dropCheck(checkId);
       const hadMaintenance = local.maintenance.delete(id);
@@ -147,7 +147,7 @@ export class LocalChanges {
       const nextCheckIds = new Set(nextChecks.map((c) => c.id));
       for (const [id, service] of [...local.services]) {
         if (service.source !== "config" || nextServices.has(id)) continue;
-        local.services.delete(id);
+        local.deleteService(id);
         local.maintenance.delete(id);
         for (const checkId of local.checksOf(id)) this.dropCheck(checkId);
       }

@@ -8,7 +8,7 @@
 
 import type { HealthCheck } from "../catalog/mod.ts";
 import type { CheckDefinition, RuntimeConfig, ServiceDefinition } from "../config/mod.ts";
-import type { HealthStatus, Logger } from "../lib/mod.ts";
+import { ChangeWaiters, type HealthStatus, type Logger } from "../lib/mod.ts";
 import {
   allCheckDefinitions,
   checkRegistration,
@@ -55,6 +55,11 @@ export class LocalState {
   readonly checks = new Map<string, LocalCheck>();
   readonly checkState = new Map<string, CheckState>();
   readonly maintenance: MaintenanceMarks = new MaintenanceMarks();
+  /**
+   * Woken when a service or check is added, replaced or removed (not on
+   * check results): hash-based blocking on the agent endpoints waits here.
+   */
+  readonly changes: ChangeWaiters = new ChangeWaiters();
   #log: Logger;
   #store: LocalStateStore | undefined;
   #catalogChecks: () => Map<string, HealthCheck>;
@@ -127,6 +132,14 @@ export class LocalState {
   /** Adds or replaces a service (its embedded checks are not kept: they go through {@link putCheck}). */
   setService(def: ServiceDefinition, source: Source): void {
     this.services.set(def.id, { def: { ...def, checks: [] }, source });
+    this.changes.notify();
+  }
+
+  /** Forgets a service (its checks stay until deleted); false when it was unknown. */
+  deleteService(id: string): boolean {
+    const had = this.services.delete(id);
+    if (had) this.changes.notify();
+    return had;
   }
 
   /** The IDs of a service's checks. */
@@ -144,11 +157,12 @@ export class LocalState {
     if (state === undefined || previous?.def.serviceId !== def.serviceId) {
       this.checkState.set(def.id, initialCheckStatus(def, this.#catalogChecks()));
     }
+    this.changes.notify();
   }
 
   /** Forgets a check's definition and status. */
   deleteCheck(id: string): void {
-    this.checks.delete(id);
+    if (this.checks.delete(id)) this.changes.notify();
     this.checkState.delete(id);
   }
 

@@ -6,7 +6,7 @@
 
 import { missingPermissions, startAgent } from "../agent/mod.ts";
 import { ConfigError, formatProblem } from "../config/mod.ts";
-import { createLogger, stderrJsonSink, stderrTextSink } from "../lib/mod.ts";
+import { createLogger, LogFanout, stderrJsonSink, stderrTextSink } from "../lib/mod.ts";
 import { formatMissingPermissions, requiredPermissions } from "../permissions.ts";
 import type { Command } from "./commands.ts";
 import { AGENT_FLAGS, configPathsFromArgs, flagsToConfigValue, loadConfig } from "./config_args.ts";
@@ -80,16 +80,22 @@ export const agentCommand: Command = {
       io.stderr(`Error: ${formatMissingPermissions(missing)}\n`);
       return 1;
     }
+    // stderr at the configured level, plus whatever `legate monitor` clients ask for.
+    const logs = new LogFanout(
+      config.logJson ? stderrJsonSink() : stderrTextSink(),
+      config.logLevel,
+    );
     const logger = createLogger({
-      sink: config.logJson ? stderrJsonSink() : stderrTextSink(),
+      sink: logs,
       clock: { wallMs: () => Date.now(), monotonicMs: () => performance.now() },
-      level: config.logLevel,
+      threshold: logs,
     });
     for (const warning of loaded.warnings) logger.warn(warning);
     let agent;
     try {
       agent = await startAgent(config, {
         logger,
+        logs,
         reloadConfig: async () => {
           const again = await load();
           if (!again.ok) throw new ConfigError(again.problems);

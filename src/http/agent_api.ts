@@ -71,6 +71,12 @@ export interface AgentApi {
   service(id: string): ServiceInstance | undefined;
   /** Local checks with their current status, sorted by ID. */
   checks(): HealthCheck[];
+  /**
+   * Resolves at the next change to the local services or checks (not to
+   * check results), or when `signal` aborts: what hash-based blocking on
+   * the agent endpoints waits for. Registered before it returns.
+   */
+  waitForLocalChange(signal: AbortSignal): Promise<void>;
   serviceHealth(id: string): LocalServiceHealth | undefined;
   /** Every local instance of service `name`; empty when none. */
   serviceHealthByName(name: string): LocalServiceHealth[];

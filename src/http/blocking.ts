@@ -48,6 +48,33 @@ export function parseReadOptions(ctx: RequestContext): ReadOptions {
 }
 
 /**
+ * Runs `wait` with a signal that aborts once the wait time (`waitMs` plus
+ * up to waitMs/16 of jitter, as Consul adds) runs out or the client hangs
+ * up; the timer and the hang-up listener are gone when this resolves.
+ * Every kind of blocking query parks through here.
+ */
+export async function parkRequest(
+  ctx: RequestContext,
+  waitMs: number,
+  wait: (signal: AbortSignal) => Promise<unknown>,
+): Promise<void> {
+  const { timers, rng } = ctx.deps;
+  const jitterMs = rng.next() * (waitMs / 16);
+  const controller = new AbortController();
+  const timer = timers.setTimeout(() => controller.abort(), waitMs + jitterMs);
+  const onClientGone = (): void => controller.abort();
+  ctx.request.signal.addEventListener("abort", onClientGone, { once: true });
+  // A client already gone never fires "abort" again: do not park for the full wait.
+  if (ctx.request.signal.aborted) controller.abort();
+  try {
+    await wait(controller.signal);
+  } finally {
+    timers.clearTimeout(timer);
+    ctx.request.signal.removeEventListener("abort", onClientGone);
+  }
+}
+
+/**
  * Waits, when the request asked to block, until a table in `tables` moves
  * past the requested index; returns the tables' current index.
  */
@@ -56,23 +83,43 @@ export async function awaitTables(
   tables: readonly Table[],
   options: ReadOptions,
 ): Promise<number> {
-  const { catalog, watches, timers, rng } = ctx.deps;
+  const { catalog, watches } = ctx.deps;
   const current = catalog.maxIndex(...tables);
   if (options.index === undefined || options.index === 0 || current > options.index) return current;
-  const jitterMs = rng.next() * (options.waitMs / 16);
-  const controller = new AbortController();
-  const timer = timers.setTimeout(() => controller.abort(), options.waitMs + jitterMs);
-  const onClientGone = (): void => controller.abort();
-  ctx.request.signal.addEventListener("abort", onClientGone, { once: true });
-  // A client already gone never fires "abort" again: do not park for the full wait.
-  if (ctx.request.signal.aborted) controller.abort();
-  try {
-    await watches.waitForChange(tables, options.index, controller.signal);
-  } finally {
-    timers.clearTimeout(timer);
-    ctx.request.signal.removeEventListener("abort", onClientGone);
-  }
+  const after = options.index;
+  await parkRequest(ctx, options.waitMs, (signal) => watches.waitForChange(tables, after, signal));
   return catalog.maxIndex(...tables);
+}
+
+/** A result of a hash-blocking read and the hash of its content. */
+export interface HashedResult<T> {
+  readonly hash: string;
+  readonly value: T;
+}
+
+/**
+ * Consul's hash-based blocking (agentLocalBlockingQuery), for the agent's
+ * local state, which has no index: with `?hash=`, while the content's
+ * hash still equals it, waits for `changed` and computes again, until the
+ * hash differs or the wait (`?wait`, default 5m, max 10m, plus jitter)
+ * runs out or the client hangs up. Without `?hash=`, computes once.
+ */
+export async function hashBlockingRead<T>(
+  ctx: RequestContext,
+  compute: () => HashedResult<T>,
+  changed: (signal: AbortSignal) => Promise<void>,
+): Promise<HashedResult<T>> {
+  const hash = ctx.query("hash");
+  const options = parseReadOptions(ctx);
+  let result = compute();
+  if (hash === undefined || hash === "" || result.hash !== hash) return result;
+  await parkRequest(ctx, options.waitMs, async (signal) => {
+    while (result.hash === hash && !signal.aborted) {
+      await changed(signal);
+      result = compute();
+    }
+  });
+  return result;
 }
 
 /**

@@ -30,11 +30,24 @@ export interface HttpRequest {
 /** Response headers by lower-case name. */
 export type HttpHeaders = Readonly<Record<string, string>>;
 
+/**
+ * A body sent as it is produced (`/v1/agent/monitor`): the edge writes
+ * each chunk as it comes (chunked transfer encoding) and calls `return()`
+ * when the client hangs up or the server closes. Ends the response when
+ * the iterator is done.
+ */
+export type HttpStreamBody = AsyncIterable<Uint8Array>;
+
 /** One response as the app returns it; the edge adds framing (length, date, connection). */
 export interface HttpResponse {
   readonly status: number;
   readonly headers: HttpHeaders;
-  readonly body: string | Uint8Array | null;
+  readonly body: string | Uint8Array | null | HttpStreamBody;
+}
+
+/** True for a streamed body (neither text, bytes nor null). */
+export function isStreamBody(body: HttpResponse["body"]): body is HttpStreamBody {
+  return typeof body === "object" && body !== null && !(body instanceof Uint8Array);
 }
 
 /** The app's entry point. */
@@ -107,7 +120,9 @@ async function readStream(request: Request, limitBytes: number): Promise<Uint8Ar
 /** The fetch `Response` for `response` (the adapter behind `app.fetch`). */
 export function responseToFetch(response: HttpResponse): Response {
   const body = response.body;
-  return new Response(body as string | Uint8Array<ArrayBuffer> | null, {
+  // A stream's iterator is returned when the reader cancels the body.
+  const init = isStreamBody(body) ? ReadableStream.from(body) : body;
+  return new Response(init as string | Uint8Array<ArrayBuffer> | ReadableStream | null, {
     status: response.status,
     headers: response.headers,
   });

@@ -19,11 +19,22 @@
  * `Connection: close`, HTTP/1.0), pipelining answered in order, HEAD,
  * idle and header-read timeouts, a connection cap. Responses are written
  * whole with one write, with Content-Length, Date and Connection set here.
+ * A streamed body (exchange.ts `HttpStreamBody`, `/v1/agent/monitor`)
+ * is written chunk by chunk as it comes, with chunked transfer encoding
+ * (HTTP/1.0: unframed, then the connection closes; HEAD: the head only),
+ * and its iterator is returned when the client hangs up.
  * @module
  */
 
 import { concatBytes } from "../lib/mod.ts";
-import type { HttpHandler, HttpHeaders, HttpRequest, HttpResponse } from "./exchange.ts";
+import {
+  type HttpHandler,
+  type HttpHeaders,
+  type HttpRequest,
+  type HttpResponse,
+  type HttpStreamBody,
+  isStreamBody,
+} from "./exchange.ts";
 import type { Logger } from "../lib/mod.ts";
 
 /** Options for {@link startHttp1Server}. */
@@ -113,6 +124,8 @@ interface ParsedRequest {
   readonly target: string;
   readonly headers: [string, string][];
   readonly close: boolean;
+  /** An HTTP/1.0 request: a streamed answer cannot be chunked. */
+  readonly http10: boolean;
   readonly body: Uint8Array | undefined;
 }
 
@@ -172,6 +185,19 @@ const FRAMING_HEADERS = new Set([
 ]);
 
 const EMPTY_BODY = new Uint8Array(0);
+/** The chunk that ends a chunked body (no trailers). */
+const LAST_CHUNK = encoder.encode("0\r\n\r\n");
+
+/** `bytes` framed as one chunk of a chunked body. */
+function chunkBytes(bytes: Uint8Array): Uint8Array {
+  const size = `${bytes.length.toString(16)}\r\n`;
+  const out = new Uint8Array(size.length + bytes.length + 2);
+  encoder.encodeInto(size, out);
+  out.set(bytes, size.length);
+  out[out.length - 2] = 13;
+  out[out.length - 1] = 10;
+  return out;
+}
 
 /** The last response encoded, and what it was encoded from. */
 interface EncodedResponse {
@@ -194,7 +220,9 @@ let lastEncoded: EncodedResponse | undefined;
  * replaced, not edited).
  */
 function responseBytes(response: HttpResponse, close: boolean, headOnly: boolean): Uint8Array {
-  const { status, body } = response;
+  const status = response.status;
+  // Streamed bodies go through Connection.#stream, never here.
+  const body = response.body as string | Uint8Array | null;
   const lines = statusLine(status) + headerLines(response.headers) +
     `date: ${httpDate()}\r\n${close ? "connection: close\r\n" : ""}`;
   const last = lastEncoded;
@@ -485,6 +513,7 @@ class Connection {
       target: parsed.target,
       headers: parsed.headers,
       close: parsed.close,
+      http10: parsed.http10,
       body,
     };
   }
@@ -609,6 +638,7 @@ class Connection {
     let close = parsed.close;
     try {
       const response = await this.#server.options.app.handle(request);
+      if (isStreamBody(response.body)) return await this.#stream(request, parsed, response);
       close ||= this.#server.closing || request.aborted;
       bytes = responseBytes(response, close, parsed.method === "HEAD");
     } catch (err) {
@@ -630,6 +660,53 @@ class Connection {
     await this.#write(bytes);
     return close;
   }
+
+  /**
+   * Writes a streamed answer: the head at once, then each chunk as the
+   * body yields it, until it ends, the client hangs up (the request's
+   * signal, watched from here on, returns the iterator) or the server
+   * closes. Never throws; true when the connection must close.
+   */
+  async #stream(
+    request: Http1Request,
+    parsed: ParsedRequest,
+    response: HttpResponse,
+  ): Promise<boolean> {
+    const iterator = (response.body as HttpStreamBody)[Symbol.asyncIterator]();
+    const chunked = !parsed.http10;
+    // HTTP/1.0 has no chunks: the end of the body is the end of the connection.
+    const close = parsed.close || !chunked || this.#server.closing;
+    const headOnly = parsed.method === "HEAD" || bodyless(response.status);
+    const signal = request.signal;
+    const stop = (): void => void iterator.return?.();
+    signal.addEventListener("abort", stop, { once: true });
+    try {
+      const head = statusLine(response.status) + headerLines(response.headers) +
+        `date: ${httpDate()}\r\n${chunked && !headOnly ? "transfer-encoding: chunked\r\n" : ""}` +
+        `${close ? "connection: close\r\n" : ""}\r\n`;
+      await this.#write(encoder.encode(head));
+      if (headOnly) return close;
+      while (!request.aborted) {
+        const next = await iterator.next();
+        if (next.done) break;
+        if (next.value.length > 0) await this.#write(chunked ? chunkBytes(next.value) : next.value);
+      }
+      if (request.aborted) return true;
+      if (chunked) await this.#write(LAST_CHUNK);
+      return close;
+    } catch (err) {
+      if (!request.aborted) {
+        this.#server.options.logger.debug("http stream ended early", {
+          path: parsed.target,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+      return true;
+    } finally {
+      signal.removeEventListener("abort", stop);
+      await iterator.return?.();
+    }
+  }
 }
 
 function headTooLarge(): ProtocolError {
@@ -641,6 +718,7 @@ interface ParsedHead {
   readonly target: string;
   readonly headers: [string, string][];
   readonly close: boolean;
+  readonly http10: boolean;
   readonly contentLength: number;
   readonly chunked: boolean;
   readonly expectContinue: boolean;
@@ -716,6 +794,7 @@ function parseHead(text: string): ParsedHead {
     target,
     headers,
     close,
+    http10: version === "HTTP/1.0",
     contentLength: contentLength ?? 0,
     chunked,
     expectContinue,

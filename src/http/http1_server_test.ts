@@ -8,8 +8,53 @@ import { startHttp1Server } from "./http1_server.ts";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** A streamed body the test feeds; records when the server returns (ends) it. */
+class TestStream implements AsyncIterableIterator<Uint8Array> {
+  readonly returned: Promise<void>;
+  #resolveReturned: () => void = () => {};
+  #queue: Uint8Array[] = [];
+  #ended = false;
+  #wake: (() => void) | undefined;
+
+  constructor() {
+    this.returned = new Promise((resolve) => this.#resolveReturned = resolve);
+  }
+
+  push(text: string): void {
+    this.#queue.push(encoder.encode(text));
+    this.#wake?.();
+  }
+
+  /** Ends the body as a finished stream would. */
+  end(): void {
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    while (this.#queue.length === 0 && !this.#ended) {
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+    const value = this.#queue.shift();
+    return value === undefined ? { done: true, value: undefined } : { done: false, value };
+  }
+
+  return(): Promise<IteratorResult<Uint8Array>> {
+    this.#ended = true;
+    this.#wake?.();
+    this.#resolveReturned();
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  [Symbol.asyncIterator](): TestStream {
+    return this;
+  }
+}
+
 /** A test app: echo routes plus a route that parks until its request aborts. */
 class TestApp {
+  /** The body `/stream` answers with. */
+  readonly stream = new TestStream();
   /** Resolves with the parked request's signal state once it aborted. */
   parkedAborted: Promise<boolean>;
   #resolveAborted: (aborted: boolean) => void = () => {};
@@ -35,6 +80,9 @@ class TestApp {
       };
     }
     if (pathname === "/throw") throw new Error("boom");
+    if (pathname === "/stream") {
+      return { status: 200, headers: { "content-type": "text/plain" }, body: this.stream };
+    }
     if (pathname === "/header") {
       return { status: 200, headers: {}, body: String(request.header("x-a")) };
     }
@@ -324,5 +372,98 @@ Deno.test("startHttp1Server() close() aborts a parked request and waits for it",
   } finally {
     conn.close();
     idle.close();
+  }
+});
+
+Deno.test("startHttp1Server() writes a streamed body as chunks as they come, then keeps the connection", async () => {
+  await withServer(async (server, app) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    try {
+      await conn.write(encoder.encode("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const head = await readUntil(conn, "\r\n\r\n");
+      assertEquals(statusLines(head), ["HTTP/1.1 200 OK"]);
+      assertStringIncludes(head, "transfer-encoding: chunked\r\n");
+      assertStringIncludes(head, "content-type: text/plain\r\n");
+      assert(!head.includes("content-length"), head);
+      app.stream.push("line one\n");
+      assertEquals(await readUntil(conn, "line one\n\r\n"), "9\r\nline one\n\r\n");
+      app.stream.push("two\n");
+      assertEquals(await readUntil(conn, "two\n\r\n"), "4\r\ntwo\n\r\n");
+      app.stream.end();
+      assertEquals(await readUntil(conn, "0\r\n\r\n"), "0\r\n\r\n");
+      await conn.write(encoder.encode("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+      assertStringIncludes(await readUntil(conn, "hello\n"), "HTTP/1.1 200 OK");
+    } finally {
+      conn.close();
+    }
+  });
+});
+
+Deno.test("startHttp1Server() returns a streamed body's iterator when the client hangs up", async () => {
+  await withServer(async (server, app) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await conn.write(encoder.encode("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await readUntil(conn, "\r\n\r\n");
+    app.stream.push("a\n");
+    await readUntil(conn, "a\n");
+    conn.close();
+    // Resolves only once the server noticed the hang-up and ended the stream.
+    await app.stream.returned;
+  });
+});
+
+Deno.test("startHttp1Server() answers HEAD on a stream with the head only and returns the iterator", async () => {
+  await withServer(async (server, app) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    try {
+      await conn.write(encoder.encode("HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+      await app.stream.returned;
+      const head = await readUntil(conn, "\r\n\r\n");
+      assertEquals(statusLines(head), ["HTTP/1.1 200 OK"]);
+      assert(!head.includes("transfer-encoding"), head);
+      await conn.write(encoder.encode("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const next = await readUntil(conn, "hello\n");
+      assertEquals(next.endsWith("\r\n\r\nhello\n"), true, next);
+    } finally {
+      conn.close();
+    }
+  });
+});
+
+Deno.test("startHttp1Server() streams to an HTTP/1.0 client unframed and closes at the end", async () => {
+  await withServer(async (server, app) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    try {
+      await conn.write(encoder.encode("GET /stream HTTP/1.0\r\n\r\n"));
+      const head = await readUntil(conn, "\r\n\r\n");
+      assertStringIncludes(head, "connection: close\r\n");
+      assert(!head.includes("transfer-encoding"), head);
+      app.stream.push("raw bytes\n");
+      app.stream.end();
+      const rest = await readAll(conn);
+      assertEquals(head.slice(head.indexOf("\r\n\r\n") + 4) + rest, "raw bytes\n");
+    } finally {
+      conn.close();
+    }
+  });
+});
+
+Deno.test("startHttp1Server() close() ends a streaming response", async () => {
+  const app = new TestApp();
+  const server = await startHttp1Server({
+    hostname: "127.0.0.1",
+    port: 0,
+    app,
+    logger: NULL_LOGGER,
+  });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  try {
+    await conn.write(encoder.encode("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await readUntil(conn, "\r\n\r\n");
+    await server.close();
+    await app.stream.returned;
+    await readAll(conn);
+  } finally {
+    conn.close();
   }
 });

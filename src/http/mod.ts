@@ -13,7 +13,10 @@ export {
   awaitTables,
   blockingRead,
   DEFAULT_WAIT_MS,
+  hashBlockingRead,
+  type HashedResult,
   MAX_WAIT_MS,
+  parkRequest,
   parseReadOptions,
   type ReadOptions,
 } from "./blocking.ts";
@@ -43,7 +46,7 @@ export {
   type MetricsSnapshot,
   type SampledValue,
 } from "./metrics.ts";
-export { agentRoutes } from "./routes/mod.ts";
+export { type AgentRouteOptions, agentRoutes } from "./routes/mod.ts";
 export type { HttpDeps } from "./deps.ts";
 export * from "./decode.ts";
 export { badRequest, errorToResponse, HttpError, notFound } from "./errors.ts";

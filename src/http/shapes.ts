@@ -9,7 +9,7 @@
 import type { HealthCheck, KvEntry, Node, ServiceInstance } from "../catalog/mod.ts";
 import type { Session, TxnOutcome } from "../catalog/mod.ts";
 import { bytesToBase64 } from "../lib/mod.ts";
-import { formatDuration } from "../lib/mod.ts";
+import { BUILD_DATE, CONSUL_COMPAT_VERSION, formatDuration, REVISION } from "../lib/mod.ts";
 import type { AgentMemberInfo, AgentSelfInfo, LocalServiceHealth } from "./agent_api.ts";
 import type { UserEvent } from "./user_events.ts";
 
@@ -74,12 +74,16 @@ export function nodeServiceJson(service: ServiceInstance): Record<string, unknow
   };
 }
 
-/** `api.AgentService`: `/v1/agent/services` values. */
+/**
+ * `api.AgentService`: `/v1/agent/services` values, and with `contentHash`
+ * (its `ContentHash` field) the body of `/v1/agent/service/:id`.
+ */
 export function agentServiceJson(
   service: ServiceInstance,
   datacenter: string,
+  contentHash?: string,
 ): Record<string, unknown> {
-  return {
+  const json: Record<string, unknown> = {
     ID: service.id,
     Service: service.service,
     Tags: service.tags,
@@ -88,8 +92,19 @@ export function agentServiceJson(
     Address: service.address,
     Weights: weightsJson(service),
     EnableTagOverride: service.enableTagOverride,
-    Datacenter: datacenter,
   };
+  if (contentHash !== undefined) json.ContentHash = contentHash;
+  json.Datacenter = datacenter;
+  return json;
+}
+
+/**
+ * `version.BuildInfo`: `/v1/agent/version` (Consul 1.15+). The version is
+ * the Consul one legate follows, as `/v1/agent/self` reports it; the SHA
+ * names the legate build.
+ */
+export function agentVersionJson(): Record<string, unknown> {
+  return { SHA: REVISION, BuildDate: BUILD_DATE, HumanVersion: CONSUL_COMPAT_VERSION, FIPS: "" };
 }
 
 /** `structs.HealthCheck`. */

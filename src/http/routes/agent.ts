@@ -12,8 +12,16 @@ import {
   type ConfigProblem,
   type DefinitionResult,
 } from "../../config/mod.ts";
-import { type HealthStatus, isHealthStatus } from "../../lib/mod.ts";
+import {
+  type HealthStatus,
+  isHealthStatus,
+  type LogFanout,
+  type LogLevel,
+  parseLogLevel,
+} from "../../lib/mod.ts";
 import type { AgentApi, AggregatedStatus } from "../agent_api.ts";
+import { hashBlockingRead, type HashedResult } from "../blocking.ts";
+import { contentHash } from "../content_hash.ts";
 import type { RequestContext } from "../context.ts";
 import { asObject, optString } from "../decode.ts";
 import { badRequest, HttpError, notFound } from "../errors.ts";
@@ -24,8 +32,10 @@ import {
   agentSelfJson,
   agentServiceHealthJson,
   agentServiceJson,
+  agentVersionJson,
   healthCheckJson,
 } from "../shapes.ts";
+import type { HttpResponse } from "../exchange.ts";
 
 /** Body limit of agent registrations (Consul has none below its general limit). */
 const AGENT_BODY_BYTES_MAX = 1024 * 1024;
@@ -38,23 +48,47 @@ const STATUS_CODE: Readonly<Record<AggregatedStatus, number>> = {
   maintenance: 503,
 };
 
+/** What the agent endpoints read besides the {@link AgentApi}. */
+export interface AgentRouteOptions {
+  /** The agent's log fan-out, for `/v1/agent/monitor`; without it, monitor answers 501. */
+  readonly logs?: LogFanout;
+}
+
 /** The route installer for the agent endpoints, bound to `api`. */
-export function agentRoutes(api: AgentApi): (router: HttpRouter) => void {
+export function agentRoutes(
+  api: AgentApi,
+  options: AgentRouteOptions = {},
+): (router: HttpRouter) => void {
+  const changed = (signal: AbortSignal): Promise<void> => api.waitForLocalChange(signal);
   return (router) => {
     router
       .add("GET", "/v1/agent/self", (ctx) => ctx.json(agentSelfJson(api.self())))
+      .add("GET", "/v1/agent/version", (ctx) => ctx.json(agentVersionJson()))
       .add("GET", "/v1/agent/members", (ctx) => ctx.json(api.members().map(agentMemberJson)))
-      .add("GET", "/v1/agent/services", (ctx) => {
+      .add("GET", "/v1/agent/services", async (ctx) => {
+        // Consul's list has no blocking; legate adds its hash-based blocking here too.
         const dc = ctx.deps.config.datacenter;
-        return ctx.json(
-          Object.fromEntries(api.services().map((s) => [s.id, agentServiceJson(s, dc)])),
-        );
+        const result = await hashBlockingRead(ctx, () => {
+          const body = Object.fromEntries(
+            api.services().map((s) => [s.id, agentServiceJson(s, dc)]),
+          );
+          return { hash: contentHash(JSON.stringify(body)), value: body };
+        }, changed);
+        return hashedJson(ctx, result);
       })
-      .add("GET", "/v1/agent/service/:id", (ctx) => {
-        const service = api.service(ctx.param("id"));
-        if (service === undefined) throw unknownService(ctx.param("id"));
-        return ctx.json(agentServiceJson(service, ctx.deps.config.datacenter));
+      .add("GET", "/v1/agent/service/:id", async (ctx) => {
+        const id = ctx.param("id");
+        const dc = ctx.deps.config.datacenter;
+        const result = await hashBlockingRead(ctx, () => {
+          const service = api.service(id);
+          if (service === undefined) return { hash: "", value: undefined };
+          const hash = contentHash(JSON.stringify(agentServiceJson(service, dc)));
+          return { hash, value: agentServiceJson(service, dc, hash) };
+        }, changed);
+        if (result.value === undefined) throw unknownService(id);
+        return hashedJson(ctx, result);
       })
+      .add("GET", "/v1/agent/monitor", (ctx) => monitor(ctx, options.logs))
       .add(
         "GET",
         "/v1/agent/checks",
@@ -183,6 +217,38 @@ export function agentRoutes(api: AgentApi): (router: HttpRouter) => void {
       });
   };
 }
+
+/** A JSON answer with its `X-Consul-ContentHash`. */
+function hashedJson(ctx: RequestContext, result: HashedResult<unknown>): HttpResponse {
+  return {
+    status: 200,
+    headers: { "content-type": "application/json", "x-consul-contenthash": result.hash },
+    body: ctx.jsonText(result.value),
+  };
+}
+
+/**
+ * `/v1/agent/monitor?loglevel=&logjson`: the agent's log lines from now on,
+ * as text (or JSON lines), for as long as the client stays connected.
+ */
+function monitor(ctx: RequestContext, logs: LogFanout | undefined): HttpResponse {
+  if (logs === undefined) {
+    throw new HttpError(501, "Monitor is not available: this agent has no log stream to follow");
+  }
+  const levelText = ctx.query("loglevel") ?? "";
+  let level: LogLevel | undefined = "info";
+  if (levelText !== "") level = parseLogLevel(levelText);
+  if (level === undefined) {
+    throw badRequest(
+      `Unknown log level "${levelText}": expected trace, debug, info, warn or error`,
+    );
+  }
+  const format = ctx.query("logjson") === undefined ? "text" : "json";
+  const body = logs.subscribe({ level, format, signal: ctx.request.signal });
+  return { status: 200, headers: MONITOR_HEADERS, body };
+}
+
+const MONITOR_HEADERS = Object.freeze({ "content-type": "text/plain; charset=utf-8" });
 
 function ttlRoute(api: AgentApi, status: HealthStatus): RouteHandler {
   return async (ctx) => {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { parseReadOptions } from "../blocking.ts";
+import { parkRequest, parseReadOptions } from "../blocking.ts";
 import type { RequestContext } from "../context.ts";
 import { badRequest, HttpError } from "../errors.ts";
 import type { HttpResponse } from "../exchange.ts";
@@ -86,19 +86,9 @@ function localTarget(ctx: RequestContext): UserEventTarget {
 async function list(ctx: RequestContext, events: UserEventBuffer): Promise<HttpResponse> {
   const options = parseReadOptions(ctx);
   const name = ctx.query("name") || undefined;
-  if (options.index !== undefined && options.index !== 0) {
-    const { timers, rng } = ctx.deps;
-    const controller = new AbortController();
-    const jitterMs = rng.next() * (options.waitMs / 16);
-    const timer = timers.setTimeout(() => controller.abort(), options.waitMs + jitterMs);
-    const onClientGone = (): void => controller.abort();
-    ctx.request.signal.addEventListener("abort", onClientGone, { once: true });
-    try {
-      await events.waitForChange(options.index, controller.signal);
-    } finally {
-      timers.clearTimeout(timer);
-      ctx.request.signal.removeEventListener("abort", onClientGone);
-    }
+  const index = options.index;
+  if (index !== undefined && index !== 0 && events.index === index) {
+    await parkRequest(ctx, options.waitMs, (signal) => events.waitForChange(index, signal));
   }
   return ctx.json(events.list(name).map(userEventJson), { index: events.index });
 }
