@@ -32,6 +32,7 @@ import type {
   AgentApi,
   AgentMemberInfo,
   AgentSelfInfo,
+  ForceLeaveOptions,
   LocalServiceHealth,
   MetricsSnapshot,
 } from "../http/mod.ts";
@@ -84,7 +85,7 @@ export interface AgentMembership {
   self(): AgentMemberInfo | undefined;
   join(address: string): Promise<void>;
   leave(): Promise<void>;
-  forceLeave(node: string): Promise<void>;
+  forceLeave(node: string, options?: ForceLeaveOptions): Promise<void>;
 }
 
 /** The addresses and facts the ready line reports. */
@@ -295,10 +296,10 @@ export class Agent implements AgentApi {
     this.#leftCluster();
   }
 
-  /** `PUT /v1/agent/force-leave/:node`. */
-  forceLeave(node: string): Promise<void> {
+  /** `PUT /v1/agent/force-leave/:node[?prune]`. */
+  forceLeave(node: string, options: ForceLeaveOptions = {}): Promise<void> {
     this.#work.assertOpen();
-    return this.#mustMembership("Force-leaving", "force-leave").forceLeave(node);
+    return this.#mustMembership("Force-leaving", "force-leave").forceLeave(node, options);
   }
 
   #mustMembership(what: string, command: string): AgentMembership {

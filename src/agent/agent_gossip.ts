@@ -362,10 +362,10 @@ export class AgentGossip implements KeyringApi {
     this.#env.log.info("left the cluster");
   }
 
-  /** `PUT /v1/agent/force-leave/:node`. */
-  forceLeave(node: string): Promise<void> {
-    this.node.forceLeave(node);
-    this.#env.log.info("member force-left", { member: node });
+  /** `PUT /v1/agent/force-leave/:node[?prune]`. */
+  forceLeave(node: string, options: { readonly prune?: boolean } = {}): Promise<void> {
+    this.node.forceLeave(node, options);
+    this.#env.log.info("member force-left", { member: node, prune: options.prune === true });
     return Promise.resolve();
   }
 

@@ -279,6 +279,13 @@ export class ApiClient {
     await this.request("PUT", "/v1/agent/leave");
   }
 
+  /** PUT /v1/agent/force-leave/:node (`?prune` forgets it at once). */
+  async forceLeave(node: string, prune: boolean): Promise<void> {
+    await this.request("PUT", `/v1/agent/force-leave/${encodeURIComponent(node)}`, {
+      query: { prune: prune ? 1 : undefined },
+    });
+  }
+
   /** PUT /v1/agent/join/:addr. */
   async join(address: string, wan: boolean): Promise<void> {
     await this.request("PUT", `/v1/agent/join/${encodeURIComponent(address)}`, {

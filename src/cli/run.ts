@@ -8,6 +8,7 @@ import { agentCommand } from "./agent_command.ts";
 import { catalogCommand } from "./catalog_command.ts";
 import type { Command } from "./commands.ts";
 import { eventCommand } from "./event_command.ts";
+import { forceLeaveCommand } from "./force_leave_command.ts";
 import { infoCommand } from "./info_command.ts";
 import type { CliIo } from "./io.ts";
 import { joinCommand } from "./join_command.ts";
@@ -25,6 +26,7 @@ const COMMANDS: readonly Command[] = [
   agentCommand,
   catalogCommand,
   eventCommand,
+  forceLeaveCommand,
   infoCommand,
   joinCommand,
   keygenCommand,

@@ -319,18 +319,23 @@ export class GossipNode {
   /**
    * Marks a failed member as left everywhere (serf RemoveFailedNode):
    * locally at once, and on the others through an internal user event.
-   * Alive members are left alone (they would refute). Throws `not_found`
-   * for an unknown member.
+   * With `prune`, a failed or left member is also forgotten at once
+   * (reaped) instead of after reconnect_timeout or a day (serf
+   * RemoveFailedNodePrune). Alive members are left alone (they would
+   * refute). Throws `not_found` for an unknown member.
    */
-  forceLeave(name: string): void {
+  forceLeave(name: string, options: { readonly prune?: boolean } = {}): void {
     this.#assertOpen();
     const m = this.member(name);
     if (m === undefined) {
       throw new AgentError("not_found", `Unknown member "${name}": no gossip member has this name`);
     }
-    if (m.state !== "dead") return;
-    this.#applyForceLeave(name, m.incarnation);
-    const payload = new TextEncoder().encode(JSON.stringify({ node: name, inc: m.incarnation }));
+    const prune = options.prune === true;
+    if (m.state !== "dead" && !(prune && m.state === "left")) return;
+    this.#applyForceLeave(name, m.incarnation, prune);
+    const payload = new TextEncoder().encode(
+      JSON.stringify({ node: name, inc: m.incarnation, ...(prune ? { prune } : {}) }),
+    );
     this.#core.fireUserEvent(FORCE_LEAVE_EVENT, payload);
     this.#flush();
   }
@@ -823,18 +828,27 @@ export class GossipNode {
       this.#counters.packetDecodeErrors++;
       return;
     }
-    const p = parsed as { node?: unknown; inc?: unknown };
+    const p = parsed as { node?: unknown; inc?: unknown; prune?: unknown };
     if (typeof p.node !== "string" || typeof p.inc !== "number") return;
+    const prune = p.prune === true;
     const m = this.#core.member(p.node);
-    if (m === undefined || m.state !== "dead" || m.incarnation > p.inc) return;
-    this.#applyForceLeave(p.node, m.incarnation);
+    if (m === undefined || m.incarnation > p.inc) return;
+    if (m.state !== "dead" && !(prune && m.state === "left")) return;
+    this.#applyForceLeave(p.node, m.incarnation, prune);
   }
 
-  #applyForceLeave(name: string, incarnation: number): void {
-    if (this.#forcedLeft.has(name)) return;
-    this.#forcedLeft.set(name, { incarnation, atMs: this.#clock.monotonicMs() });
-    const m = this.member(name);
-    if (m !== undefined) this.#emit({ type: "left", member: m });
+  #applyForceLeave(name: string, incarnation: number, prune: boolean): void {
+    const raw = this.#core.member(name);
+    if (raw === undefined) return;
+    if (raw.state === "dead" && !this.#forcedLeft.has(name)) {
+      this.#forcedLeft.set(name, { incarnation, atMs: this.#clock.monotonicMs() });
+      const m = this.member(name);
+      if (m !== undefined) this.#emit({ type: "left", member: m });
+    }
+    if (prune) {
+      const view = this.#view(raw);
+      if (view !== undefined) this.#reap(raw, view);
+    }
   }
 
   /** The member as reported: force-left ones as left, reaped ones hidden. */
@@ -861,11 +875,16 @@ export class GossipNode {
       if (m === undefined) continue;
       const after = m.state === "left" ? this.#reapLeftAfterMs : this.#reapFailedAfterMs;
       if (now - m.stateChangeMs < after) continue;
-      this.#reaped.set(m.name, { incarnation: raw.incarnation, stateChangeMs: raw.stateChangeMs });
-      this.#forcedLeft.delete(m.name);
-      this.#logger.info("member reaped", { member: m.name, state: m.state });
-      this.#emit({ type: "reaped", member: m });
+      this.#reap(raw, m);
     }
+  }
+
+  /** Forgets a failed or left member: hidden until it comes back alive. */
+  #reap(raw: MemberInfo, view: MemberInfo): void {
+    this.#reaped.set(raw.name, { incarnation: raw.incarnation, stateChangeMs: raw.stateChangeMs });
+    this.#forcedLeft.delete(raw.name);
+    this.#logger.info("member reaped", { member: view.name, state: view.state });
+    this.#emit({ type: "reaped", member: view });
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {

@@ -509,3 +509,44 @@ Deno.test("GossipNode drops and counts malformed stream pings, and answers good 
     await h.closeAll();
   }
 });
+
+Deno.test("GossipNode.forceLeave() with prune forgets a failed member everywhere at once", async () => {
+  const h = harness();
+  try {
+    const [a, b, c] = [h.add("a"), h.add("b"), h.add("c")] as [GossipNode, GossipNode, GossipNode];
+    await b.join([a.address]);
+    await c.join([a.address]);
+    await h.run(2_000);
+    await c.close();
+    await h.run(10_000);
+    assertEquals(h.stateOn(b, "c"), "dead");
+    a.forceLeave("c", { prune: true });
+    assertEquals(a.member("c"), undefined);
+    assert(h.events.get("a")?.some((e) => e.type === "reaped" && e.member.name === "c"));
+    await h.run(2_000);
+    assertEquals(b.member("c"), undefined);
+    assert(h.events.get("b")?.some((e) => e.type === "reaped" && e.member.name === "c"));
+    assertEquals(a.members().map((m) => m.name).sort(), ["a", "b"]);
+  } finally {
+    await h.closeAll();
+  }
+});
+
+Deno.test("GossipNode.forceLeave() with prune forgets a member that already left; without prune a left member stays", async () => {
+  const h = harness();
+  try {
+    const [a, b] = [h.add("a"), h.add("b")] as [GossipNode, GossipNode];
+    await b.join([a.address]);
+    await h.run(2_000);
+    const leaving = b.leave();
+    await h.run(2_000);
+    await leaving;
+    assertEquals(h.stateOn(a, "b"), "left");
+    a.forceLeave("b");
+    assertEquals(h.stateOn(a, "b"), "left");
+    a.forceLeave("b", { prune: true });
+    assertEquals(a.member("b"), undefined);
+  } finally {
+    await h.closeAll();
+  }
+});

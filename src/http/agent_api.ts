@@ -1,3 +1,8 @@
+/** `PUT /v1/agent/force-leave/:node?prune`. */
+export interface ForceLeaveOptions {
+  readonly prune?: boolean;
+}
+
 /**
  * What the `/v1/agent/*` routes need from the local agent. The HTTP layer
  * sits below the agent, so it declares this interface and the agent
@@ -64,8 +69,11 @@ export interface AgentApi {
   join(address: string): Promise<void>;
   /** Leaves the cluster gracefully; the agent then shuts down. */
   leave(): Promise<void>;
-  /** Marks a failed member as left; `not_found` for an unknown member. */
-  forceLeave(node: string): Promise<void>;
+  /**
+   * Marks a failed member as left; with `prune` also forgets a failed or
+   * left member at once. `not_found` for an unknown member.
+   */
+  forceLeave(node: string, options?: ForceLeaveOptions): Promise<void>;
   /** Local services, config and API ones, sorted by ID. */
   services(): ServiceInstance[];
   service(id: string): ServiceInstance | undefined;

@@ -37,6 +37,7 @@ export type {
   AgentMemberInfo,
   AgentSelfInfo,
   AggregatedStatus,
+  ForceLeaveOptions,
   LocalServiceHealth,
 } from "./agent_api.ts";
 export {

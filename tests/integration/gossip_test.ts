@@ -142,6 +142,20 @@ Deno.test("gossip: three agents join, a killed one fails (critical serfHealth, o
     const unknown = await put(a, "/v1/agent/force-leave/nobody");
     assertEquals(unknown.status, 404);
     await unknown.body?.cancel();
+    // `force-leave -prune` forgets the left g3 at once, and with it its catalog entry.
+    const pruned = await runLegate([
+      "force-leave",
+      "-prune",
+      "-http-addr",
+      String(a.ready.http),
+      "g3",
+    ]);
+    assertEquals(pruned.code, 0, pruned.stderr);
+    assertEquals(await statusOf(a, "g3"), undefined);
+    await waitFor(
+      async () => (await getJson<unknown>(a, "/v1/catalog/node/g3")) === null,
+      { what: "g3 deregistered on g1" },
+    );
   } finally {
     await stopAll(agents);
   }

@@ -196,7 +196,7 @@ export function agentRoutes(
         return ctx.json(null);
       })
       .add("PUT", "/v1/agent/force-leave/:node", async (ctx) => {
-        await api.forceLeave(ctx.param("node"));
+        await api.forceLeave(ctx.param("node"), { prune: ctx.flag("prune") });
         return ctx.json(null);
       })
       .add("GET", "/v1/agent/metrics", (ctx) => {
