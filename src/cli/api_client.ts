@@ -108,6 +108,19 @@ interface RequestOptions {
   readonly read?: boolean;
 }
 
+/** What {@link ApiClient.request} and the streaming calls send. */
+interface SendOptions {
+  readonly query?: Readonly<Record<string, QueryValue>>;
+  readonly body?: Uint8Array | string;
+  readonly read?: boolean;
+  /** Aborts the request (and a streamed body). */
+  readonly signal?: AbortSignal;
+}
+
+function unexpectedStatus(status: number, text: string): ApiError {
+  return new ApiError(`Unexpected response code: ${status} (${text.trim()})`, status);
+}
+
 interface RawResponse {
   readonly status: number;
   readonly text: string;
@@ -123,6 +136,34 @@ export class ApiClient {
 
   /** One request; a transport failure or an unaccepted status throws {@link ApiError}. */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<RawResponse> {
+    const response = await this.#send(method, path, options);
+    const text = await response.text();
+    if (!(options.accept ?? [200]).includes(response.status)) {
+      throw unexpectedStatus(response.status, text);
+    }
+    return { status: response.status, text };
+  }
+
+  /**
+   * GET /v1/agent/monitor: the agent's log lines at `logLevel` and above
+   * (JSON lines with `json`) as they come, until `signal` aborts.
+   */
+  async monitor(
+    logLevel: string,
+    json: boolean,
+    signal: AbortSignal,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.#send("GET", "/v1/agent/monitor", {
+      query: { loglevel: logLevel, logjson: json },
+      signal,
+    });
+    if (response.status !== 200 || response.body === null) {
+      throw unexpectedStatus(response.status, await response.text());
+    }
+    return response.body;
+  }
+
+  async #send(method: string, path: string, options: SendOptions): Promise<Response> {
     const url = new URL(this.#options.baseUrl + path);
     if (this.#options.datacenter) url.searchParams.set("dc", this.#options.datacenter);
     if (options.read && this.#options.stale) url.searchParams.set("stale", "");
@@ -134,20 +175,13 @@ export class ApiClient {
     if (this.#options.token) headers.set("x-consul-token", this.#options.token);
     const init: RequestInit = { method, headers };
     if (options.body !== undefined) init.body = options.body as BodyInit;
-    let response: Response;
+    if (options.signal !== undefined) init.signal = options.signal;
     try {
-      response = await this.#options.fetch(new Request(url, init));
+      return await this.#options.fetch(new Request(url, init));
     } catch (err) {
+      if (options.signal?.aborted) throw err;
       throw new ApiError(transportErrorText(method, url, err));
     }
-    const text = await response.text();
-    if (!(options.accept ?? [200]).includes(response.status)) {
-      throw new ApiError(
-        `Unexpected response code: ${response.status} (${text.trim()})`,
-        response.status,
-      );
-    }
-    return { status: response.status, text };
   }
 
   async #json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

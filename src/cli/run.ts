@@ -17,6 +17,7 @@ import { keyringCommand } from "./keyring_command.ts";
 import { kvCommand } from "./kv_command.ts";
 import { leaveCommand } from "./leave_command.ts";
 import { membersCommand } from "./members_command.ts";
+import { monitorCommand } from "./monitor_command.ts";
 import { servicesCommand } from "./services_command.ts";
 import { validateCommand } from "./validate_command.ts";
 import { versionCommand } from "./version_command.ts";
@@ -34,6 +35,7 @@ const COMMANDS: readonly Command[] = [
   kvCommand,
   leaveCommand,
   membersCommand,
+  monitorCommand,
   servicesCommand,
   validateCommand,
   versionCommand,
