@@ -163,6 +163,16 @@ async function readUntil(conn: Deno.Conn, text: string): Promise<string> {
   return seen;
 }
 
+/** Opens a connection and sends `head` (a request without body). */
+async function send(port: number, head: string): Promise<Deno.Conn> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(encoder.encode(head));
+  return conn;
+}
+
+const GET_STREAM = "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n";
+const GET_HELLO = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+
 function statusLines(text: string): string[] {
   return text.match(/HTTP\/1\.1 \d{3} [^\r]*/g) ?? [];
 }
@@ -377,9 +387,8 @@ Deno.test("startHttp1Server() close() aborts a parked request and waits for it",
 
 Deno.test("startHttp1Server() writes a streamed body as chunks as they come, then keeps the connection", async () => {
   await withServer(async (server, app) => {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    const conn = await send(server.port, GET_STREAM);
     try {
-      await conn.write(encoder.encode("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
       const head = await readUntil(conn, "\r\n\r\n");
       assertEquals(statusLines(head), ["HTTP/1.1 200 OK"]);
       assertStringIncludes(head, "transfer-encoding: chunked\r\n");
@@ -391,7 +400,7 @@ Deno.test("startHttp1Server() writes a streamed body as chunks as they come, the
       assertEquals(await readUntil(conn, "two\n\r\n"), "4\r\ntwo\n\r\n");
       app.stream.end();
       assertEquals(await readUntil(conn, "0\r\n\r\n"), "0\r\n\r\n");
-      await conn.write(encoder.encode("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+      await conn.write(encoder.encode(GET_HELLO));
       assertStringIncludes(await readUntil(conn, "hello\n"), "HTTP/1.1 200 OK");
     } finally {
       conn.close();
@@ -401,8 +410,7 @@ Deno.test("startHttp1Server() writes a streamed body as chunks as they come, the
 
 Deno.test("startHttp1Server() returns a streamed body's iterator when the client hangs up", async () => {
   await withServer(async (server, app) => {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
-    await conn.write(encoder.encode("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const conn = await send(server.port, GET_STREAM);
     await readUntil(conn, "\r\n\r\n");
     app.stream.push("a\n");
     await readUntil(conn, "a\n");
@@ -414,14 +422,13 @@ Deno.test("startHttp1Server() returns a streamed body's iterator when the client
 
 Deno.test("startHttp1Server() answers HEAD on a stream with the head only and returns the iterator", async () => {
   await withServer(async (server, app) => {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    const conn = await send(server.port, "HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\n");
     try {
-      await conn.write(encoder.encode("HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
       await app.stream.returned;
       const head = await readUntil(conn, "\r\n\r\n");
       assertEquals(statusLines(head), ["HTTP/1.1 200 OK"]);
       assert(!head.includes("transfer-encoding"), head);
-      await conn.write(encoder.encode("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+      await conn.write(encoder.encode(GET_HELLO));
       const next = await readUntil(conn, "hello\n");
       assertEquals(next.endsWith("\r\n\r\nhello\n"), true, next);
     } finally {
@@ -432,9 +439,8 @@ Deno.test("startHttp1Server() answers HEAD on a stream with the head only and re
 
 Deno.test("startHttp1Server() streams to an HTTP/1.0 client unframed and closes at the end", async () => {
   await withServer(async (server, app) => {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    const conn = await send(server.port, "GET /stream HTTP/1.0\r\n\r\n");
     try {
-      await conn.write(encoder.encode("GET /stream HTTP/1.0\r\n\r\n"));
       const head = await readUntil(conn, "\r\n\r\n");
       assertStringIncludes(head, "connection: close\r\n");
       assert(!head.includes("transfer-encoding"), head);
@@ -456,9 +462,8 @@ Deno.test("startHttp1Server() close() ends a streaming response", async () => {
     app,
     logger: NULL_LOGGER,
   });
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  const conn = await send(server.port, GET_STREAM);
   try {
-    await conn.write(encoder.encode("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"));
     await readUntil(conn, "\r\n\r\n");
     await server.close();
     await app.stream.returned;

@@ -42,6 +42,18 @@ export async function runLegate(args: readonly string[]): Promise<LegateResult> 
   };
 }
 
+/** Spawns `legate <args>` from the repo root, stdin closed, stdout and stderr piped. */
+export async function spawnLegate(args: readonly string[]): Promise<Deno.ChildProcess> {
+  return new Deno.Command(Deno.execPath(), {
+    args: [...await legateArgv(), ...args],
+    cwd: REPO_ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+}
+
 /** The agent's ready line. */
 export interface ReadyLine {
   ready: true;
@@ -91,14 +103,7 @@ export async function startLegateAgent(
   args: readonly string[],
   options: StartAgentOptions = {},
 ): Promise<AgentProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...await legateArgv(), "agent", ...args, ...freePortFlags(args)],
-    cwd: REPO_ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  const child = await spawnLegate(["agent", ...args, ...freePortFlags(args)]);
   let stderrText = "";
   const stderrDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
     new WritableStream({ write: (chunk) => void (stderrText += chunk) }),

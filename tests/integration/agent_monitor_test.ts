@@ -7,9 +7,8 @@ import {
   assert,
   assertEquals,
   assertStringIncludes,
-  legateArgv,
   type ReadyLine,
-  REPO_ROOT,
+  spawnLegate,
   startLegateAgent,
 } from "../../src/testing/mod.ts";
 
@@ -87,19 +86,11 @@ Deno.test("GET /v1/agent/monitor streams the line of a service registered after 
 Deno.test("legate monitor prints an agent's log lines until interrupted", async () => {
   await using agent = await startLegateAgent(["-dev", "-node", "mon-cli"]);
   const base = baseUrl(agent.ready);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      ...await legateArgv(),
-      "monitor",
-      `-http-addr=${agent.ready["http"]}`,
-      "-log-level=debug",
-    ],
-    cwd: REPO_ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  const child = await spawnLegate([
+    "monitor",
+    `-http-addr=${agent.ready["http"]}`,
+    "-log-level=debug",
+  ]);
   const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   const stderr = new Response(child.stderr).text();
   try {

@@ -1,5 +1,5 @@
 import type { ServiceInstance } from "../../catalog/mod.ts";
-import { CaptureSink, ChangeWaiters, createLogger, LogFanout } from "../../lib/mod.ts";
+import { CaptureSink, ChangeWaiters, createLogger, LogFanout, type Logger } from "../../lib/mod.ts";
 import {
   assert,
   assertEquals,
@@ -177,6 +177,15 @@ Deno.test("GET /v1/agent/service/:id?hash= answers 404 for an unknown service at
   assertStringIncludes(await res.text(), 'Unknown service ID "nope"');
 });
 
+/** A logger writing into `logs` at its live threshold, at time 0. */
+function loggerInto(logs: LogFanout): Logger {
+  return createLogger({
+    sink: logs,
+    threshold: logs,
+    clock: { wallMs: () => 0, monotonicMs: () => 0 },
+  });
+}
+
 /** Reads the streamed body until `part` arrived; returns what was read. */
 async function readUntil(
   reader: ReadableStreamDefaultReader<Uint8Array>,
@@ -193,11 +202,7 @@ async function readUntil(
 
 Deno.test("GET /v1/agent/monitor streams log lines at the asked level until the client leaves", async () => {
   const { app, logs } = setup();
-  const log = createLogger({
-    sink: logs,
-    threshold: logs,
-    clock: { wallMs: () => 0, monotonicMs: () => 0 },
-  });
+  const log = loggerInto(logs);
   const controller = new AbortController();
   const res = await get(app, "/v1/agent/monitor?loglevel=debug", controller.signal);
   assertEquals([res.status, res.headers.get("content-type")], [200, "text/plain; charset=utf-8"]);
@@ -214,11 +219,7 @@ Deno.test("GET /v1/agent/monitor streams log lines at the asked level until the 
 
 Deno.test("GET /v1/agent/monitor?logjson streams JSON lines; the default level is info", async () => {
   const { app, logs } = setup();
-  const log = createLogger({
-    sink: logs,
-    threshold: logs,
-    clock: { wallMs: () => 0, monotonicMs: () => 0 },
-  });
+  const log = loggerInto(logs);
   const res = await get(app, "/v1/agent/monitor?logjson");
   const reader = res.body!.getReader();
   log.debug("hidden");
