@@ -106,6 +106,8 @@ interface RequestOptions {
   /** Statuses that are answers rather than errors (default just 200). */
   readonly accept?: readonly number[];
   readonly read?: boolean;
+  /** Aborts the request (a blocking query parked at the agent). */
+  readonly signal?: AbortSignal;
 }
 
 /** What {@link ApiClient.request} and the streaming calls send. */
@@ -121,9 +123,20 @@ function unexpectedStatus(status: number, text: string): ApiError {
   return new ApiError(`Unexpected response code: ${status} (${text.trim()})`, status);
 }
 
-interface RawResponse {
+/** An accepted answer: status, body text and `X-Consul-Index` (0 when absent). */
+export interface RawResponse {
   readonly status: number;
   readonly text: string;
+  readonly index: number;
+}
+
+/** `api.AgentCheck` as `/v1/agent/checks` lists it (the fields the CLI reads). */
+export interface AgentCheck {
+  readonly CheckID: string;
+  readonly Name: string;
+  readonly Status: string;
+  readonly Notes: string;
+  readonly ServiceID: string;
 }
 
 /** Calls the agent's HTTP API. */
@@ -141,7 +154,8 @@ export class ApiClient {
     if (!(options.accept ?? [200]).includes(response.status)) {
       throw unexpectedStatus(response.status, text);
     }
-    return { status: response.status, text };
+    const index = Number(response.headers.get("x-consul-index") ?? "0");
+    return { status: response.status, text, index: Number.isSafeInteger(index) ? index : 0 };
   }
 
   /**
@@ -308,6 +322,36 @@ export class ApiClient {
     await this.request("PUT", `/v1/agent/service/deregister/${encodeURIComponent(id)}`);
   }
 
+  /** GET /v1/agent/self: the agent's node name (Consul's `Agent().NodeName()`). */
+  async nodeName(): Promise<string> {
+    const self = await this.self() as { Config?: { NodeName?: string } };
+    return self.Config?.NodeName ?? "";
+  }
+
+  /** GET /v1/agent/checks: the local checks by ID (maintenance ones included). */
+  async agentChecks(): Promise<Record<string, AgentCheck>> {
+    return await this.#json("GET", "/v1/agent/checks");
+  }
+
+  /** PUT /v1/agent/maintenance?enable=&reason=. */
+  async nodeMaintenance(enable: boolean, reason = ""): Promise<void> {
+    await this.request("PUT", "/v1/agent/maintenance", {
+      query: { enable: String(enable), reason: reason || undefined },
+    });
+  }
+
+  /** PUT /v1/agent/service/maintenance/:id?enable=&reason=. */
+  async serviceMaintenance(id: string, enable: boolean, reason = ""): Promise<void> {
+    await this.request("PUT", `/v1/agent/service/maintenance/${encodeURIComponent(id)}`, {
+      query: { enable: String(enable), reason: reason || undefined },
+    });
+  }
+
+  /** PUT /v1/agent/reload: asks the agent to re-read its config files (does not wait). */
+  async reload(): Promise<void> {
+    await this.request("PUT", "/v1/agent/reload");
+  }
+
   /** PUT /v1/agent/leave. */
   async leave(): Promise<void> {
     await this.request("PUT", "/v1/agent/leave");
@@ -349,7 +393,8 @@ export class ApiClient {
   }
 }
 
-function kvPath(key: string): string {
+/** `/v1/kv/<key>` with each segment escaped and a leading "/" dropped. */
+export function kvPath(key: string): string {
   return "/v1/kv/" + key.replace(/^\//, "").split("/").map(encodeURIComponent).join("/");
 }
 

@@ -5,7 +5,7 @@
  */
 
 import { sendHttpRequest } from "./http_transport.ts";
-import type { CliIo } from "./io.ts";
+import type { ChildOptions, CliIo } from "./io.ts";
 
 const encoder = new TextEncoder();
 
@@ -13,6 +13,41 @@ function writeAllSync(file: { writeSync(p: Uint8Array): number }, text: string):
   const bytes = encoder.encode(text);
   let offset = 0;
   while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
+}
+
+async function runChild(options: ChildOptions): Promise<number> {
+  const piped = options.stdin instanceof Uint8Array;
+  const child = new Deno.Command(options.command, {
+    args: [...options.args],
+    stdin: piped ? "piped" : options.stdin === "inherit" ? "inherit" : "null",
+    stdout: "inherit",
+    stderr: "inherit",
+    ...(options.env === undefined ? {} : { env: { ...options.env } }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  }).spawn();
+  if (options.stdin instanceof Uint8Array) {
+    const writer = child.stdin.getWriter();
+    try {
+      await writer.write(options.stdin);
+      await writer.close();
+    } catch {
+      // The child exited without reading its input; its exit code tells the rest.
+    }
+  }
+  return (await child.status).code;
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** Builds the real CliIo; SIGINT and SIGTERM abort `shutdownSignal`. */
@@ -43,5 +78,7 @@ export function denoCliIo(): CliIo {
     fetch: sendHttpRequest,
     readFile: (path) => Deno.readFile(path),
     readStdin: async () => new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()),
+    runChild,
+    delay,
   };
 }

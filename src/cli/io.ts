@@ -4,6 +4,21 @@
  * @module
  */
 
+/** What {@link CliIo.runChild} starts. */
+export interface ChildOptions {
+  readonly command: string;
+  readonly args: readonly string[];
+  /**
+   * Written to the child's stdin, which is then closed; "inherit" hands it
+   * the CLI's own stdin; default: no stdin (/dev/null).
+   */
+  readonly stdin?: Uint8Array | "inherit";
+  /** Added to the CLI's own environment (`CONSUL_INDEX`, `CONSUL_LOCK_HELD`). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Aborting sends the child SIGTERM. */
+  readonly signal?: AbortSignal;
+}
+
 /** The CLI's connection to its process. */
 export interface CliIo {
   /** Writes to standard output (text is written as given; add "\n" yourself). */
@@ -26,4 +41,13 @@ export interface CliIo {
   readFile(path: string): Promise<Uint8Array>;
   /** Reads standard input to its end (`kv put KEY -`). */
   readStdin(): Promise<Uint8Array>;
+  /**
+   * Runs a child process (watch handlers, `lock` children) with the CLI's
+   * stdout and stderr, and resolves with its exit code (128 + n when a
+   * signal n ended it); rejects when it cannot be started (not found, not
+   * permitted).
+   */
+  runChild(options: ChildOptions): Promise<number>;
+  /** Resolves after `ms` milliseconds, or at once when `signal` aborts (retry back-off). */
+  delay(ms: number, signal: AbortSignal): Promise<void>;
 }

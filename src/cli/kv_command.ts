@@ -10,10 +10,11 @@ import { tabwrite } from "./columns.ts";
 import type { Command } from "./commands.ts";
 import type { FlagSpec } from "./flags.ts";
 import { clientFromFlags, commandHelp, parseGoArgs, runSubcommands } from "./http_command.ts";
+import { readDataArg } from "./data_arg.ts";
 import type { CliIo } from "./io.ts";
+import { kvExport, kvImport } from "./kv_transfer_command.ts";
 
 const UTF8 = new TextDecoder();
-const ENCODER = new TextEncoder();
 
 const GET_FLAGS: readonly FlagSpec[] = [
   {
@@ -149,22 +150,8 @@ async function dataFromArgs(
     return { error: `Too many arguments (expected 1 or 2, got ${positionals.length})` };
   }
   const key = positionals[0] as string;
-  const data = positionals[1] ?? "";
-  if (data.startsWith("@")) {
-    try {
-      return { key, data: await io.readFile(data.slice(1)) };
-    } catch (err) {
-      return { error: `Failed to read file: ${errorMessage(err)}` };
-    }
-  }
-  if (data === "-") {
-    try {
-      return { key, data: await io.readStdin() };
-    } catch (err) {
-      return { error: `Failed to read stdin: ${errorMessage(err)}` };
-    }
-  }
-  return { key, data: ENCODER.encode(data) };
+  const read = await readDataArg(positionals[1] ?? "", io);
+  return "error" in read ? read : { key, data: read.data };
 }
 
 async function kvPut(args: readonly string[], io: CliIo): Promise<number> {
@@ -311,7 +298,9 @@ async function kvDelete(args: readonly string[], io: CliIo): Promise<number> {
 
 const SUBCOMMANDS = [
   { name: "delete", synopsis: "Removes data from the KV store", run: kvDelete },
+  { name: "export", synopsis: "Exports a tree from the KV store as JSON", run: kvExport },
   { name: "get", synopsis: "Retrieves or lists data from the KV store", run: kvGet },
+  { name: "import", synopsis: "Imports a tree stored as JSON to the KV store", run: kvImport },
   { name: "put", synopsis: "Sets or updates data in the KV store", run: kvPut },
 ];
 

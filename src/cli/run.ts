@@ -16,11 +16,14 @@ import { keygenCommand } from "./keygen_command.ts";
 import { keyringCommand } from "./keyring_command.ts";
 import { kvCommand } from "./kv_command.ts";
 import { leaveCommand } from "./leave_command.ts";
+import { maintCommand } from "./maint_command.ts";
 import { membersCommand } from "./members_command.ts";
 import { monitorCommand } from "./monitor_command.ts";
+import { reloadCommand } from "./reload_command.ts";
 import { servicesCommand } from "./services_command.ts";
 import { validateCommand } from "./validate_command.ts";
 import { versionCommand } from "./version_command.ts";
+import { watchCommand } from "./watch_command.ts";
 
 /** Sorted by name, as `legate -h` lists them. */
 const COMMANDS: readonly Command[] = [
@@ -34,11 +37,14 @@ const COMMANDS: readonly Command[] = [
   keyringCommand,
   kvCommand,
   leaveCommand,
+  maintCommand,
   membersCommand,
   monitorCommand,
+  reloadCommand,
   servicesCommand,
   validateCommand,
   versionCommand,
+  watchCommand,
 ];
 
 function usage(): string {

@@ -4,7 +4,16 @@
  * @module
  */
 
-import type { CliIo } from "./io.ts";
+import type { ChildOptions, CliIo } from "./io.ts";
+
+/** A child process {@link fakeIo} was asked to run. */
+export interface FakeChild {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Its stdin as text ("<inherit>" for the CLI's own, "" for none). */
+  readonly stdin: string;
+  readonly env: Readonly<Record<string, string>>;
+}
 
 /** What {@link fakeIo} records. */
 export interface FakeIo extends CliIo {
@@ -14,6 +23,10 @@ export interface FakeIo extends CliIo {
   readonly requests: string[];
   /** The bodies sent, in order (text). */
   readonly bodies: string[];
+  /** Every child process run, in order. */
+  readonly children: FakeChild[];
+  /** Every back-off delay asked for, in ms (they resolve at once). */
+  readonly delays: number[];
 }
 
 /** Options for {@link fakeIo}. */
@@ -23,6 +36,8 @@ export interface FakeIoOptions {
   readonly stdin?: string;
   /** Answers requests; by default every request fails as a refused connection. */
   readonly handler?: (request: Request) => Response | Promise<Response>;
+  /** Runs a child; returns its exit code (default: every child exits 0 at once). */
+  readonly child?: (child: FakeChild, options: ChildOptions) => number | Promise<number>;
 }
 
 /** A CliIo that touches nothing outside the test. */
@@ -33,6 +48,8 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
     err: "",
     requests: [],
     bodies: [],
+    children: [],
+    delays: [],
     stdout: (text) => void (io.out += text),
     stderr: (text) => void (io.err += text),
     env: (name) => options.env?.[name],
@@ -59,6 +76,24 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
       return Promise.resolve(encoder.encode(text));
     },
     readStdin: () => Promise.resolve(encoder.encode(options.stdin ?? "")),
+    async runChild(child) {
+      const record: FakeChild = {
+        command: child.command,
+        args: [...child.args],
+        stdin: child.stdin === "inherit"
+          ? "<inherit>"
+          : child.stdin === undefined
+          ? ""
+          : new TextDecoder().decode(child.stdin),
+        env: { ...child.env },
+      };
+      io.children.push(record);
+      return await (options.child?.(record, child) ?? 0);
+    },
+    delay(ms) {
+      io.delays.push(ms);
+      return Promise.resolve();
+    },
   };
   return io;
 }
