@@ -424,7 +424,7 @@ async function putRun(dir: string, agent: ReadTarget, settings: Settings): Promi
 // --- blocking queries ---
 
 /** Polls `pid`'s CPU time until it used under 2% of a core over 250 ms; throws after `timeoutMs`. */
-async function waitForIdle(pid: number, timeoutMs: number): Promise<void> {
+export async function waitForIdle(pid: number, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let last = await processCpuSeconds(pid);
   while (performance.now() < deadline) {
@@ -438,7 +438,7 @@ async function waitForIdle(pid: number, timeoutMs: number): Promise<void> {
 }
 
 /** Resolves once `probe` is true, polling every 50 ms; throws after `timeoutMs`. */
-async function until(
+export async function until(
   probe: () => Promise<boolean>,
   timeoutMs: number,
   what: string,
@@ -457,6 +457,8 @@ interface BlockingRun {
   readonly rssBefore: number | undefined;
   readonly rssParked: number | undefined;
   readonly rssAfter: number | undefined;
+  /** V8 heap used and reserved then, from /v1/agent/metrics (`legate.runtime.*`). */
+  readonly heapAfter: { readonly used: number; readonly total: number } | undefined;
   readonly fdsBefore: number | undefined;
   readonly fdsParked: number | undefined;
   /** Agent CPU cores used while every query was parked. */
@@ -464,7 +466,9 @@ interface BlockingRun {
 }
 
 /** Reads newline-separated JSON objects from a child's stdout. */
-function jsonLines(stream: ReadableStream<Uint8Array>): () => Promise<Record<string, unknown>> {
+export function jsonLines(
+  stream: ReadableStream<Uint8Array>,
+): () => Promise<Record<string, unknown>> {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   return async () => {
@@ -478,6 +482,19 @@ function jsonLines(stream: ReadableStream<Uint8Array>): () => Promise<Record<str
     buffer = buffer.slice(newline + 1);
     return JSON.parse(line) as Record<string, unknown>;
   };
+}
+
+/** The agent's V8 heap used and reserved, from its metrics gauges; undefined if absent. */
+async function runtimeHeap(
+  port: number,
+): Promise<{ readonly used: number; readonly total: number } | undefined> {
+  const answer = await http(port, "GET", "/v1/agent/metrics");
+  const gauges = (JSON.parse(answer.text) as { Gauges?: { Name: string; Value: number }[] })
+    .Gauges ?? [];
+  const value = (name: string): number | undefined => gauges.find((g) => g.Name === name)?.Value;
+  const used = value("legate.runtime.heap_used_bytes");
+  const total = value("legate.runtime.heap_total_bytes");
+  return used === undefined || total === undefined ? undefined : { used, total };
 }
 
 async function blockingRun(agent: ReadTarget, settings: Settings): Promise<BlockingRun> {
@@ -570,6 +587,7 @@ async function blockingRun(agent: ReadTarget, settings: Settings): Promise<Block
     }
     await waitForIdle(agent.pid, 10_000);
     const rssAfter = await processRssBytes(agent.pid);
+    const heapAfter = await runtimeHeap(agent.port);
     return {
       count,
       parked,
@@ -577,6 +595,7 @@ async function blockingRun(agent: ReadTarget, settings: Settings): Promise<Block
       rssBefore,
       rssParked,
       rssAfter,
+      heapAfter,
       fdsBefore,
       fdsParked,
       parkedCores,
@@ -843,6 +862,12 @@ async function bench(dir: string, settings: Settings, started: Date): Promise<vo
         ],
         ["answered / before the PUT", `${formatCount(b.done.answered)} / ${b.done.early}`],
         ["agent RSS after they closed", fmtRss(b.rssAfter)],
+        [
+          "agent V8 heap used / reserved then",
+          b.heapAfter === undefined
+            ? "n/a"
+            : `${fmtRss(b.heapAfter.used)} / ${fmtRss(b.heapAfter.total)}`,
+        ],
       ], ["left", "right"]),
       "",
       `- Reads vs the bare Deno.serve ceiling (${formatCount(ceilingRps)} req/s): catalog ` +
@@ -862,7 +887,10 @@ async function bench(dir: string, settings: Settings, started: Date): Promise<vo
       } ms: ${verdict(b.done.maxMs < TARGET_WAKE_MS)}).${
         b.count === BLOCKING_QUERIES ? "" : ` (Quick run: ${formatCount(b.count)} queries only.)`
       }`,
-      `- Agent RSS: idle ${fmtRss(idleRss)}, after the reads ${fmtRss(rssAfterReads)}.`,
+      `- Agent RSS: idle ${fmtRss(idleRss)}, after the reads ${fmtRss(rssAfterReads)}. RSS ` +
+      "after the blocking queries closed is mostly V8 heap that holds their garbage until the " +
+      "next collection and stays reserved for the next burst; it does not grow over repeated " +
+      "bursts (`deno task bench http-memory`).",
       `- Agent warnings/errors during the run: ${agentErrors.length}${
         agentErrors.length === 0 ? "" : ` (first: ${agentErrors[0]})`
       }.`,

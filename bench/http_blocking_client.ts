@@ -8,6 +8,9 @@
  * line on stdin it sends one `PUT` (on its own connection) and times, from
  * just before that PUT, the arrival of every blocked response; prints
  * `{"done":true,...}` with the summary, closes everything and exits.
+ * Other modes (for bench/http_memory.ts): `hangup` closes every
+ * connection on `go` instead of writing, `timeout` writes nothing and
+ * waits for the queries' `wait` to run out.
  *
  * `deno run --allow-net=127.0.0.1 bench/http_blocking_client.ts '<json options>'`
  * with {@link BlockingClientOptions}.
@@ -32,6 +35,12 @@ export interface BlockingClientOptions {
   readonly connectConcurrency: number;
   /** Give up on responses this long after the PUT. */
   readonly answerTimeoutMs: number;
+  /**
+   * What `go` does: `wake` (default) PUTs and expects answers with a newer
+   * index; `hangup` closes every connection unanswered; `timeout` waits
+   * for answers with the same index (the `wait` in `getPath` ran out).
+   */
+  readonly mode?: "wake" | "hangup" | "timeout";
 }
 
 /** The `parked` line. */
@@ -45,7 +54,7 @@ export interface ParkedReport {
 /** The `done` line: times in ms from just before the PUT was written. */
 export interface DoneReport {
   readonly done: true;
-  /** Blocked requests answered 200 with a newer index after the PUT. */
+  /** Blocked requests answered as the mode expects (200, newer index after the PUT). */
   readonly answered: number;
   /** Responses that arrived before the PUT (the request did not block). */
   readonly early: number;
@@ -186,13 +195,22 @@ export async function runBlockingClient(options: BlockingClientOptions): Promise
   await stdin.cancel();
   if (line.trim() !== "go") throw new Error(`Expected "go" on stdin, got "${line.trim()}"`);
 
-  const putConn = await Deno.connect({ hostname: "127.0.0.1", port: options.port });
-  const putBytes = request("PUT", options.putPath, options.putBody);
+  const mode = options.mode ?? "wake";
+  let putStatus = 0;
+  let putAckMs = Number.NaN;
   putStart = performance.now();
-  await writeAll(putConn, putBytes);
-  const put = await readResponse(putConn);
-  const putAckMs = performance.now() - putStart;
-  putConn.close();
+  if (mode === "wake") {
+    const putConn = await Deno.connect({ hostname: "127.0.0.1", port: options.port });
+    const putBytes = request("PUT", options.putPath, options.putBody);
+    putStart = performance.now();
+    await writeAll(putConn, putBytes);
+    putStatus = (await readResponse(putConn)).status;
+    putAckMs = performance.now() - putStart;
+    putConn.close();
+  } else if (mode === "hangup") {
+    for (const conn of conns) conn.close();
+    conns.length = 0;
+  }
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<"timeout">((resolve) => {
@@ -205,7 +223,9 @@ export async function runBlockingClient(options: BlockingClientOptions): Promise
     Promise.all(outcomes.map((p) =>
       p.then((o) => {
         const index = Number(o.response?.headers.get("x-consul-index"));
-        if (o.response?.status === 200 && index > options.index) {
+        const expected = mode === "hangup" ? o.error !== undefined : o.response?.status === 200 &&
+          (mode === "timeout" ? index === options.index : index > options.index);
+        if (expected) {
           answered++;
           times.push(o.at - putStart);
         } else {
@@ -238,7 +258,7 @@ export async function runBlockingClient(options: BlockingClientOptions): Promise
     early,
     failed: options.count - answered,
     firstFailure,
-    putStatus: put.status,
+    putStatus,
     putAckMs,
     firstMs: sorted[0] ?? Number.NaN,
     p50Ms: percentile(sorted, 0.5),

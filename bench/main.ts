@@ -44,6 +44,11 @@ export const BENCHMARKS: Readonly<Record<string, BenchEntry>> = {
       "HTTP reads with wrk vs a bare Deno.serve; KV PUT writes/s; 10,000 blocking queries: RSS, wake time",
     load: () => import("./http_bench.ts"),
   },
+  "http-memory": {
+    summary:
+      "rounds of 10,000 blocking queries (woken, hung up, timed out): agent RSS, V8 heap and waiters after each",
+    load: () => import("./http_memory_bench.ts"),
+  },
 };
 
 function usage(): string {

@@ -38,7 +38,7 @@ import type {
 } from "../http/mod.ts";
 import { HttpError, MetricsRegistry } from "../http/mod.ts";
 import { AgentError, type Env, type HealthStatus } from "../lib/mod.ts";
-import { agentMetrics } from "./agent_metrics.ts";
+import { agentMetrics, type RuntimeMemory } from "./agent_metrics.ts";
 import { agentSelfInfo, localMember } from "./agent_self.ts";
 import { AgentWork } from "./agent_work.ts";
 import { ANTI_ENTROPY_INTERVAL_MS, AntiEntropy, applyToCatalog } from "./anti_entropy.ts";
@@ -77,6 +77,8 @@ export interface AgentOptions {
   readonly reloadConfig?: () => Promise<RuntimeConfig>;
   /** fsync latency of the durable log, for metrics; absent for the memory log. */
   readonly fsyncStats?: () => FsyncStats;
+  /** The process's memory, for metrics (`legate.runtime.*`); absent in tests. */
+  readonly runtimeMemory?: () => RuntimeMemory;
 }
 
 /** What the agent asks of its gossip layer (the composition root attaches it). */
@@ -114,6 +116,7 @@ export class Agent implements AgentApi {
   #nodeId: string | undefined;
   #reloadConfig: (() => Promise<RuntimeConfig>) | undefined;
   #fsyncStats: (() => FsyncStats) | undefined;
+  #runtimeMemory: (() => RuntimeMemory) | undefined;
   #dnsCounters: DnsCounters | undefined;
   #membership: AgentMembership | undefined;
   #leftCluster: () => void = () => {};
@@ -135,6 +138,7 @@ export class Agent implements AgentApi {
     this.#nodeId = options.nodeId;
     this.#reloadConfig = options.reloadConfig;
     this.#fsyncStats = options.fsyncStats;
+    this.#runtimeMemory = options.runtimeMemory;
     this.canReload = options.reloadConfig !== undefined;
     const nodeName = (): string => this.#config.nodeName;
     const work = this.#work;
@@ -342,13 +346,18 @@ export class Agent implements AgentApi {
     return this.#views.serviceHealthByName(name);
   }
 
-  /** Counters, samples, and gauges read now: catalog index, DNS replies, log fsync latency. */
+  /**
+   * Counters, samples, and gauges read now: catalog index, pending waiters,
+   * DNS replies, log fsync latency, process memory.
+   */
   metrics(): MetricsSnapshot {
     return agentMetrics({
       registry: this.metricsRegistry,
       catalogIndex: this.catalog.maxIndex(),
       services: this.#local.services.size,
       checks: this.#local.checkCount,
+      watchers: this.watches.pending,
+      memory: this.#runtimeMemory?.(),
       dns: this.#dnsCounters,
       fsync: this.#fsyncStats?.(),
     });

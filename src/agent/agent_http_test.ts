@@ -788,6 +788,9 @@ Deno.test("GET /v1/agent/metrics reports requests by route and status, check run
     const gauges = m.Gauges as Record<string, unknown>[];
     const index = gauges.find((g) => g.Name === "legate.catalog.index");
     assertEquals(index?.Value, h.fsm.queries.maxIndex());
+    const watchers = gauges.find((g) => g.Name === "legate.catalog.watchers");
+    assertEquals(watchers?.Value, h.agent.watches.pending);
+    assertEquals(gauges.some((g) => String(g.Name).startsWith("legate.runtime.")), false);
 
     const prom = await h.call("GET", "/v1/agent/metrics?format=prometheus");
     assertEquals(prom.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
@@ -806,9 +809,10 @@ Deno.test("GET /v1/agent/metrics reports requests by route and status, check run
   }
 });
 
-Deno.test("GET /v1/agent/metrics includes DNS replies by rcode and fsync latency when attached", async () => {
+Deno.test("GET /v1/agent/metrics includes DNS replies by rcode, fsync latency and process memory when attached", async () => {
   const h = await harness({}, {
     fsyncStats: () => ({ count: 4, totalMs: 8, lastMs: 1, maxMs: 5 }),
+    runtimeMemory: () => ({ rss: 4000, heapTotal: 3000, heapUsed: 2000, external: 1000 }),
   });
   try {
     h.agent.attachDnsCounters({
@@ -835,6 +839,10 @@ Deno.test("GET /v1/agent/metrics includes DNS replies by rcode and fsync latency
     assertStringIncludes(text, "legate_log_fsync_mean_ms 2\n");
     assertStringIncludes(text, "legate_log_fsync_max_ms 5\n");
     assertStringIncludes(text, "legate_log_fsyncs_total 4\n");
+    assertStringIncludes(text, "legate_runtime_rss_bytes 4000\n");
+    assertStringIncludes(text, "legate_runtime_heap_total_bytes 3000\n");
+    assertStringIncludes(text, "legate_runtime_heap_used_bytes 2000\n");
+    assertStringIncludes(text, "legate_runtime_external_bytes 1000\n");
   } finally {
     await h.close();
   }

@@ -1,13 +1,30 @@
 /**
  * The agent's `/v1/agent/metrics` snapshot: the registry's counters and
  * samples plus what is read at the moment: catalog index, local counts,
- * DNS server counters and the durable log's fsync latency.
+ * pending blocking-query waiters, DNS server counters, the durable log's
+ * fsync latency and the runtime's memory (Consul's `consul.runtime.*`).
  * @module
  */
 
 import type { FsyncStats } from "../catalog/mod.ts";
 import type { DnsCounters } from "../dns/mod.ts";
 import type { GaugeValue, MetricsRegistry, MetricsSnapshot, SampledValue } from "../http/mod.ts";
+
+/**
+ * The process's memory in bytes, as `Deno.memoryUsage()` reports it: why
+ * RSS stays high after a burst (V8 heap still used, heap reserved but
+ * free, or memory outside the heap) can be told apart from outside.
+ */
+export interface RuntimeMemory {
+  /** Resident set size of the whole process. */
+  readonly rss: number;
+  /** V8 heap reserved. */
+  readonly heapTotal: number;
+  /** V8 heap holding objects (live or not yet collected). */
+  readonly heapUsed: number;
+  /** Memory of JS objects held outside the V8 heap (ArrayBuffers' backing stores). */
+  readonly external: number;
+}
 
 /** What a snapshot is made of. */
 export interface AgentMetricsInput {
@@ -16,6 +33,10 @@ export interface AgentMetricsInput {
   readonly services: number;
   /** Local checks, maintenance ones included. */
   readonly checks: number;
+  /** Pending catalog waiters: parked blocking queries plus the agent's own watches. */
+  readonly watchers: number;
+  /** Absent where the runtime cannot tell (tests). */
+  readonly memory: RuntimeMemory | undefined;
   /** Absent until the DNS server is attached. */
   readonly dns: DnsCounters | undefined;
   /** Absent for the memory log. */
@@ -29,7 +50,17 @@ export function agentMetrics(input: AgentMetricsInput): MetricsSnapshot {
     { name: "legate.catalog.index", value: input.catalogIndex, labels: {} },
     { name: "legate.agent.services", value: input.services, labels: {} },
     { name: "legate.agent.checks", value: input.checks, labels: {} },
+    { name: "legate.catalog.watchers", value: input.watchers, labels: {} },
   ];
+  const memory = input.memory;
+  if (memory !== undefined) {
+    gauges.push(
+      { name: "legate.runtime.rss_bytes", value: memory.rss, labels: {} },
+      { name: "legate.runtime.heap_total_bytes", value: memory.heapTotal, labels: {} },
+      { name: "legate.runtime.heap_used_bytes", value: memory.heapUsed, labels: {} },
+      { name: "legate.runtime.external_bytes", value: memory.external, labels: {} },
+    );
+  }
   const counters: SampledValue[] = [...base.counters];
   const total = (name: string, value: number, labels: Record<string, string> = {}): void => {
     counters.push({ name, count: value, sum: value, min: 1, max: 1, labels });

@@ -396,6 +396,7 @@ async function startAgentCore(config: RuntimeConfig, options: StartAgentOptions)
         ? {}
         : { localStore: createFileLocalStateStore(config.dataDir) }),
       ...(fsyncStats === undefined ? {} : { fsyncStats }),
+      runtimeMemory: () => Deno.memoryUsage(),
       ...(options.reloadConfig === undefined ? {} : { reloadConfig: options.reloadConfig }),
     });
   } catch (err) {

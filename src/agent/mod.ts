@@ -4,6 +4,7 @@
  * @module
  */
 export { Agent, type AgentOptions, type ReadyInfo } from "./agent.ts";
+export type { RuntimeMemory } from "./agent_metrics.ts";
 export { ANTI_ENTROPY_INTERVAL_MS } from "./anti_entropy.ts";
 export { createFileLocalStateStore } from "./file_local_state.ts";
 export {

@@ -8,6 +8,7 @@ import {
   type TestHttpDepsOptions,
 } from "../testing/mod.ts";
 import { createHttpApp, type HttpApp } from "./app.ts";
+import { parkDelayMs } from "./blocking.ts";
 
 type Body = string | Uint8Array | Record<string, unknown> | unknown[] | undefined;
 
@@ -866,7 +867,7 @@ Deno.test("a blocking read returns at wait plus jitter from the injected rng", a
   const blocked = track(app.fetch(request("GET", "/v1/catalog/nodes?index=1&wait=10s")));
   await settle();
   const [timer] = deps.clock.pendingTimers();
-  assertEquals(timer?.dueMs, 10_000 + jitter);
+  assertEquals(timer?.dueMs, parkDelayMs(10_000 + jitter));
   assert(jitter > 0 && jitter <= 625, `jitter ${jitter}`);
   await deps.clock.advanceAsync(timer!.dueMs - 1);
   assertEquals(blocked.done(), false);
@@ -894,8 +895,9 @@ Deno.test("blocking waits default to 5m, take bare seconds and are capped at 10m
     const jitter = seededRng(1).next() * (waitMs / 16);
     const blocked = track(app.fetch(request("GET", `/v1/kv/k?index=1${query}`)));
     await settle();
-    assertEquals(deps.clock.pendingTimers().map((t) => t.dueMs), [waitMs + jitter], query);
-    await deps.clock.advanceAsync(waitMs + jitter);
+    const delay = parkDelayMs(waitMs + jitter);
+    assertEquals(deps.clock.pendingTimers().map((t) => t.dueMs), [delay], query);
+    await deps.clock.advanceAsync(delay);
     const res = await blocked.response;
     assertEquals(res.status, 404, query);
     await res.body?.cancel();
@@ -945,6 +947,59 @@ Deno.test("a client that goes away releases its blocking query's waiter and time
   await (await late.response).body?.cancel();
   assertEquals(deps.watches.pending, baseline);
   assertEquals(deps.clock.pendingTimers(), []);
+});
+
+Deno.test("parked queries woken, hung up or timed out leave no waiter or timer behind", async () => {
+  const { app, deps, baseline } = await seeded();
+  const park = (signal?: AbortSignal): ReturnType<typeof track> => {
+    const path = `/v1/kv/k?index=${deps.fsm.lastIndex}&wait=5m`;
+    return track(
+      app.fetch(request("GET", path, undefined, signal === undefined ? {} : { signal })),
+    );
+  };
+  // Woken by a write.
+  const woken = Array.from({ length: 30 }, () => park());
+  await settle();
+  assertEquals(deps.watches.pending, baseline + 30);
+  await deps.write({ kind: "kv_set", nowMs: 0, key: "k", value: new Uint8Array([1]) });
+  for (const b of woken) {
+    const res = await b.response;
+    assertEquals(res.status, 200);
+    await res.body?.cancel();
+  }
+  assertEquals(deps.watches.pending, baseline);
+  assertEquals(deps.clock.pendingTimers(), []);
+  // Hung up.
+  const gone = new AbortController();
+  const hungUp = Array.from({ length: 30 }, () => park(gone.signal));
+  await settle();
+  assertEquals(deps.watches.pending, baseline + 30);
+  gone.abort();
+  for (const b of hungUp) await (await b.response).body?.cancel();
+  assertEquals(deps.watches.pending, baseline);
+  assertEquals(deps.clock.pendingTimers(), []);
+  // Timed out; the jittered delays are whole 100 ms steps, so the
+  // runtime's timer lists stay few (parkDelayMs).
+  const timedOut = Array.from({ length: 30 }, () => park());
+  await settle();
+  const due = deps.clock.pendingTimers().map((t) => t.dueMs - deps.clock.monotonicMs());
+  assertEquals(due.length, 30);
+  for (const ms of due) {
+    assert(ms % 100 === 0 && ms >= 300_000 && ms <= 300_000 + 18_800, `delay ${ms}`);
+  }
+  await deps.clock.advanceAsync(Math.max(...due));
+  for (const b of timedOut) await (await b.response).body?.cancel();
+  assertEquals(deps.watches.pending, baseline);
+  assertEquals(deps.clock.pendingTimers(), []);
+});
+
+Deno.test("parkDelayMs() rounds to whole ms below 100 ms and to 100 ms steps from there", () => {
+  assertEquals(parkDelayMs(0), 0);
+  assertEquals(parkDelayMs(42.4), 42);
+  assertEquals(parkDelayMs(99.4), 99);
+  assertEquals(parkDelayMs(149.9), 100);
+  assertEquals(parkDelayMs(10_000 + 312.5), 10_300);
+  assertEquals(parkDelayMs(300_000 + 18_749), 318_700);
 });
 
 Deno.test("?stale and ?consistent are accepted alone; both at once is 400", async () => {

@@ -47,6 +47,25 @@ export function parseReadOptions(ctx: RequestContext): ReadOptions {
   };
 }
 
+/** Step parked requests' timer delays are rounded to, from one step on. */
+export const PARK_DELAY_STEP_MS = 100;
+
+/**
+ * A parked request's timer delay: `ms` rounded to whole milliseconds below
+ * {@link PARK_DELAY_STEP_MS}, to whole steps from there on (at most 50 ms
+ * off, less than the jitter of any wait that long). Why: Deno (2.9) keeps a
+ * timer list per distinct whole-millisecond delay until that delay has
+ * passed, even once its timers are cleared. Unrounded, every jittered wait
+ * was a delay of its own: 10,000 woken blocking queries left thousands of
+ * lists behind for up to their full wait (bench/RESULTS.md, http-memory).
+ * Rounded, a 5-minute wait's jitter spans 188 delays.
+ */
+export function parkDelayMs(ms: number): number {
+  return ms < PARK_DELAY_STEP_MS
+    ? Math.round(ms)
+    : Math.round(ms / PARK_DELAY_STEP_MS) * PARK_DELAY_STEP_MS;
+}
+
 /**
  * Runs `wait` with a signal that aborts once the wait time (`waitMs` plus
  * up to waitMs/16 of jitter, as Consul adds) runs out or the client hangs
@@ -61,7 +80,7 @@ export async function parkRequest(
   const { timers, rng } = ctx.deps;
   const jitterMs = rng.next() * (waitMs / 16);
   const controller = new AbortController();
-  const timer = timers.setTimeout(() => controller.abort(), waitMs + jitterMs);
+  const timer = timers.setTimeout(() => controller.abort(), parkDelayMs(waitMs + jitterMs));
   const onClientGone = (): void => controller.abort();
   ctx.request.signal.addEventListener("abort", onClientGone, { once: true });
   // A client already gone never fires "abort" again: do not park for the full wait.
