@@ -188,3 +188,54 @@ export async function makeTestDataDir(): Promise<string> {
   await Deno.mkdir(base, { recursive: true });
   return await Deno.makeTempDir({ dir: base, prefix: "test-" });
 }
+
+/** The agent's HTTP address (`host:port`) from its ready line. */
+export function readyHttpAddr(ready: ReadyLine): string {
+  const http = ready["http"];
+  if (typeof http !== "string") {
+    throw new Error(`No http address in ready line: ${JSON.stringify(ready)}`);
+  }
+  return http;
+}
+
+/**
+ * Reads `reader` until the text read by this call includes `part`; returns
+ * that text. Cancels the reader (failing the read) after `timeoutMs`.
+ */
+export async function readUntil(
+  reader: ReadableStreamDefaultReader<string>,
+  part: string,
+  timeoutMs = 20_000,
+): Promise<string> {
+  let text = "";
+  const timer = setTimeout(() => void reader.cancel().catch(() => {}), timeoutMs);
+  try {
+    while (!text.includes(part)) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`Stream ended before "${part}": ${text}`);
+      text += value;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return text;
+}
+
+/**
+ * Cleans up after a spawned CLI process: SIGKILL if it still runs, its
+ * stdout reader cancelled, its exit and stderr text awaited.
+ */
+export async function reapChild(
+  child: Deno.ChildProcess,
+  stdout: ReadableStreamDefaultReader<string>,
+  stderr: Promise<string>,
+): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // Already exited.
+  }
+  await stdout.cancel().catch(() => {});
+  await child.status;
+  await stderr;
+}

@@ -7,15 +7,16 @@ import {
   assert,
   assertEquals,
   assertStringIncludes,
+  readUntil,
+  readyHttpAddr,
   type ReadyLine,
+  reapChild,
   spawnLegate,
   startLegateAgent,
 } from "../../src/testing/mod.ts";
 
 function baseUrl(ready: ReadyLine): string {
-  const http = ready["http"];
-  assert(typeof http === "string", `no http address in ready line: ${JSON.stringify(ready)}`);
-  return `http://${http}`;
+  return `http://${readyHttpAddr(ready)}`;
 }
 
 async function register(base: string, id: string): Promise<void> {
@@ -24,28 +25,6 @@ async function register(base: string, id: string): Promise<void> {
     body: JSON.stringify({ Name: "web", ID: id, Port: 8080 }),
   });
   assertEquals(res.status, 200, await res.text());
-}
-
-/**
- * Reads `reader` until the text read so far includes `part`; returns that
- * text. Cancels the reader (failing the test) if it takes over 20 s.
- */
-async function readUntil(
-  reader: ReadableStreamDefaultReader<string>,
-  part: string,
-): Promise<string> {
-  let text = "";
-  const timer = setTimeout(() => void reader.cancel().catch(() => {}), 20_000);
-  try {
-    while (!text.includes(part)) {
-      const { done, value } = await reader.read();
-      if (done) throw new Error(`Stream ended before "${part}": ${text}`);
-      text += value;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return text;
 }
 
 Deno.test("GET /v1/agent/monitor streams the line of a service registered after it attached", async () => {
@@ -102,14 +81,7 @@ Deno.test("legate monitor prints an agent's log lines until interrupted", async 
     child.kill("SIGINT");
     assertEquals((await child.status).code, 0, await stderr);
   } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already exited.
-    }
-    await stdout.cancel().catch(() => {});
-    await child.status;
-    await stderr;
+    await reapChild(child, stdout, stderr);
   }
 });
 

@@ -7,20 +7,14 @@ import {
   assertEquals,
   assertStringIncludes,
   makeTestDataDir,
-  type ReadyLine,
+  readyHttpAddr,
   runLegate,
   startLegateAgent,
 } from "../../src/testing/mod.ts";
 
-function addrOf(ready: ReadyLine): string {
-  const http = ready["http"];
-  assert(typeof http === "string", `no http address in ready line: ${JSON.stringify(ready)}`);
-  return http;
-}
-
 Deno.test("legate kv put/get/delete round trip against a real agent", async () => {
   await using agent = await startLegateAgent(["-dev", "-node", "cli-kv"]);
-  const http = `-http-addr=${addrOf(agent.ready)}`;
+  const http = `-http-addr=${readyHttpAddr(agent.ready)}`;
 
   const put = await runLegate(["kv", "put", http, "app/config/port", "8080"]);
   assertEquals([put.code, put.stdout, put.stderr], [
@@ -93,7 +87,7 @@ Deno.test("legate kv put/get/delete round trip against a real agent", async () =
 
 Deno.test("legate catalog services and nodes against a real agent", async () => {
   await using agent = await startLegateAgent(["-dev", "-node", "cli-catalog"]);
-  const http = `-http-addr=http://${addrOf(agent.ready)}`;
+  const http = `-http-addr=http://${readyHttpAddr(agent.ready)}`;
   const none = await runLegate(["catalog", "services", http]);
   assertEquals([none.code, none.stdout, none.stderr], [
     0,
@@ -135,7 +129,7 @@ Deno.test("legate catalog services and nodes against a real agent", async () => 
 
 Deno.test("legate event fires a user event that /v1/event/list shows", async () => {
   await using agent = await startLegateAgent(["-dev", "-node", "cli-event"]);
-  const addr = addrOf(agent.ready);
+  const addr = readyHttpAddr(agent.ready);
   const fired = await runLegate(["event", `-http-addr=${addr}`, "-name=deploy", "v1.2.3"]);
   assertEquals(fired.code, 0, fired.stderr);
   const match = /^Event ID: ([0-9a-f-]{36})\n$/.exec(fired.stdout);
@@ -196,7 +190,7 @@ Deno.test("legate HTTP commands report an unreachable agent, exit 1", async () =
 
 Deno.test("legate members, info, services register/deregister against a real agent", async () => {
   await using agent = await startLegateAgent(["-dev", "-node", "cli-agent"]);
-  const addr = addrOf(agent.ready);
+  const addr = readyHttpAddr(agent.ready);
   const http = `-http-addr=${addr}`;
 
   const members = await runLegate(["members", http]);
@@ -260,7 +254,7 @@ Deno.test("legate members, info, services register/deregister against a real age
 
 Deno.test("legate join reports a join nobody answers; legate leave makes the agent leave and exit", async () => {
   await using agent = await startLegateAgent(["-dev", "-node", "cli-join"]);
-  const http = `-http-addr=${addrOf(agent.ready)}`;
+  const http = `-http-addr=${readyHttpAddr(agent.ready)}`;
   const join = await runLegate(["join", http, "127.0.0.2"]);
   assertEquals(join.code, 1);
   assertStringIncludes(

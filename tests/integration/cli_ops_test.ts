@@ -9,18 +9,14 @@ import {
   assertEquals,
   assertStringIncludes,
   makeTestDataDir,
-  type ReadyLine,
+  readUntil,
+  readyHttpAddr,
+  reapChild,
   runLegate,
   spawnLegate,
   startLegateAgent,
   waitFor,
 } from "../../src/testing/mod.ts";
-
-function httpAddr(ready: ReadyLine): string {
-  const http = ready["http"];
-  assert(typeof http === "string", `no http address in ready line: ${JSON.stringify(ready)}`);
-  return http;
-}
 
 async function api(addr: string, method: string, path: string, body?: string): Promise<unknown> {
   const res = await fetch(`http://${addr}${path}`, {
@@ -41,7 +37,7 @@ async function withAgent(
   try {
     await Deno.writeTextFile(`${dir}/agent.json`, JSON.stringify({ node_name: node }));
     await using agent = await startLegateAgent(["-dev", "-config-file", `${dir}/agent.json`]);
-    await body(httpAddr(agent.ready), dir);
+    await body(readyHttpAddr(agent.ready), dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -145,39 +141,16 @@ Deno.test("legate watch -type=key runs its handler with the new value when the k
     ]);
     const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     const stderr = new Response(child.stderr).text();
-    let text = "";
-    const readLine = async (): Promise<string> => {
-      const timer = setTimeout(() => void lines.cancel().catch(() => {}), 20_000);
-      try {
-        while (!text.includes("\n")) {
-          const { done, value } = await lines.read();
-          if (done) throw new Error(`watch ended early: ${text}\n${await stderr}`);
-          text += value;
-        }
-      } finally {
-        clearTimeout(timer);
-      }
-      const line = text.slice(0, text.indexOf("\n"));
-      text = text.slice(line.length + 1);
-      return line;
-    };
     try {
       // The handler runs first for the current view (no key yet), then per change.
-      assertEquals(await readLine(), "null");
+      assertEquals(await readUntil(lines, "\n"), "null\n");
       await api(addr, "PUT", "/v1/kv/w/k", "hello");
-      const pair = JSON.parse(await readLine());
+      const pair = JSON.parse(await readUntil(lines, "}\n"));
       assertEquals([pair.Key, atob(pair.Value)], ["w/k", "hello"]);
       child.kill("SIGINT");
       assertEquals((await child.status).code, 0, await stderr);
     } finally {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already exited.
-      }
-      await lines.cancel().catch(() => {});
-      await child.status;
-      await stderr;
+      await reapChild(child, lines, stderr);
     }
   });
 });
