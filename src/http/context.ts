@@ -7,6 +7,7 @@
 
 import { badRequest, HttpError } from "./errors.ts";
 import type { HttpDeps } from "./deps.ts";
+import { compileFilter, FilterError, type FilterPredicate, type StructType } from "./filter.ts";
 import type { HttpHeaders, HttpRequest, HttpResponse } from "./exchange.ts";
 import type { RouteParams } from "./router.ts";
 
@@ -77,6 +78,51 @@ export class RequestContext {
       throw badRequest(`Invalid value for "${name}": "${value}": expected a non-negative integer`);
     }
     return Number(value);
+  }
+
+  /**
+   * `?filter=` compiled against `schema` (the selectors the endpoint
+   * allows), or undefined when absent or empty, as Consul runs no filter
+   * then. A bad expression is a 400 with go-bexpr's message, raised before
+   * any blocking wait, as Consul checks the filter before its query.
+   */
+  filterBy(schema: StructType): FilterPredicate | undefined {
+    if (this.search === "") return undefined;
+    const text = this.searchParams.get("filter");
+    if (text === null || text === "") return undefined;
+    try {
+      return compileFilter(text, schema);
+    } catch (err) {
+      if (!(err instanceof FilterError)) throw err;
+      throw badRequest(`Failed to create boolean expression evaluator: ${err.message}`);
+    }
+  }
+
+  /**
+   * `?node-meta=key:value` (repeatable; every pair must match), or
+   * undefined when absent. Split at the first ":" (a value may hold more);
+   * a pair without one wants the key with an empty value, and a repeated
+   * key keeps its last value, as Consul's parseMetaFilter.
+   */
+  nodeMetaQuery(): Readonly<Record<string, string>> | undefined {
+    if (this.search === "") return undefined;
+    const pairs = this.searchParams.getAll("node-meta");
+    if (pairs.length === 0) return undefined;
+    const wanted: Record<string, string> = {};
+    for (const pair of pairs) {
+      const colon = pair.indexOf(":");
+      if (colon < 0) wanted[pair] = "";
+      else wanted[pair.slice(0, colon)] = pair.slice(colon + 1);
+    }
+    return wanted;
+  }
+
+  /** `?near=<node>` with `_agent` meaning this agent's node, or undefined when absent or empty. */
+  nearQuery(): string | undefined {
+    if (this.search === "") return undefined;
+    const near = this.searchParams.get("near");
+    if (near === null || near === "") return undefined;
+    return near === "_agent" ? this.deps.config.nodeName : near;
   }
 
   /** The body's bytes; 413 beyond `limitBytes`. */

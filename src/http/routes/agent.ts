@@ -26,6 +26,8 @@ import type { RequestContext } from "../context.ts";
 import { asObject, optString } from "../decode.ts";
 import { badRequest, HttpError, notFound } from "../errors.ts";
 import type { HttpRouter, RouteHandler } from "../handler.ts";
+import { AGENT_SERVICE_FILTER, HEALTH_CHECK_FILTER } from "../filter_schemas.ts";
+import { parseListQuery, selectList } from "../list_query.ts";
 import { metricsJson, metricsPrometheus } from "../metrics.ts";
 import {
   agentMemberJson,
@@ -68,9 +70,12 @@ export function agentRoutes(
       .add("GET", "/v1/agent/services", async (ctx) => {
         // Consul's list has no blocking; legate adds its hash-based blocking here too.
         const dc = ctx.deps.config.datacenter;
+        const query = parseListQuery(ctx, { filter: AGENT_SERVICE_FILTER });
         const result = await hashBlockingRead(ctx, () => {
+          // The filter runs on each value of the map, as Consul's; the hash is the answer's.
           const body = Object.fromEntries(
-            api.services().map((s) => [s.id, agentServiceJson(s, dc)]),
+            selectList(api.services(), query, { json: (s) => agentServiceJson(s, dc) })
+              .map((s) => [s.ID as string, s]),
           );
           return { hash: contentHash(JSON.stringify(body)), value: body };
         }, changed);
@@ -89,12 +94,15 @@ export function agentRoutes(
         return hashedJson(ctx, result);
       })
       .add("GET", "/v1/agent/monitor", (ctx) => monitor(ctx, options.logs))
-      .add(
-        "GET",
-        "/v1/agent/checks",
-        (ctx) =>
-          ctx.json(Object.fromEntries(api.checks().map((c) => [c.checkId, healthCheckJson(c)]))),
-      )
+      .add("GET", "/v1/agent/checks", (ctx) => {
+        const query = parseListQuery(ctx, { filter: HEALTH_CHECK_FILTER });
+        return ctx.json(
+          Object.fromEntries(
+            selectList(api.checks(), query, { json: healthCheckJson })
+              .map((c) => [c.CheckID as string, c]),
+          ),
+        );
+      })
       .add("PUT", "/v1/agent/service/register", async (ctx) => {
         const definition = expectDefinition(
           "service",

@@ -3,7 +3,15 @@
  * @module
  */
 
-import type { RegisterCheck, RegisterCommand, RegisterService } from "../../catalog/mod.ts";
+import type {
+  CatalogQueries,
+  Node,
+  RegisterCheck,
+  RegisterCommand,
+  RegisterService,
+  ServiceInstance,
+  ServiceNodeEntry,
+} from "../../catalog/mod.ts";
 import { isHealthStatus } from "../../lib/mod.ts";
 import { blockingRead } from "../blocking.ts";
 import type { RequestContext } from "../context.ts";
@@ -21,6 +29,16 @@ import {
 import { badRequest } from "../errors.ts";
 import type { HttpResponse } from "../exchange.ts";
 import type { HttpRouter } from "../handler.ts";
+import { NODE_FILTER, NODE_SERVICE_FILTER, SERVICE_NODE_FILTER } from "../filter_schemas.ts";
+import {
+  cacheMiss,
+  hasNodeMeta,
+  type ListEntryView,
+  type ListQuery,
+  parseListQuery,
+  selectList,
+  wantsCache,
+} from "../list_query.ts";
 import { nodeJson, nodeServiceJson, serviceNodeJson } from "../shapes.ts";
 import { writeResponse } from "../write_result.ts";
 
@@ -30,46 +48,108 @@ export function catalogRoutes(router: HttpRouter): void {
     .add("PUT", "/v1/catalog/register", register)
     .add("PUT", "/v1/catalog/deregister", deregister)
     .add("GET", "/v1/catalog/datacenters", (ctx) => ctx.json([ctx.deps.config.datacenter]))
-    .add(
-      "GET",
-      "/v1/catalog/nodes",
-      (ctx) => blockingRead(ctx, ["nodes"], () => ctx.deps.catalog.nodes().map(nodeJson)),
-    )
-    .add(
-      "GET",
-      "/v1/catalog/services",
-      (ctx) =>
-        blockingRead(ctx, ["services"], () => Object.fromEntries(ctx.deps.catalog.services())),
-    )
-    .add(
-      "GET",
-      "/v1/catalog/service/:name",
-      (ctx) =>
-        blockingRead(ctx, ["nodes", "services"], () =>
-          ctx.deps.catalog
-            .serviceNodes(ctx.param("name"), { tags: ctx.queryAll("tag") })
-            .map((e) => serviceNodeJson(e.node, e.service))),
-    )
-    .add("GET", "/v1/catalog/node/:node", (ctx) =>
-      blockingRead(ctx, ["nodes", "services"], () => {
+    .add("GET", "/v1/catalog/nodes", (ctx) => {
+      const query = parseListQuery(ctx, { filter: NODE_FILTER, nodeMeta: true, near: true });
+      return blockingRead(
+        ctx,
+        ["nodes"],
+        () => selectList(ctx.deps.catalog.nodes(), query, NODE_VIEW),
+      );
+    })
+    .add("GET", "/v1/catalog/services", async (ctx) => {
+      const cached = wantsCache(ctx);
+      const query = parseListQuery(ctx, { filter: SERVICE_NODE_FILTER, nodeMeta: true });
+      const response = await blockingRead(ctx, ["nodes", "services"], () => {
+        const { catalog } = ctx.deps;
+        if (query.filter === undefined && query.nodeMeta === undefined) {
+          return Object.fromEntries(catalog.services());
+        }
+        return serviceTags(catalog, query);
+      });
+      return cached ? cacheMiss(response) : response;
+    })
+    .add("GET", "/v1/catalog/service/:name", async (ctx) => {
+      const cached = wantsCache(ctx);
+      const query = parseListQuery(ctx, {
+        filter: SERVICE_NODE_FILTER,
+        nodeMeta: true,
+        near: true,
+      });
+      const response = await blockingRead(ctx, ["nodes", "services"], () =>
+        selectList(
+          ctx.deps.catalog.serviceNodes(ctx.param("name"), { tags: ctx.queryAll("tag") }),
+          query,
+          SERVICE_NODE_VIEW,
+        ));
+      return cached ? cacheMiss(response) : response;
+    })
+    .add("GET", "/v1/catalog/node/:node", (ctx) => {
+      const query = parseListQuery(ctx, { filter: NODE_SERVICE_FILTER });
+      return blockingRead(ctx, ["nodes", "services"], () => {
         const found = ctx.deps.catalog.nodeServices(ctx.param("node"));
         if (!found) return null;
+        // The filter runs on each value of Services, as Consul's.
         return {
           Node: nodeJson(found.node),
-          Services: Object.fromEntries(found.services.map((s) => [s.id, nodeServiceJson(s)])),
+          Services: Object.fromEntries(
+            selectList(found.services, query, NODE_SERVICE_VIEW).map((s) => [s.ID as string, s]),
+          ),
         };
-      }))
-    .add(
-      "GET",
-      "/v1/catalog/node-services/:node",
-      (ctx) =>
-        blockingRead(ctx, ["nodes", "services"], () => {
-          const found = ctx.deps.catalog.nodeServices(ctx.param("node"));
-          // Consul answers its zero NodeServiceList for an unknown node, not null.
-          if (!found) return { Node: null, Services: null };
-          return { Node: nodeJson(found.node), Services: found.services.map(nodeServiceJson) };
-        }),
-    );
+      });
+    })
+    .add("GET", "/v1/catalog/node-services/:node", (ctx) => {
+      const query = parseListQuery(ctx, { filter: NODE_SERVICE_FILTER });
+      return blockingRead(ctx, ["nodes", "services"], () => {
+        const found = ctx.deps.catalog.nodeServices(ctx.param("node"));
+        // Consul answers its zero NodeServiceList for an unknown node, not null.
+        if (!found) return { Node: null, Services: null };
+        return {
+          Node: nodeJson(found.node),
+          Services: selectList(found.services, query, NODE_SERVICE_VIEW),
+        };
+      });
+    });
+}
+
+const NODE_VIEW: ListEntryView<Node> = {
+  json: nodeJson,
+  nodeName: (node) => node.node,
+  nodeMeta: (node) => node.meta,
+};
+
+const SERVICE_NODE_VIEW: ListEntryView<ServiceNodeEntry> = {
+  json: (e) => serviceNodeJson(e.node, e.service),
+  nodeName: (e) => e.node.node,
+  nodeMeta: (e) => e.node.meta,
+};
+
+const NODE_SERVICE_VIEW: ListEntryView<ServiceInstance> = { json: nodeServiceJson };
+
+/**
+ * `/v1/catalog/services` under `?filter=` or `?node-meta=`: Consul runs the
+ * filter on every instance (as a ServiceNode) and the meta on its node, then
+ * maps each service name that kept an instance to the union of those
+ * instances' tags. Names and tags sorted, as the unfiltered answer.
+ */
+function serviceTags(catalog: CatalogQueries, query: ListQuery): Record<string, string[]> {
+  const tags = new Map<string, Set<string>>();
+  for (const node of catalog.nodes()) {
+    if (query.nodeMeta !== undefined && !hasNodeMeta(node.meta, query.nodeMeta)) continue;
+    for (const service of catalog.nodeServices(node.node)?.services ?? []) {
+      if (query.filter !== undefined && !query.filter(serviceNodeJson(node, service))) continue;
+      let union = tags.get(service.service);
+      if (union === undefined) tags.set(service.service, union = new Set());
+      for (const tag of service.tags) union.add(tag);
+    }
+  }
+  const names = [...tags.keys()].sort(byCodeUnits);
+  return Object.fromEntries(
+    names.map((name) => [name, [...(tags.get(name) ?? [])].sort(byCodeUnits)]),
+  );
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 async function register(ctx: RequestContext): Promise<HttpResponse> {
