@@ -1,16 +1,18 @@
 /**
  * [edge] Reads `-config-dir` and `-config-file` paths into config sources,
  * as Consul does (agent/config/builder.go sourcesFromPath): a directory
- * contributes every `.json` file directly inside it (no sub-directories,
- * symlinks followed), sorted by file name; other files are skipped with a
- * warning. A single file must end in `.json`.
+ * contributes every `.json` and `.hcl` file directly inside it (no
+ * sub-directories, symlinks followed), sorted by file name, each read in
+ * the format its extension names; other files are skipped with a warning.
+ * A single file must end in `.json` or `.hcl`. With a `format` (Consul's
+ * `-config-format`), every file is read in that format, whatever its name.
  * @module
  */
 
 import { join } from "node:path";
 import { errorMessage } from "../lib/mod.ts";
 import type { ConfigProblem, ConfigSource } from "./problems.ts";
-import { configSourcesFromText } from "./sources.ts";
+import { type ConfigFormat, configSourcesFromText, formatFromFileName } from "./sources.ts";
 
 /** One `-config-dir` or `-config-file` argument. */
 export interface ConfigPath {
@@ -27,13 +29,18 @@ export interface ReadConfigOptions {
   readonly paths?: readonly ConfigPath[];
   readonly dirs?: readonly string[];
   readonly files?: readonly string[];
+  /**
+   * Consul's `-config-format`: read every file in this format, whatever its
+   * extension (files in a config dir included). Default: by extension.
+   */
+  readonly format?: ConfigFormat;
 }
 
 /** The sources read, what failed, and what was skipped. */
 export interface ReadConfigResult {
   /** In merge order; pass to `buildConfig` before the flags source. */
   readonly sources: ConfigSource[];
-  /** Missing or unreadable paths, bad extensions, JSON syntax errors. */
+  /** Missing or unreadable paths, bad extensions, JSON and HCL syntax errors. */
   readonly problems: ConfigProblem[];
   /** Not errors: one line per file in a config dir that was skipped. Log them. */
   readonly warnings: string[];
@@ -63,8 +70,8 @@ export async function readConfigSources(
     ...(options.files ?? []).map((path): ConfigPath => ({ kind: "file", path })),
   ];
   for (const entry of paths) {
-    if (entry.kind === "dir") await readDir(entry.path, result);
-    else await readFile(entry.path, result, true);
+    if (entry.kind === "dir") await readDir(entry.path, result, options.format);
+    else await readFile(entry.path, result, options.format);
   }
   return result;
 }
@@ -75,7 +82,11 @@ function isPathList(
   return Array.isArray(input);
 }
 
-async function readDir(dir: string, result: ReadConfigResult): Promise<void> {
+async function readDir(
+  dir: string,
+  result: ReadConfigResult,
+  format: ConfigFormat | undefined,
+): Promise<void> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
@@ -101,28 +112,30 @@ async function readDir(dir: string, result: ReadConfigResult): Promise<void> {
   names.sort();
   for (const name of names) {
     const path = join(dir, name);
-    if (name.endsWith(".json")) {
-      await readFile(path, result, false);
+    if (format !== undefined || formatFromFileName(name) !== undefined) {
+      await readFile(path, result, format);
       continue;
     }
     result.skipped.push(path);
-    const message = name.endsWith(".hcl")
-      ? "Skipped HCL file: legate reads only .json config files"
-      : "Skipped file: only .json files in a config dir are read";
-    result.warnings.push(`${path}: ${message}`);
+    result.warnings.push(
+      `${path}: Skipped file: only .json and .hcl files in a config dir are read (or set the config format)`,
+    );
   }
 }
 
 async function readFile(
   path: string,
   result: ReadConfigResult,
-  checkExtension: boolean,
+  forced: ConfigFormat | undefined,
 ): Promise<void> {
-  if (checkExtension && !path.endsWith(".json")) {
-    const message = path.endsWith(".hcl")
-      ? "Unsupported config format HCL: legate reads only .json config files"
-      : `Unknown config file extension: expected a ".json" file`;
-    result.problems.push({ source: path, path: "", message });
+  const format = forced ?? formatFromFileName(path);
+  if (format === undefined) {
+    result.problems.push({
+      source: path,
+      path: "",
+      message:
+        'Unknown config file extension: expected a ".json" or ".hcl" file (or set the config format)',
+    });
     return;
   }
   let text: string;
@@ -132,7 +145,7 @@ async function readFile(
     result.problems.push({ source: path, path: "", message: ioMessage(err, "file") });
     return;
   }
-  const parsed = configSourcesFromText(text, path);
+  const parsed = configSourcesFromText(text, path, format);
   result.sources.push(...parsed.sources);
   result.problems.push(...parsed.problems);
 }

@@ -19,11 +19,13 @@ async function symlink(target: string, path: string): Promise<void> {
   if (code !== 0) throw new Error(`ln -s ${target} ${path} failed`);
 }
 
-Deno.test("readConfigSources() reads .json files of a dir in name order, skipping others", async () => {
+Deno.test("readConfigSources() reads .json and .hcl files of a dir in name order, skipping others", async () => {
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/b.json`, '{"node_name":"b"}');
     await Deno.writeTextFile(`${dir}/a.json`, '{"node_name":"a"}\n{"datacenter":"x"}');
-    await Deno.writeTextFile(`${dir}/c.hcl`, 'node_name = "c"');
+    await Deno.writeTextFile(`${dir}/c.hcl`, 'node_name = "c"\nports { dns = 53 }');
+    await Deno.writeTextFile(`${dir}/B.hcl`, "# only a comment");
+    await Deno.writeTextFile(`${dir}/d.HCL`, 'node_name = "upper"');
     await Deno.writeTextFile(`${dir}/notes.txt`, "hello");
     await Deno.mkdir(`${dir}/sub`);
     await Deno.writeTextFile(`${dir}/sub/d.json`, '{"node_name":"d"}');
@@ -33,15 +35,18 @@ Deno.test("readConfigSources() reads .json files of a dir in name order, skippin
     const read = await readConfigSources([{ kind: "dir", path: dir }]);
     assertEquals(read.problems, []);
     assertEquals(read.sources, [
+      { name: `${dir}/B.hcl`, value: {} },
       { name: `${dir}/a.json (object 1)`, value: { node_name: "a" } },
       { name: `${dir}/a.json (object 2)`, value: { datacenter: "x" } },
       { name: `${dir}/b.json`, value: { node_name: "b" } },
+      { name: `${dir}/c.hcl`, value: { node_name: "c", ports: { dns: 53 } } },
       { name: `${dir}/e.json`, value: { node_name: "b" } },
     ]);
-    assertEquals(read.skipped, [`${dir}/c.hcl`, `${dir}/notes.txt`]);
+    const skip = "Skipped file: only .json and .hcl files in a config dir are read";
+    assertEquals(read.skipped, [`${dir}/d.HCL`, `${dir}/notes.txt`]);
     assertEquals(read.warnings, [
-      `${dir}/c.hcl: Skipped HCL file: legate reads only .json config files`,
-      `${dir}/notes.txt: Skipped file: only .json files in a config dir are read`,
+      `${dir}/d.HCL: ${skip} (or set the config format)`,
+      `${dir}/notes.txt: ${skip} (or set the config format)`,
     ]);
   });
 });
@@ -106,15 +111,65 @@ Deno.test("readConfigSources() reports missing and unreadable paths", async () =
   });
 });
 
-Deno.test("readConfigSources() rejects -config-file with an unknown extension", async () => {
+Deno.test("readConfigSources() rejects -config-file with an unknown extension, reads .hcl", async () => {
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/a.yaml`, "{}");
-    await Deno.writeTextFile(`${dir}/a.hcl`, "{}");
-    const read = await readConfigSources({ files: [`${dir}/a.yaml`, `${dir}/a.hcl`] });
+    await Deno.writeTextFile(`${dir}/a.hcl`, 'node_name = "h"');
+    await Deno.writeTextFile(`${dir}/j.hcl`, '\n{"node_name": "j"}'); // HCL v1 reads it as JSON
+    const read = await readConfigSources({
+      files: [`${dir}/a.yaml`, `${dir}/a.hcl`, `${dir}/j.hcl`],
+    });
     assertEquals(read.problems.map((p) => p.message), [
-      'Unknown config file extension: expected a ".json" file',
-      "Unsupported config format HCL: legate reads only .json config files",
+      'Unknown config file extension: expected a ".json" or ".hcl" file (or set the config format)',
     ]);
+    assertEquals(read.sources, [
+      { name: `${dir}/a.hcl`, value: { node_name: "h" } },
+      { name: `${dir}/j.hcl`, value: { node_name: "j" } },
+    ]);
+  });
+});
+
+Deno.test("readConfigSources() with a format reads every file in it, as -config-format does", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/d`);
+    await Deno.writeTextFile(`${dir}/d/consul.conf`, 'datacenter = "x"');
+    await Deno.writeTextFile(`${dir}/d/z.json`, 'node_name = "hcl in a .json name"');
+    await Deno.writeTextFile(`${dir}/agent.cfg`, 'domain = "d"');
+    const read = await readConfigSources({
+      dirs: [`${dir}/d`],
+      files: [`${dir}/agent.cfg`],
+      format: "hcl",
+    });
+    assertEquals([read.problems, read.warnings], [[], []]);
+    assertEquals(read.sources.map((s) => s.value), [
+      { datacenter: "x" },
+      { node_name: "hcl in a .json name" },
+      { domain: "d" },
+    ]);
+  });
+});
+
+Deno.test("readConfigSources() reports HCL syntax and decode errors with file, line and key", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/a.hcl`, 'node_name = "a"\nports {\n  http = 1\n');
+    await Deno.writeTextFile(`${dir}/b.hcl`, "ports { dns = 1 }\nports { http = 2 }\n");
+    await Deno.writeTextFile(`${dir}/c.json`, '{"node_name":"c"}');
+    const read = await readConfigSources({ dirs: [dir] });
+    assertEquals(read.problems, [
+      {
+        source: `${dir}/a.hcl`,
+        path: "",
+        message:
+          'Invalid HCL at line 4, column 1: Unexpected end of file: expected "}" to close the object opened at line 2',
+      },
+      {
+        source: `${dir}/b.hcl`,
+        path: "ports",
+        message:
+          'Block "ports" is written 2 times (lines 1, 2): expected one, as Consul reads one "ports" object here',
+      },
+    ]);
+    assertEquals(read.sources.map((s) => s.name), [`${dir}/b.hcl`, `${dir}/c.json`]);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Config: Consul-compatible JSON config files and flags -> merged ->
+ * Config: Consul-compatible JSON and HCL config files and flags -> merged ->
  * validated (every problem collected) -> frozen {@link RuntimeConfig}.
  *
  * Typical use in the CLI:
@@ -52,4 +52,9 @@ export type {
   ServiceDefinition,
 } from "./runtime_config.ts";
 export { CONFIG_SCHEMA, type KeySpec, type Schema, type ValueType } from "./schema.ts";
-export { configSourcesFromText, parseConfigText } from "./sources.ts";
+export {
+  type ConfigFormat,
+  configSourcesFromText,
+  formatFromFileName,
+  parseConfigText,
+} from "./sources.ts";

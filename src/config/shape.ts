@@ -164,7 +164,7 @@ function walkStruct(
   const known = Object.keys(type.fields);
   for (const [key, value] of Object.entries(raw)) {
     const at = { source: origin.source, path: childPath(origin.path, key) };
-    const found = api ? lookupApi(type.fields, key) : lookup(type.fields, key);
+    const found = api ? lookupApi(type.fields, key) : lookupKey(type.fields, key);
     if (api && (value === null || value === "")) continue;
     if (found === undefined && api && isEmptyJson(value)) continue;
     if (found === undefined) {
@@ -197,7 +197,8 @@ function walkStruct(
   return { kind: "object", overlay: false, fields, origin };
 }
 
-function lookup(
+/** The canonical key and spec of `key` in `fields`, by name or alias (as config files spell it). */
+export function lookupKey(
   fields: Readonly<Record<string, KeySpec>>,
   key: string,
 ): [string, KeySpec] | undefined {
