@@ -133,3 +133,14 @@ export function runSubcommands(
   }
   return sub.run(rest, io);
 }
+
+/**
+ * For commands that take only flags: false after printing the usage error
+ * (`Error: Unexpected argument "x": <command> takes only flags`) when
+ * `positionals` is not empty.
+ */
+export function onlyFlags(positionals: readonly string[], command: string, io: CliIo): boolean {
+  if (positionals.length === 0) return true;
+  io.stderr(`Error: Unexpected argument "${positionals[0]}": ${command} takes only flags\n`);
+  return false;
+}

@@ -10,7 +10,7 @@ import { errorMessage } from "../lib/mod.ts";
 import type { ApiClient } from "./api_client.ts";
 import type { Command } from "./commands.ts";
 import type { FlagSpec } from "./flags.ts";
-import { clientFromFlags, commandHelp, parseGoArgs } from "./http_command.ts";
+import { clientFromFlags, commandHelp, onlyFlags, parseGoArgs } from "./http_command.ts";
 import type { CliIo } from "./io.ts";
 
 const NODE_CHECK_ID = "_node_maintenance";
@@ -54,10 +54,7 @@ export const maintCommand: Command = {
     const parsed = parseGoArgs(args, FLAGS, HELP, io);
     if (parsed.done) return parsed.exitCode;
     const { values } = parsed;
-    if (parsed.positionals.length > 0) {
-      io.stderr(`Error: Unexpected argument "${parsed.positionals[0]}": maint takes only flags\n`);
-      return 1;
-    }
+    if (!onlyFlags(parsed.positionals, "maint", io)) return 1;
     const enable = values["enable"] === true;
     const disable = values["disable"] === true;
     const reason = (values["reason"] as string | undefined) ?? "";

@@ -8,7 +8,7 @@
 import { errorMessage } from "../lib/mod.ts";
 import type { Command } from "./commands.ts";
 import type { FlagSpec } from "./flags.ts";
-import { clientFromFlags, commandHelp, parseGoArgs } from "./http_command.ts";
+import { clientFromFlags, commandHelp, onlyFlags, parseGoArgs } from "./http_command.ts";
 
 const FLAGS: readonly FlagSpec[] = [
   {
@@ -39,12 +39,7 @@ export const monitorCommand: Command = {
   async run(args, io) {
     const parsed = parseGoArgs(args, FLAGS, HELP, io);
     if (parsed.done) return parsed.exitCode;
-    if (parsed.positionals.length > 0) {
-      io.stderr(
-        `Error: Unexpected argument "${parsed.positionals[0]}": monitor takes only flags\n`,
-      );
-      return 1;
-    }
+    if (!onlyFlags(parsed.positionals, "monitor", io)) return 1;
     const client = clientFromFlags(parsed.values, io);
     if (client === undefined) return 1;
     const level = (parsed.values["log-level"] as string | undefined) ?? "info";

@@ -7,7 +7,7 @@
 
 import { errorMessage } from "../lib/mod.ts";
 import type { Command } from "./commands.ts";
-import { clientFromFlags, commandHelp, parseGoArgs } from "./http_command.ts";
+import { clientFromFlags, commandHelp, onlyFlags, parseGoArgs } from "./http_command.ts";
 
 const HELP = commandHelp(
   "legate reload [options]",
@@ -23,10 +23,7 @@ export const reloadCommand: Command = {
   async run(args, io) {
     const parsed = parseGoArgs(args, [], HELP, io);
     if (parsed.done) return parsed.exitCode;
-    if (parsed.positionals.length > 0) {
-      io.stderr(`Error: Unexpected argument "${parsed.positionals[0]}": reload takes only flags\n`);
-      return 1;
-    }
+    if (!onlyFlags(parsed.positionals, "reload", io)) return 1;
     const client = clientFromFlags(parsed.values, io);
     if (!client) return 1;
     try {
