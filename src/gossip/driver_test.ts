@@ -84,6 +84,19 @@ function harness(): Harness {
   };
 }
 
+/** Nodes a, b and c joined through a; c then stops abruptly and is declared dead. */
+async function threeJoinedThenCStops(
+  h: ReturnType<typeof harness>,
+): Promise<[GossipNode, GossipNode]> {
+  const [a, b, c] = [h.add("a"), h.add("b"), h.add("c")] as [GossipNode, GossipNode, GossipNode];
+  await b.join([a.address]);
+  await c.join([a.address]);
+  await h.run(2_000);
+  await c.close();
+  await h.run(10_000);
+  return [a, b];
+}
+
 Deno.test("GossipNode.join() merges three nodes into one alive membership", async () => {
   const h = harness();
   try {
@@ -121,12 +134,7 @@ Deno.test("GossipNode.join() reports every address that did not answer", async (
 Deno.test("GossipNode: a node that stops abruptly is declared failed by the others", async () => {
   const h = harness();
   try {
-    const [a, b, c] = [h.add("a"), h.add("b"), h.add("c")] as [GossipNode, GossipNode, GossipNode];
-    await b.join([a.address]);
-    await c.join([a.address]);
-    await h.run(2_000);
-    await c.close();
-    await h.run(10_000);
+    const [a, b] = await threeJoinedThenCStops(h);
     assertEquals(h.stateOn(a, "c"), "dead");
     assertEquals(h.stateOn(b, "c"), "dead");
     assertEquals(h.stateOn(a, "b"), "alive");
@@ -159,12 +167,7 @@ Deno.test("GossipNode.leave() shows the node as left on the others, then stops",
 Deno.test("GossipNode.forceLeave() turns a failed member into left everywhere", async () => {
   const h = harness();
   try {
-    const [a, b, c] = [h.add("a"), h.add("b"), h.add("c")] as [GossipNode, GossipNode, GossipNode];
-    await b.join([a.address]);
-    await c.join([a.address]);
-    await h.run(2_000);
-    await c.close();
-    await h.run(10_000);
+    const [a, b] = await threeJoinedThenCStops(h);
     assertEquals(h.stateOn(b, "c"), "dead");
     a.forceLeave("c");
     assertEquals(h.stateOn(a, "c"), "left");
@@ -513,12 +516,7 @@ Deno.test("GossipNode drops and counts malformed stream pings, and answers good 
 Deno.test("GossipNode.forceLeave() with prune forgets a failed member everywhere at once", async () => {
   const h = harness();
   try {
-    const [a, b, c] = [h.add("a"), h.add("b"), h.add("c")] as [GossipNode, GossipNode, GossipNode];
-    await b.join([a.address]);
-    await c.join([a.address]);
-    await h.run(2_000);
-    await c.close();
-    await h.run(10_000);
+    const [a, b] = await threeJoinedThenCStops(h);
     assertEquals(h.stateOn(b, "c"), "dead");
     a.forceLeave("c", { prune: true });
     assertEquals(a.member("c"), undefined);
