@@ -115,7 +115,11 @@ export class UserEventBuffer {
   #next = 0;
   #size = 0;
   #clock = 0;
-  #index = 0;
+  /**
+   * Starts at 1 (Consul: a non-zero index with no events), so a watch that
+   * read the empty list blocks on `?index=1` instead of spinning.
+   */
+  #index = 1;
   readonly #waiters = new Set<() => void>();
   #broadcaster: ((event: UserEvent) => void) | undefined;
 

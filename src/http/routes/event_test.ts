@@ -67,7 +67,7 @@ Deno.test("GET /v1/event/list returns events this agent handles, stamped, filter
   await put(app, "/v1/event/fire/deploy?node=^node01$", "b");
   const res = await get(app, "/v1/event/list");
   assertEquals(res.status, 200);
-  assertEquals(res.headers.get("x-consul-index"), "3");
+  assertEquals(res.headers.get("x-consul-index"), "4");
   const all = await res.json();
   assertEquals(all.map((e: { Name: string }) => e.Name), ["deploy", "restart", "deploy"]);
   assertEquals(all.map((e: { LTime: number }) => e.LTime), [1, 2, 5]);
@@ -76,11 +76,18 @@ Deno.test("GET /v1/event/list returns events this agent handles, stamped, filter
   assertEquals(await (await get(app, "/v1/event/list?name=nothing")).json(), []);
 });
 
-Deno.test("GET /v1/event/list with no events answers [] with index 1", async () => {
-  const { app } = setup();
+Deno.test("GET /v1/event/list with no events answers [] with index 1, and ?index=1 blocks", async () => {
+  const { app, events } = setup();
   const res = await get(app, "/v1/event/list");
   assertEquals(res.headers.get("x-consul-index"), "1");
   assertEquals(await res.json(), []);
+  const pending = get(app, "/v1/event/list?index=1&wait=10s");
+  await new Promise((resolve) => queueMicrotask(() => resolve(undefined)));
+  assertEquals(events.pending, 1, "a watch of the empty list parks instead of spinning");
+  await put(app, "/v1/event/fire/first");
+  const woken = await pending;
+  assertEquals(woken.headers.get("x-consul-index"), "2");
+  assertEquals((await woken.json()).length, 1);
 });
 
 Deno.test("event service filter matches a local service registered in the catalog", async () => {
@@ -102,20 +109,20 @@ Deno.test("event service filter matches a local service registered in the catalo
 Deno.test("GET /v1/event/list?index blocks until an event arrives, or until wait", async () => {
   const { app, events, clock } = setup();
   await put(app, "/v1/event/fire/first");
-  const pending = get(app, "/v1/event/list?index=1&wait=10s");
+  const pending = get(app, "/v1/event/list?index=2&wait=10s");
   await Promise.resolve();
   await new Promise((resolve) => queueMicrotask(() => resolve(undefined)));
   assertEquals(events.pending, 1);
   await put(app, "/v1/event/fire/second");
   const res = await pending;
-  assertEquals(res.headers.get("x-consul-index"), "2");
+  assertEquals(res.headers.get("x-consul-index"), "3");
   assertEquals((await res.json()).length, 2);
-  const timing = get(app, "/v1/event/list?index=2&wait=10s");
+  const timing = get(app, "/v1/event/list?index=3&wait=10s");
   await new Promise((resolve) => queueMicrotask(() => resolve(undefined)));
   assertEquals(events.pending, 1);
   clock.advance(10_000 + 10_000 / 16);
   const timedOut = await timing;
-  assertEquals(timedOut.headers.get("x-consul-index"), "2");
+  assertEquals(timedOut.headers.get("x-consul-index"), "3");
   assertEquals(events.pending, 0);
 });
 
