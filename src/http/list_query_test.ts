@@ -285,7 +285,7 @@ Deno.test("a bad ?filter= answers 400 with go-bexpr's message, before any blocki
     [
       // index=999 would park for 5 minutes: the 400 comes first.
       filtered("/v1/catalog/nodes", "Address == 10.0.0.1", "&index=999"),
-      'Failed to create boolean expression evaluator: 1:17 (16): rule "number": Invalid number literal',
+      'Failed to create boolean expression evaluator: 1:16 (15): rule "number": Invalid number literal',
     ],
     [
       filtered("/v1/agent/checks", "Nope is empty"),
