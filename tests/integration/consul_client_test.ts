@@ -3,7 +3,13 @@
  * package, node-consul), unchanged, against a real agent.
  */
 import Consul from "consul";
-import { assert, assertEquals, startLegateAgent } from "../../src/testing/mod.ts";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  startLegateAgent,
+} from "../../src/testing/mod.ts";
 
 type Agent = Awaited<ReturnType<typeof startLegateAgent>>;
 
@@ -85,7 +91,42 @@ Deno.test("node-consul: catalog register shows in catalog and health, deregister
     assertEquals(healthy.length, 1);
     assertEquals(healthy[0].Checks.map((c: { Status: string }) => c.Status), ["passing"]);
 
+    // Consul 1.5+ ?filter= and ?node-meta= through the client's own options.
+    await consul.catalog.register({
+      Node: "ext2",
+      Address: "127.0.0.51",
+      NodeMeta: { rack: "r2" },
+      Service: { Service: "billing", Tags: ["v2"], Port: 9001 },
+      Check: { Name: "billing alive", Status: "critical", ServiceID: "billing" },
+    });
+    const nodeNames = (entries: { Node: { Node: string } }[]): string[] =>
+      entries.map((e) => e.Node.Node);
+    assertEquals(
+      nodeNames(
+        await consul.health.service({ service: "billing", filter: '"v2" in Service.Tags' }),
+      ),
+      ["ext2"],
+    );
+    assertEquals(
+      nodeNames(
+        await consul.health.service({ service: "billing", filter: "not Checks.Status != passing" }),
+      ),
+      ["ext1"],
+    );
+    assertEquals(
+      nodeNames(await consul.health.service({ service: "billing", "node-meta": ["rack:r2"] })),
+      ["ext2"],
+    );
+    const bad = await assertRejects(() =>
+      consul.health.service({ service: "billing", filter: "Service.Bogus == 1" })
+    );
+    // node-consul shows long plain-text bodies as the status text; the body is on the response.
+    const response = (bad as Error & { response?: { statusCode: number; body: unknown } }).response;
+    assertEquals(response?.statusCode, 400);
+    assertStringIncludes(String(response?.body), 'Selector "Service.Bogus" is not valid');
+
     await consul.catalog.deregister({ Node: "ext1" });
+    await consul.catalog.deregister({ Node: "ext2" });
     assertEquals(await consul.catalog.service.nodes("billing"), []);
   });
 });
