@@ -9,7 +9,13 @@ import { ConfigError, formatProblem } from "../config/mod.ts";
 import { createLogger, LogFanout, stderrJsonSink, stderrTextSink } from "../lib/mod.ts";
 import { formatMissingPermissions, requiredPermissions } from "../permissions.ts";
 import type { Command } from "./commands.ts";
-import { AGENT_FLAGS, configPathsFromArgs, flagsToConfigValue, loadConfig } from "./config_args.ts";
+import {
+  AGENT_FLAGS,
+  configFormatFromFlags,
+  configPathsFromArgs,
+  flagsToConfigValue,
+  loadConfig,
+} from "./config_args.ts";
 import { formatFlagHelp, parseCommandArgs } from "./flags.ts";
 import { formatError } from "./format_error.ts";
 
@@ -55,6 +61,11 @@ export const agentCommand: Command = {
       return 1;
     }
     const dev = parsed.values["dev"] === true;
+    const format = configFormatFromFlags(parsed.values);
+    if ("error" in format) {
+      io.stderr(`Error: ${format.error}\n`);
+      return 1;
+    }
     const paths = configPathsFromArgs(args);
     // The same sources again on `/v1/agent/reload`.
     const load = () =>
@@ -63,6 +74,7 @@ export const agentCommand: Command = {
         overrides: flagsToConfigValue(parsed.values),
         dev,
         hostname: io.hostname,
+        format: format.format,
       });
     const loaded = await load();
     if (!loaded.ok) {

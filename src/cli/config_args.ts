@@ -7,6 +7,7 @@
 
 import {
   buildConfig,
+  type ConfigFormat,
   type ConfigPath,
   type ConfigProblem,
   type ConfigSource,
@@ -16,6 +17,27 @@ import {
 } from "../config/mod.ts";
 import type { FlagSpec, FlagValues } from "./flags.ts";
 
+/** Consul's `-config-format`: read every config file in this format, whatever its name. */
+export const CONFIG_FORMAT_FLAG: FlagSpec = {
+  name: "config-format",
+  type: "string",
+  placeholder: "json|hcl",
+  help: "Read every config file as this format, whatever its extension (default: by extension)",
+};
+
+/**
+ * The `-config-format` value, undefined when not given; a message when it
+ * names no format legate reads.
+ */
+export function configFormatFromFlags(
+  values: FlagValues,
+): { format: ConfigFormat | undefined } | { error: string } {
+  const value = values["config-format"];
+  if (value === undefined || value === "") return { format: undefined };
+  if (value === "json" || value === "hcl") return { format: value };
+  return { error: `Invalid -config-format ${JSON.stringify(value)}: expected "json" or "hcl"` };
+}
+
 /** Flags of `legate agent`, each mapped to the config key it overrides. */
 export const AGENT_FLAGS: readonly (FlagSpec & { readonly key?: string })[] = [
   {
@@ -23,8 +45,9 @@ export const AGENT_FLAGS: readonly (FlagSpec & { readonly key?: string })[] = [
     type: "string",
     repeatable: true,
     placeholder: "dir",
-    help: "Read every .json file in this directory, in name order",
+    help: "Read every .json and .hcl file in this directory, in name order",
   },
+  CONFIG_FORMAT_FLAG,
   {
     name: "config-file",
     type: "string",
@@ -182,6 +205,8 @@ export interface LoadConfigOptions {
   readonly dev: boolean;
   /** Called only when node_name is not set anywhere. */
   readonly hostname: () => string;
+  /** Every file in this format (`-config-format`); default by extension. */
+  readonly format?: ConfigFormat | undefined;
 }
 
 /** The outcome of {@link loadConfig}. */
@@ -191,7 +216,10 @@ export type LoadConfigResult =
 
 /** Reads the config files, applies the overrides and validates the result. */
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfigResult> {
-  const read = await readConfigSources(options.paths);
+  const read = await readConfigSources({
+    paths: options.paths,
+    ...(options.format === undefined ? {} : { format: options.format }),
+  });
   const sources: ConfigSource[] = [...read.sources];
   if (Object.keys(options.overrides).length > 0) {
     sources.push({ name: FLAGS_SOURCE, value: options.overrides });

@@ -6,10 +6,11 @@
 
 import { formatProblem } from "../config/mod.ts";
 import type { Command } from "./commands.ts";
-import { loadConfig } from "./config_args.ts";
+import { CONFIG_FORMAT_FLAG, configFormatFromFlags, loadConfig } from "./config_args.ts";
 import { type FlagSpec, formatFlagHelp, parseCommandArgs } from "./flags.ts";
 
 const FLAGS: readonly FlagSpec[] = [
+  CONFIG_FORMAT_FLAG,
   { name: "quiet", type: "boolean", help: "Print nothing when the configuration is valid" },
 ];
 
@@ -36,15 +37,18 @@ export const validateCommand: Command = {
       io.stderr(`Error: Must specify at least one config file or directory\n\n${HELP}`);
       return 1;
     }
-    const paths = parsed.positionals.map((path) => ({
-      kind: /\.(json|hcl)$/i.test(path) ? "file" as const : "dir" as const,
-      path,
-    }));
+    const format = configFormatFromFlags(parsed.values);
+    if ("error" in format) {
+      io.stderr(`Error: ${format.error}\n`);
+      return 1;
+    }
+    const paths = parsed.positionals.map((path) => ({ kind: "any" as const, path }));
     const loaded = await loadConfig({
       paths,
       overrides: {},
       dev: false,
       hostname: () => "validate",
+      format: format.format,
     });
     if (!loaded.ok) {
       io.stderr(`Config validation failed: ${loaded.problems.length} problem(s)\n`);

@@ -14,9 +14,12 @@ import { errorMessage } from "../lib/mod.ts";
 import type { ConfigProblem, ConfigSource } from "./problems.ts";
 import { type ConfigFormat, configSourcesFromText, formatFromFileName } from "./sources.ts";
 
-/** One `-config-dir` or `-config-file` argument. */
+/**
+ * One `-config-dir` or `-config-file` argument; `any` is read as whichever
+ * of the two is there (`legate validate FILE_OR_DIRECTORY`).
+ */
 export interface ConfigPath {
-  readonly kind: "dir" | "file";
+  readonly kind: "dir" | "file" | "any";
   readonly path: string;
 }
 
@@ -70,7 +73,8 @@ export async function readConfigSources(
     ...(options.files ?? []).map((path): ConfigPath => ({ kind: "file", path })),
   ];
   for (const entry of paths) {
-    if (entry.kind === "dir") await readDir(entry.path, result, options.format);
+    const kind = entry.kind === "any" ? await kindOf(entry.path) : entry.kind;
+    if (kind === "dir") await readDir(entry.path, result, options.format);
     else await readFile(entry.path, result, options.format);
   }
   return result;
@@ -80,6 +84,15 @@ function isPathList(
   input: readonly ConfigPath[] | ReadConfigOptions,
 ): input is readonly ConfigPath[] {
   return Array.isArray(input);
+}
+
+/** "dir" for a directory, else "file" (whose read then reports a missing path). */
+async function kindOf(path: string): Promise<"dir" | "file"> {
+  try {
+    return (await Deno.stat(path)).isDirectory ? "dir" : "file";
+  } catch {
+    return "file";
+  }
 }
 
 async function readDir(
