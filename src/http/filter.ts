@@ -25,6 +25,8 @@
  * @module
  */
 
+import { compileGoRegExp, type GoRegExp } from "./go_regexp.ts";
+
 /** A match operator, as go-bexpr names them in errors. */
 export type MatchOperator =
   | "Equal"
@@ -671,17 +673,6 @@ function parseGoInt(raw: string): bigint {
   return value;
 }
 
-/**
- * A JavaScript RegExp for an RE2 (Go) pattern: a leading `(?flags)` group
- * of i, m and s becomes the RegExp's flags, which JavaScript cannot take
- * inline. Unanchored, as Go's Regexp.Match.
- */
-function goRegExp(source: string): RegExp {
-  const inline = /^\(\?([ims]+)\)/.exec(source);
-  if (inline === null) return new RegExp(source);
-  return new RegExp(source.slice(inline[0].length), [...new Set(inline[1])].join(""));
-}
-
 type Compiled = (value: unknown) => boolean;
 
 function compile(expr: FilterExpression, schema: StructType): Compiled {
@@ -736,7 +727,7 @@ function compileMatch(expr: MatchNode, schema: StructType): Compiled {
     );
   }
   let wanted: Coerced | undefined;
-  let pattern: RegExp | undefined;
+  let pattern: GoRegExp | undefined;
   if (expr.value !== undefined) {
     try {
       wanted = coerce(expr.value, leaf.kind === "map" ? STRING : leaf);
@@ -749,7 +740,7 @@ function compileMatch(expr: MatchNode, schema: StructType): Compiled {
     }
     if (operator === "Matches" || operator === "Not Matches") {
       try {
-        pattern = goRegExp(expr.value);
+        pattern = compileGoRegExp(expr.value);
       } catch (err) {
         throw new FilterError(
           `Failed to compile regular expression ${JSON.stringify(expr.value)}: ${
@@ -792,7 +783,7 @@ function leafTest(
   operator: MatchOperator,
   type: FieldType,
   wanted: Coerced | undefined,
-  pattern: RegExp | undefined,
+  pattern: GoRegExp | undefined,
 ): (value: unknown) => boolean {
   const positive = positiveTest(operator, type, wanted, pattern);
   const negated = operator === "Not Equal" || operator === "Not In" ||
@@ -804,7 +795,7 @@ function positiveTest(
   operator: MatchOperator,
   type: FieldType,
   wanted: Coerced | undefined,
-  pattern: RegExp | undefined,
+  pattern: GoRegExp | undefined,
 ): (value: unknown) => boolean {
   switch (operator) {
     case "Equal":
@@ -824,7 +815,7 @@ function positiveTest(
       return (v) => sizeOf(v) === 0;
     case "Matches":
     case "Not Matches":
-      return (v) => (pattern as RegExp).test(asString(v));
+      return (v) => (pattern as GoRegExp).test(asString(v));
   }
 }
 

@@ -56,6 +56,9 @@ Deno.test("compileFilter() applies every operator as go-bexpr does", () => {
     ['"eb" not in Name', false, true],
     ['Name matches "^w.b[0-9]$"', true, false],
     ['Name matches "(?i)^WEB"', true, false],
+    // Go (RE2) syntax that JavaScript reads differently: POSIX classes, inline flags mid-pattern.
+    ['Name matches "^[[:alpha:]]+[[:digit:]]$"', true, false],
+    ['Name matches "^w(?i:EB)1$"', true, false],
     ['Name not matches "^w"', false, true],
     ["Port == 8080", true, false],
     ['Port == "8080"', true, false],
@@ -238,4 +241,9 @@ Deno.test("compileFilter() coerces integers with Go's base prefixes when quoted"
   ) {
     assertEquals(run(`Port == "${text}"`, WEB), expected, text);
   }
+});
+
+Deno.test("compileFilter() matches in linear time: a pattern that makes backtracking engines explode returns at once", () => {
+  // With JavaScript's RegExp this takes about 2^40 steps (it would hang the agent); RE2 is linear.
+  assertEquals(run('Name matches "(w+)+x$"', { ...BARE, Name: "w".repeat(40) }), false);
 });
