@@ -22,3 +22,4 @@ export * from "./uuid.ts";
 export * from "./deno_port_pair.ts";
 export * from "./deno_datagram_loop.ts";
 export * from "./file_atomic.ts";
+export * from "./uint64.ts";
