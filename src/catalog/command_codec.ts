@@ -23,9 +23,11 @@ import {
   optionalString,
   optionalStringArray,
   optionalStringMap,
+  optionalUint64,
   statusField,
   stringArrayField,
   stringField,
+  uint64ToJson,
 } from "./json_fields.ts";
 import type { JsonObject } from "./json_fields.ts";
 
@@ -113,15 +115,9 @@ function toJson(command: Command): unknown {
     case "kv_cas":
     case "kv_lock":
     case "kv_unlock":
-      return { ...command, value: command.value === null ? null : bytesToBase64(command.value) };
+      return { ...command, ...kvValueJson(command) };
     case "txn":
-      return {
-        ...command,
-        ops: command.ops.map((op) => ({
-          ...op,
-          value: op.value === null ? null : bytesToBase64(op.value),
-        })),
-      };
+      return { ...command, ops: command.ops.map((op) => ({ ...op, ...kvValueJson(op) })) };
     case "session_create":
     case "session_destroy":
     case "register":
@@ -133,6 +129,16 @@ function toJson(command: Command): unknown {
     default:
       return unreachable(command, "command");
   }
+}
+
+/** The JSON of a write's `value` (base64) and `flags` (a decimal string, exact beyond 2^53). */
+function kvValueJson(
+  write: { readonly value: Uint8Array | null; readonly flags?: bigint },
+): { value: string | null; flags?: string } {
+  return {
+    value: write.value === null ? null : bytesToBase64(write.value),
+    ...(write.flags === undefined ? {} : { flags: uint64ToJson(write.flags) }),
+  };
 }
 
 function fromJson(value: unknown, path: string): Command {
@@ -164,7 +170,7 @@ function fromJson(value: unknown, path: string): Command {
       };
     case "kv_set":
     case "kv_cas": {
-      const flags = optionalCount(o, "flags", path);
+      const flags = optionalUint64(o, "flags", path);
       const base = {
         nowMs,
         key: stringField(o, "key", path),
@@ -188,7 +194,7 @@ function fromJson(value: unknown, path: string): Command {
       return { kind, nowMs, prefix: stringField(o, "prefix", path) };
     case "kv_lock":
     case "kv_unlock": {
-      const flags = optionalCount(o, "flags", path);
+      const flags = optionalUint64(o, "flags", path);
       return {
         kind,
         nowMs,
@@ -244,7 +250,7 @@ function oneOf<T extends string>(
 
 function readTxnOp(value: unknown, path: string): TxnOp {
   const o = asObject(value, path);
-  const flags = optionalCount(o, "flags", path);
+  const flags = optionalUint64(o, "flags", path);
   const index = optionalCount(o, "index", path);
   const session = optionalString(o, "session", path);
   return {

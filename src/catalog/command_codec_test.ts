@@ -40,7 +40,7 @@ const SAMPLES: Command[] = [
   { kind: "deregister", nowMs: 1, node: "n", serviceId: "s" },
   { kind: "deregister", nowMs: 1, node: "n", checkId: "c" },
   { kind: "check_update", nowMs: 2, node: "n", checkId: "c", status: "warning", output: "x" },
-  { kind: "kv_set", nowMs: 3, key: "k", value: new Uint8Array([0, 1, 255]), flags: 42 },
+  { kind: "kv_set", nowMs: 3, key: "k", value: new Uint8Array([0, 1, 255]), flags: 42n },
   { kind: "kv_set", nowMs: 3, key: "k", value: null },
   { kind: "kv_cas", nowMs: 4, key: "k", value: new Uint8Array(), index: 0 },
   { kind: "kv_delete", nowMs: 5, key: "k", cas: 9 },
@@ -102,4 +102,41 @@ Deno.test("decodeCommand() returns an error result for garbage, never throws", (
 Deno.test("decodeLogEntry() rejects index 0", () => {
   const bytes = encodeLogEntry({ index: 0, command: SAMPLES[9] as Command });
   assertEquals(decodeLogEntry(bytes).ok, false);
+});
+
+/** KV flags worth a test: 0, 2^53 + 1 (a double would round it), Consul's lock flag, 2^64 - 1. */
+const EDGE_FLAGS = [0n, 2n ** 53n + 1n, 3304740253564472344n, 2n ** 64n - 1n];
+
+Deno.test("decodeCommand() round-trips uint64 flags exactly in every KV write", () => {
+  for (const flags of EDGE_FLAGS) {
+    const value = new Uint8Array([1]);
+    const commands: Command[] = [
+      { kind: "kv_set", nowMs: 0, key: "k", value, flags },
+      { kind: "kv_cas", nowMs: 0, key: "k", value, flags, index: 3 },
+      { kind: "kv_lock", nowMs: 0, key: "k", value, flags, session: "s" },
+      { kind: "kv_unlock", nowMs: 0, key: "k", value, flags, session: "s" },
+      { kind: "txn", nowMs: 0, ops: [{ verb: "set", key: "k", value, flags }] },
+    ];
+    for (const command of commands) {
+      const bytes = encodeLogEntry({ index: 1, command });
+      assertStringIncludes(new TextDecoder().decode(bytes), `"flags":"${flags}"`);
+      assertEquals(decodeLogEntry(bytes), { ok: true, value: { index: 1, command } });
+    }
+  }
+});
+
+Deno.test("decodeCommand() reads number flags written before flags were exact, rejects non-uint64", () => {
+  const text = (flags: string): Uint8Array =>
+    new TextEncoder().encode(
+      `{"v":1,"command":{"kind":"kv_set","nowMs":0,"key":"k","value":null,"flags":${flags}}}`,
+    );
+  assertEquals(decodeCommand(text("42")), {
+    ok: true,
+    value: { kind: "kv_set", nowMs: 0, key: "k", value: null, flags: 42n },
+  });
+  for (const bad of ['"18446744073709551616"', '"-1"', "-1", "1.5", "9007199254740993", "null"]) {
+    const result = decodeCommand(text(bad));
+    assert(!result.ok, bad);
+    assertStringIncludes(result.error, "command.flags: expected a uint64", bad);
+  }
 });

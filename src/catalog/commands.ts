@@ -96,8 +96,8 @@ export interface KvSetCommand extends CommandBase {
   readonly key: string;
   /** `null` for a write without a body. */
   readonly value: Uint8Array | null;
-  /** Defaults to 0. */
-  readonly flags?: number;
+  /** uint64, defaults to 0. */
+  readonly flags?: bigint;
 }
 
 /** Writes a key only if its ModifyIndex equals `index`; `index` 0 means "only if absent". */
@@ -105,7 +105,7 @@ export interface KvCasCommand extends CommandBase {
   readonly kind: "kv_cas";
   readonly key: string;
   readonly value: Uint8Array | null;
-  readonly flags?: number;
+  readonly flags?: bigint;
   readonly index: number;
 }
 
@@ -162,7 +162,7 @@ export interface KvLockCommand extends CommandBase {
   readonly kind: "kv_lock";
   readonly key: string;
   readonly value: Uint8Array | null;
-  readonly flags?: number;
+  readonly flags?: bigint;
   readonly session: string;
 }
 
@@ -171,7 +171,7 @@ export interface KvUnlockCommand extends CommandBase {
   readonly kind: "kv_unlock";
   readonly key: string;
   readonly value: Uint8Array | null;
-  readonly flags?: number;
+  readonly flags?: bigint;
   readonly session: string;
 }
 
@@ -222,7 +222,7 @@ export interface TxnOp {
   readonly key: string;
   /** For set, cas, lock, unlock; `null` otherwise or when empty. */
   readonly value: Uint8Array | null;
-  readonly flags?: number;
+  readonly flags?: bigint;
   /** The ModifyIndex compared by cas, delete-cas and check-index. */
   readonly index?: number;
   /** The session of lock, unlock and check-session. */

@@ -76,6 +76,30 @@ Deno.test("openFileLog() reopens to the same state after writes", async () => {
   });
 });
 
+Deno.test("FileCommandLog keeps uint64 flags exact through the log, a snapshot and reopening", async () => {
+  await withDir(async (dir) => {
+    const edge = [0n, 2n ** 53n + 1n, 3304740253564472344n, 2n ** 64n - 1n];
+    const put = (i: number): Command => ({
+      kind: "kv_set",
+      key: `f/${i}`,
+      value: null,
+      flags: edge[i % edge.length] as bigint,
+      nowMs: i,
+    });
+    const flagsOf = (fsm: CatalogFsm) => fsm.queries.kvList("f/").map((e) => [e.key, e.flags]);
+    const first = await open(dir, { snapshotEvery: 4 });
+    // Four writes reach the first snapshot, the next four stay in the log after it.
+    for (let i = 0; i < 8; i++) await first.log.apply(put(i));
+    assertEquals(first.log.snapshotIndex, 4);
+    const expected = flagsOf(first.fsm);
+    assertEquals(expected.map(([, f]) => f), [...edge, ...edge]);
+    await first.log.close();
+    const again = await open(dir, { snapshotEvery: 4 });
+    assertEquals(flagsOf(again.fsm), expected);
+    await again.log.close();
+  });
+});
+
 Deno.test("FileCommandLog.apply() serialises concurrent calls in call order", async () => {
   await withDir(async (dir) => {
     const { log, fsm } = await open(dir);

@@ -16,7 +16,7 @@ function commands(): Command[] {
       nowMs: 0,
     },
     { kind: "register", node: "node02", address: "127.0.0.2", datacenter: "dc1", nowMs: 0 },
-    { kind: "kv_set", key: "a", value: new Uint8Array([1, 2, 3]), flags: 5, nowMs: 0 },
+    { kind: "kv_set", key: "a", value: new Uint8Array([1, 2, 3]), flags: 5n, nowMs: 0 },
     { kind: "kv_set", key: "b", value: null, nowMs: 0 },
     { kind: "kv_delete", key: "b", nowMs: 0 },
     { kind: "deregister", node: "node02", nowMs: 0 },
@@ -40,6 +40,23 @@ Deno.test("CatalogFsm.snapshot() and restore() round-trip state, indexes and las
   const next: Command = { kind: "kv_set", key: "c", value: null, nowMs: 0 };
   assertEquals(copy.apply(20, next), fsm.apply(20, next));
   assertEquals(copy.snapshot(), fsm.snapshot());
+});
+
+Deno.test("CatalogFsm.snapshot() keeps uint64 flags exact and restores number flags of older snapshots", () => {
+  const fsm = new CatalogFsm();
+  const edge = [0n, 2n ** 53n + 1n, 3304740253564472344n, 2n ** 64n - 1n];
+  edge.forEach((flags, i) =>
+    fsm.apply(i + 1, { kind: "kv_set", key: `f/${i}`, value: null, flags, nowMs: 0 })
+  );
+  const copy = new CatalogFsm();
+  copy.restore(fsm.snapshot());
+  assertEquals(copy.queries.kvList("f/").map((e) => e.flags), edge);
+  // A snapshot written while flags were JSON numbers still loads.
+  const old = new TextDecoder().decode(fsm.snapshot()).replace('"flags":"0"', '"flags":0');
+  assert(old.includes('"flags":0,'));
+  const legacy = new CatalogFsm();
+  legacy.restore(new TextEncoder().encode(old));
+  assertEquals(legacy.queries.kvGet("f/0")?.flags, 0n);
 });
 
 Deno.test("CatalogFsm.snapshot() is the same for equal states with different histories", () => {

@@ -7,7 +7,7 @@
 
 import { isHealthStatus } from "../lib/mod.ts";
 import type { HealthStatus } from "../lib/mod.ts";
-import { base64ToBytes } from "../lib/mod.ts";
+import { base64ToBytes, parseUint64 } from "../lib/mod.ts";
 import { CHECK_TYPES } from "./types.ts";
 import type { CheckType } from "./types.ts";
 
@@ -55,7 +55,7 @@ export function numberField(o: JsonObject, key: string, path: string): number {
   return value;
 }
 
-/** A non-negative safe integer field (an index, a port, flags), or throws. */
+/** A non-negative safe integer field (an index, a port), or throws. */
 export function countField(o: JsonObject, key: string, path: string): number {
   const value = o[key];
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
@@ -67,6 +67,31 @@ export function countField(o: JsonObject, key: string, path: string): number {
 /** A count field that may be absent. */
 export function optionalCount(o: JsonObject, key: string, path: string): number | undefined {
   return o[key] === undefined ? undefined : countField(o, key, path);
+}
+
+/**
+ * A uint64 field (KV flags), or throws. Written as a decimal string (see
+ * {@link uint64ToJson}); a safe-integer number, as data written before
+ * flags were exact holds, reads too.
+ */
+export function uint64Field(o: JsonObject, key: string, path: string): bigint {
+  const value = o[key];
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) {
+    return BigInt(value);
+  }
+  const parsed = typeof value === "string" ? parseUint64(value) : undefined;
+  if (parsed?.ok !== true) throw new DecodeError(`${path}.${key}: expected a uint64`);
+  return parsed.value;
+}
+
+/** A uint64 field that may be absent. */
+export function optionalUint64(o: JsonObject, key: string, path: string): bigint | undefined {
+  return o[key] === undefined ? undefined : uint64Field(o, key, path);
+}
+
+/** How a uint64 is stored in log records and snapshots: its decimal string, every digit kept. */
+export function uint64ToJson(value: bigint): string {
+  return value.toString();
 }
 
 /** A boolean field that may be absent. */

@@ -27,7 +27,7 @@ import type { KvEntry, Session } from "./types.ts";
 /** Applies `kv_set`: always succeeds for a non-empty key. */
 export function applyKvSet(store: StateStore, index: number, cmd: KvSetCommand): ApplyResult {
   if (cmd.key === "") return missingKey("write");
-  write(store, index, cmd.key, cmd.value, cmd.flags ?? 0);
+  write(store, index, cmd.key, cmd.value, cmd.flags ?? 0n);
   return applied();
 }
 
@@ -39,7 +39,7 @@ export function applyKvCas(store: StateStore, index: number, cmd: KvCasCommand):
     ? existing === undefined
     : existing !== undefined && existing.modifyIndex === cmd.index;
   if (!matches) return applied(false);
-  write(store, index, cmd.key, cmd.value, cmd.flags ?? 0);
+  write(store, index, cmd.key, cmd.value, cmd.flags ?? 0n);
   return applied();
 }
 
@@ -73,7 +73,7 @@ export function applyKvLock(store: StateStore, index: number, cmd: KvLockCommand
   const decision = lockDecision(store, cmd.key, cmd.session, cmd.nowMs);
   if (decision.kind === "invalid") return applyFailed("invalid_argument", decision.message);
   if (decision.kind !== "ok") return applied(false);
-  const entry = nextEntry(store.kv(cmd.key), cmd.key, cmd.value, cmd.flags ?? 0, index, {
+  const entry = nextEntry(store.kv(cmd.key), cmd.key, cmd.value, cmd.flags ?? 0n, index, {
     session: cmd.session,
     lockIndex: decision.lockIndex,
   });
@@ -87,7 +87,7 @@ export function applyKvUnlock(store: StateStore, index: number, cmd: KvUnlockCom
   if (cmd.session === "") return missingSession("unlock");
   const existing = store.kv(cmd.key);
   if (existing === undefined || existing.session !== cmd.session) return applied(false);
-  const entry = nextEntry(existing, cmd.key, cmd.value, cmd.flags ?? 0, index, {
+  const entry = nextEntry(existing, cmd.key, cmd.value, cmd.flags ?? 0n, index, {
     session: undefined,
     lockIndex: existing.lockIndex,
   });
@@ -140,7 +140,7 @@ export function nextEntry(
   existing: KvEntry | undefined,
   key: string,
   value: Uint8Array | null,
-  flags: number,
+  flags: bigint,
   index: number,
   lock?: { readonly session: string | undefined; readonly lockIndex: number },
 ): KvEntry | undefined {
@@ -168,7 +168,7 @@ function write(
   index: number,
   key: string,
   value: Uint8Array | null,
-  flags: number,
+  flags: bigint,
 ): void {
   const entry = nextEntry(store.kv(key), key, value, flags, index);
   if (entry !== undefined) store.putKv(entry, index);

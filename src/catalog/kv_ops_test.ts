@@ -3,7 +3,7 @@ import { CatalogFsm } from "./fsm.ts";
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-function kvSet(key: string, value: string, flags?: number) {
+function kvSet(key: string, value: string, flags?: bigint) {
   return {
     kind: "kv_set" as const,
     key,
@@ -16,9 +16,9 @@ function kvSet(key: string, value: string, flags?: number) {
 Deno.test("applyKvSet() keeps CreateIndex and moves ModifyIndex", () => {
   const fsm = new CatalogFsm();
   fsm.apply(1, kvSet("a", "1"));
-  fsm.apply(2, kvSet("a", "2", 7));
+  fsm.apply(2, kvSet("a", "2", 7n));
   const entry = fsm.queries.kvGet("a");
-  assertEquals([entry?.createIndex, entry?.modifyIndex, entry?.flags], [1, 2, 7]);
+  assertEquals([entry?.createIndex, entry?.modifyIndex, entry?.flags], [1, 2, 7n]);
   assertEquals(entry?.value, bytes("2"));
   assertEquals(fsm.tableIndex("kvs"), 2);
 });

@@ -287,12 +287,12 @@ Deno.test("decodeCommand() round-trips session, lock and txn commands and valida
     create({ serviceChecks: ["web-check"], ttlMs: 30_000 }),
     { kind: "session_destroy", nowMs: T0, id: "s1", reason: "ttl_expired" },
     lock("k", "s1"),
-    { ...unlock("k", "s1"), flags: 3 },
+    { ...unlock("k", "s1"), flags: 3n },
     {
       kind: "txn",
       nowMs: T0,
       ops: [
-        { verb: "set", key: "a", value: bytes("x"), flags: 1 },
+        { verb: "set", key: "a", value: bytes("x"), flags: 1n },
         { verb: "check-index", key: "a", value: null, index: 4 },
         { verb: "lock", key: "a", value: null, session: "s1" },
       ],

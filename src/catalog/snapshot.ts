@@ -19,6 +19,8 @@ import {
   stringArrayField,
   stringField,
   stringMapField,
+  uint64Field,
+  uint64ToJson,
 } from "./json_fields.ts";
 import type { JsonObject } from "./json_fields.ts";
 import type { StoreContents } from "./store.ts";
@@ -94,7 +96,7 @@ export function encodeSnapshot(contents: StoreContents): Uint8Array {
     kvs: contents.kvs.map((e) => ({
       key: e.key,
       value: e.value === null ? null : bytesToBase64(e.value),
-      flags: e.flags,
+      flags: uint64ToJson(e.flags),
       lockIndex: e.lockIndex,
       ...(e.session === undefined ? {} : { session: e.session }),
       createIndex: e.createIndex,
@@ -281,7 +283,7 @@ function readKv(value: unknown, path: string): KvEntry {
   return {
     key: stringField(o, "key", path),
     value: bytesOrNullField(o, "value", path),
-    flags: countField(o, "flags", path),
+    flags: uint64Field(o, "flags", path),
     lockIndex: countField(o, "lockIndex", path),
     ...(session === undefined ? {} : { session }),
     ...indexes(o, path),

@@ -74,14 +74,14 @@ function runOp(
   };
   switch (op.verb) {
     case "set":
-      return put(nextEntry(existing, key, op.value, op.flags ?? 0, index));
+      return put(nextEntry(existing, key, op.value, op.flags ?? 0n, index));
     case "cas": {
       const want = op.index ?? 0;
       const matches = want === 0
         ? existing === undefined
         : existing !== undefined && existing.modifyIndex === want;
       if (!matches) return `failed to set key "${key}", index is stale`;
-      return put(nextEntry(existing, key, op.value, op.flags ?? 0, index));
+      return put(nextEntry(existing, key, op.value, op.flags ?? 0n, index));
     }
     case "lock": {
       const decision = lockDecision(view, key, op.session ?? "", nowMs);
@@ -89,7 +89,7 @@ function runOp(
       if (decision.kind === "held") return `failed to lock key "${key}", lock is already held`;
       if (decision.kind === "delayed") return `failed to lock key "${key}" due to lock delay`;
       return put(
-        nextEntry(existing, key, op.value, op.flags ?? 0, index, {
+        nextEntry(existing, key, op.value, op.flags ?? 0n, index, {
           session: op.session,
           lockIndex: decision.lockIndex,
         }),
@@ -101,7 +101,7 @@ function runOp(
         return `failed to unlock key "${key}", lock isn't held, or is held by another session`;
       }
       return put(
-        nextEntry(existing, key, op.value, op.flags ?? 0, index, {
+        nextEntry(existing, key, op.value, op.flags ?? 0n, index, {
           session: undefined,
           lockIndex: existing.lockIndex,
         }),

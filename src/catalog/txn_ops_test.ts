@@ -36,7 +36,7 @@ Deno.test("applyTxn() applies every op at one index and returns Consul's per-op 
     kind: "txn",
     nowMs: T0,
     ops: [
-      op("set", "b", { value: bytes("2"), flags: 7 }),
+      op("set", "b", { value: bytes("2"), flags: 7n }),
       op("get", "b"),
       op("cas", "a", { value: bytes("x"), index: 3 }),
       op("lock", "l", { value: bytes("held"), session: "s1" }),
@@ -51,7 +51,7 @@ Deno.test("applyTxn() applies every op at one index and returns Consul's per-op 
   // set (value blanked), get (value kept), cas, lock, check-session, then get-tree's 3 entries.
   assertEquals(results.map((e) => e.key), ["b", "b", "a", "l", "l", "a", "b", "l"]);
   assertEquals(results[0]?.value, null);
-  assertEquals(results[0]?.flags, 7);
+  assertEquals(results[0]?.flags, 7n);
   assertEquals(results[1]?.value, bytes("2"));
   assertEquals(results[3]?.session, "s1");
   assertEquals(results[3]?.lockIndex, 1);

@@ -95,8 +95,8 @@ export interface KvEntry {
   readonly key: string;
   /** Raw bytes; `null` when the key was written without a body. Base64 only at the HTTP edge. */
   readonly value: Uint8Array | null;
-  /** Opaque uint64 the client attaches (kept below 2^53). */
-  readonly flags: number;
+  /** Opaque uint64 the client attaches (0..2^64-1, exact: `consul lock` uses 0x2ddccbc058a50c18). */
+  readonly flags: bigint;
   /** How many times a session acquired the key. */
   readonly lockIndex: number;
   /** The session holding the lock, if any. */

@@ -92,7 +92,7 @@ export function randomCommand(rng: Rng, nowMs: number, lastIndex: number): Comma
         nowMs,
         key: pick(rng, KEYS),
         value: new Uint8Array([randomInt(rng, 256)]),
-        flags: randomInt(rng, 3),
+        flags: BigInt(randomInt(rng, 3)),
       };
     case 7:
       return {
