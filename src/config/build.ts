@@ -20,15 +20,18 @@ import { childPath, type ConfigProblem, type ConfigSource, WHOLE_CONFIG } from "
 import type {
   CheckDefinition,
   CheckSpec,
+  RecursorStrategy,
   RuntimeConfig,
   RuntimeDnsConfig,
   RuntimePorts,
+  RuntimeSoaConfig,
   ServiceDefinition,
 } from "./runtime_config.ts";
 import { CONFIG_SCHEMA, type ValueType } from "./schema.ts";
 import { quoteShort, shapeApiValue, shapeSource } from "./shape.ts";
 import { type Origin, problemAt, type Tagged, type TaggedObject } from "./tagged.ts";
 import {
+  checkAltDomain,
   checkBootstrap,
   checkEncryptKey,
   checkHttpUrl,
@@ -42,6 +45,9 @@ import {
   normalizeRecursor,
   parseHostPort,
 } from "./validate.ts";
+
+/** Largest SOA timer: the field is an unsigned 32-bit number (RFC 1035 §3.3.13). */
+const U32_MAX = 0xffff_ffff;
 
 /** Options of {@link buildConfig}. */
 export interface BuildOptions {
@@ -340,16 +346,20 @@ class Builder {
     this.#checkDuplicateChecks(services, checks);
     this.#checkScriptPermission(enableScriptChecks || enableLocalScriptChecks);
 
+    const datacenter = this.#datacenter();
+    const domain = this.#domain();
+    const altDomain = this.#altDomain(domain, datacenter);
     return {
       nodeName: this.#nodeName(),
-      datacenter: this.#datacenter(),
+      datacenter,
       ...(dataDir === undefined ? {} : { dataDir }),
       bindAddr,
       clientAddr: this.#clientAddr(),
       advertiseAddr: this.#advertiseAddr(bindAddr),
       ...(uiDir === undefined ? {} : { uiDir }),
       ui: this.#ui(uiDir, dev),
-      domain: this.#domain(),
+      domain,
+      ...(altDomain === undefined ? {} : { altDomain }),
       server,
       bootstrap,
       bootstrapExpect,
@@ -491,6 +501,27 @@ class Builder {
     return result.domain;
   }
 
+  /**
+   * `alt_domain`, normalized like `domain`. Consul refuses one that starts
+   * with a query keyword or the datacenter (`node.x`, `dc1.x`), since
+   * names under it would parse as queries under the primary domain.
+   */
+  #altDomain(domain: string, datacenter: string): string | undefined {
+    const leaf = str(this.#root, "alt_domain");
+    if (leaf === undefined || leaf.value.trim() === "") return undefined;
+    const result = normalizeDomain(leaf.value, "alt_domain");
+    if ("message" in result) {
+      this.#add(leaf.origin, result.message);
+      return undefined;
+    }
+    const message = checkAltDomain(result.domain, datacenter);
+    if (message !== undefined) {
+      this.#add(leaf.origin, message);
+      return undefined;
+    }
+    return result.domain === domain ? undefined : result.domain;
+  }
+
   #ports(): RuntimePorts {
     const ports = object(this.#root, "ports");
     const port = (key: string, fallback: number): number => {
@@ -577,6 +608,35 @@ class Builder {
       udpAnswerLimit: this.#intAtLeast(dns, "udp_answer_limit", 0) ?? d.udpAnswerLimit,
       aRecordLimit: this.#intAtLeast(dns, "a_record_limit", 0) ?? d.aRecordLimit,
       recursorTimeoutMs: this.#positiveDuration(dns, "recursor_timeout") ?? d.recursorTimeoutMs,
+      recursorStrategy: this.#recursorStrategy(dns) ?? d.recursorStrategy,
+      disableCompression: bool(dns, "disable_compression")?.value ?? d.disableCompression,
+      nodeMetaTxt: bool(dns, "enable_additional_node_meta_txt")?.value ?? d.nodeMetaTxt,
+      soa: this.#soa(dns),
+    };
+  }
+
+  #recursorStrategy(dns: TaggedObject): RecursorStrategy | undefined {
+    const leaf = str(dns, "recursor_strategy");
+    if (leaf === undefined) return undefined;
+    if (leaf.value === "sequential" || leaf.value === "random") return leaf.value;
+    this.#add(
+      leaf.origin,
+      `Invalid recursor_strategy ${quoteShort(leaf.value)}: expected "sequential" or "random"`,
+    );
+    return undefined;
+  }
+
+  /** `dns_config.soa`: each timer an unsigned 32-bit number of seconds; unset ones keep Consul's defaults. */
+  #soa(dns: TaggedObject): RuntimeSoaConfig {
+    const d = DEFAULT_DNS_CONFIG.soa;
+    const soa = object(dns, "soa");
+    if (soa === undefined) return d;
+    const seconds = (key: string): number | undefined => this.#intAtLeast(soa, key, 0, U32_MAX);
+    return {
+      refresh: seconds("refresh") ?? d.refresh,
+      retry: seconds("retry") ?? d.retry,
+      expire: seconds("expire") ?? d.expire,
+      minTtl: seconds("min_ttl") ?? d.minTtl,
     };
   }
 

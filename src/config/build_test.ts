@@ -91,7 +91,12 @@ Deno.test("buildConfig() applies Consul's defaults", () => {
     udpAnswerLimit: 3,
     aRecordLimit: 0,
     recursorTimeoutMs: 2_000,
+    recursorStrategy: "sequential",
+    disableCompression: false,
+    nodeMetaTxt: true,
+    soa: { refresh: 3600, retry: 600, expire: 86400, minTtl: 0 },
   });
+  assertEquals(config.altDomain, undefined);
   assertEquals([config.nodeMeta, config.services, config.checks, config.dev], [{}, [], [], false]);
 });
 
@@ -421,6 +426,60 @@ const KEY_CASES: readonly KeyCase[] = [
     value: { dns_config: { recursor_timeout: "500ms" } },
     read: (c) => c.dnsConfig.recursorTimeoutMs,
     expected: 500,
+  },
+  {
+    key: "dns_config.recursor_strategy",
+    value: { dns_config: { recursor_strategy: "random" } },
+    read: (c) => c.dnsConfig.recursorStrategy,
+    expected: "random",
+  },
+  {
+    key: "dns_config.disable_compression",
+    value: { dns_config: { disable_compression: true } },
+    read: (c) => c.dnsConfig.disableCompression,
+    expected: true,
+  },
+  {
+    key: "dns_config.enable_additional_node_meta_txt",
+    value: { dns_config: { enable_additional_node_meta_txt: false } },
+    read: (c) => c.dnsConfig.nodeMetaTxt,
+    expected: false,
+  },
+  {
+    key: "dns_config.soa",
+    value: { dns_config: { soa: { min_ttl: 60, expire: 43200, refresh: 1800, retry: 300 } } },
+    read: (c) => c.dnsConfig.soa,
+    expected: { refresh: 1800, retry: 300, expire: 43200, minTtl: 60 },
+  },
+  {
+    key: "dns_config.soa (partial, as Consul's TestDNS_SOA_Settings)",
+    value: { dns_config: { soa: { min_ttl: 60, expire: 43200 } } },
+    read: (c) => c.dnsConfig.soa,
+    expected: { refresh: 3600, retry: 600, expire: 43200, minTtl: 60 },
+  },
+  {
+    key: "dns_config.soa (largest values)",
+    value: { dns_config: { soa: { refresh: 0, retry: 4294967295 } } },
+    read: (c) => [c.dnsConfig.soa.refresh, c.dnsConfig.soa.retry],
+    expected: [0, 4294967295],
+  },
+  {
+    key: "alt_domain",
+    value: { alt_domain: "Test-Domain." },
+    read: (c) => [c.domain, c.altDomain],
+    expected: ["consul", "test-domain"],
+  },
+  {
+    key: "alt_domain (equal to domain: none)",
+    value: { alt_domain: "consul." },
+    read: (c) => c.altDomain,
+    expected: undefined,
+  },
+  {
+    key: "alt_domain (a subdomain of domain)",
+    value: { alt_domain: "example.consul" },
+    read: (c) => c.altDomain,
+    expected: "example.consul",
   },
   {
     key: "service",
@@ -760,6 +819,41 @@ const REJECTIONS: readonly [string, Record<string, unknown>, string][] = [
     "reconnect_timeout below 8h",
     { reconnect_timeout: "1h" },
     'a.json: reconnect_timeout: Invalid reconnect_timeout "1h": expected at least "8h", so failed members are not forgotten during an ordinary outage',
+  ],
+  [
+    "recursor_strategy",
+    { dns_config: { recursor_strategy: "round-robin" } },
+    'a.json: dns_config.recursor_strategy: Invalid recursor_strategy "round-robin": expected "sequential" or "random"',
+  ],
+  [
+    "soa negative",
+    { dns_config: { soa: { min_ttl: -1 } } },
+    "a.json: dns_config.soa.min_ttl: Invalid min_ttl -1: expected 0 to 4294967295",
+  ],
+  [
+    "soa too big",
+    { dns_config: { soa: { refresh: 4294967296 } } },
+    "a.json: dns_config.soa.refresh: Invalid refresh 4294967296: expected 0 to 4294967295",
+  ],
+  [
+    "soa unknown key",
+    { dns_config: { soa: { minttl: 5 } } },
+    'a.json: dns_config.soa.minttl: Unknown key "minttl": did you mean "min_ttl"?',
+  ],
+  [
+    "alt_domain starting with a keyword",
+    { alt_domain: "service.alt" },
+    'a.json: alt_domain: Invalid alt_domain "service.alt": expected a domain that does not start with "service.", "connect.", "node.", "query.", "addr.", "dc1.", since names under it would read as queries',
+  ],
+  [
+    "alt_domain starting with the datacenter",
+    { datacenter: "a", alt_domain: "A.alt" },
+    'a.json: alt_domain: Invalid alt_domain "a.alt": expected a domain that does not start with "service.", "connect.", "node.", "query.", "addr.", "a.", since names under it would read as queries',
+  ],
+  [
+    "alt_domain not a domain",
+    { alt_domain: "bad domain" },
+    'a.json: alt_domain: Invalid alt_domain "bad domain": expected DNS labels of letters, digits, "-" and "_", like "consul" or "foo"',
   ],
   [
     "negative ttl",

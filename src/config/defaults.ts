@@ -34,6 +34,10 @@ export const DEFAULT_DNS_CONFIG: RuntimeDnsConfig = Object.freeze({
   udpAnswerLimit: 3,
   aRecordLimit: 0,
   recursorTimeoutMs: 2_000,
+  recursorStrategy: "sequential",
+  disableCompression: false,
+  nodeMetaTxt: true,
+  soa: Object.freeze({ refresh: 3600, retry: 600, expire: 86400, minTtl: 0 }),
 });
 
 /** Top-level defaults that do not depend on the host. */

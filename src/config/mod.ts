@@ -46,9 +46,11 @@ export {
 export type {
   CheckDefinition,
   CheckSpec,
+  RecursorStrategy,
   RuntimeConfig,
   RuntimeDnsConfig,
   RuntimePorts,
+  RuntimeSoaConfig,
   ServiceDefinition,
 } from "./runtime_config.ts";
 export { CONFIG_SCHEMA, type KeySpec, type Schema, type ValueType } from "./schema.ts";

@@ -27,6 +27,25 @@ export interface RuntimeDnsConfig {
   readonly udpAnswerLimit: number;
   readonly aRecordLimit: number;
   readonly recursorTimeoutMs: number;
+  /** Order recursors are tried in: as listed, or a fresh random order per query. */
+  readonly recursorStrategy: RecursorStrategy;
+  /** Answers go out without name compression (Consul's `disable_compression`). */
+  readonly disableCompression: boolean;
+  /** Node-meta TXT in ADDITIONAL of A/AAAA node answers and SRV answers (`enable_additional_node_meta_txt`). */
+  readonly nodeMetaTxt: boolean;
+  readonly soa: RuntimeSoaConfig;
+}
+
+/** `dns_config.recursor_strategy` values (Consul 1.11+). */
+export type RecursorStrategy = "sequential" | "random";
+
+/** `dns_config.soa`: the SOA record's timers, in seconds (unsigned 32-bit). */
+export interface RuntimeSoaConfig {
+  readonly refresh: number;
+  readonly retry: number;
+  readonly expire: number;
+  /** The SOA's MINIMUM field and the TTL of the SOA record itself (RFC 2308 negative caching). */
+  readonly minTtl: number;
 }
 
 /** How a check decides its status. */
@@ -111,6 +130,8 @@ export interface RuntimeConfig {
   readonly skipLeaveOnInterrupt: boolean;
   /** "host:port" with port 53 added when missing and IPv6 hosts bracketed. */
   readonly recursors: readonly string[];
+  /** `alt_domain`, lower case without the trailing dot; absent when unset. */
+  readonly altDomain?: string;
   readonly encrypt?: string;
   readonly logLevel: LogLevel;
   readonly logJson: boolean;

@@ -161,6 +161,30 @@ export const DNS_CONFIG_SCHEMA: Schema = {
   udp_answer_limit: { type: INT, doc: "Max records in a UDP answer, default 3" },
   a_record_limit: { type: INT, doc: "Max A/AAAA records, 0 (default) means no limit" },
   recursor_timeout: { type: DURATION, doc: "Timeout of a recursive query, default 2s" },
+  recursor_strategy: {
+    type: STRING,
+    doc: '"sequential" (default): recursors in the listed order; "random": a new order per query',
+  },
+  disable_compression: {
+    type: BOOL,
+    doc: "Send answers without DNS name compression, default false",
+  },
+  enable_additional_node_meta_txt: {
+    type: BOOL,
+    doc: "Node-meta TXT records in ADDITIONAL of A/AAAA node and SRV answers, default true",
+  },
+  soa: {
+    type: {
+      kind: "struct",
+      fields: {
+        refresh: { type: INT, doc: "SOA refresh, seconds, default 3600" },
+        retry: { type: INT, doc: "SOA retry, seconds, default 600" },
+        expire: { type: INT, doc: "SOA expire, seconds, default 86400" },
+        min_ttl: { type: INT, doc: "SOA minimum and the SOA record's TTL, seconds, default 0" },
+      },
+    },
+    doc: "SOA timers",
+  },
 };
 
 /** Every top-level key. */
@@ -177,6 +201,10 @@ export const CONFIG_SCHEMA: Schema = {
   ui_dir: { type: STRING, doc: "Directory of the web UI; setting it enables the UI" },
   ui: { type: BOOL, doc: "Serve the web UI at /ui/, default false (dev true)" },
   domain: { type: STRING, doc: 'DNS domain, default "consul"' },
+  alt_domain: {
+    type: STRING,
+    doc: "A second DNS domain answered like domain; answers use the domain asked",
+  },
   server: { type: BOOL, doc: "Run as a server, default false (dev true)" },
   bootstrap: { type: BOOL, doc: "Elect self as leader without peers, default false (dev true)" },
   bootstrap_expect: { type: INT, doc: "Servers to wait for before bootstrapping, default 0" },
@@ -235,10 +263,6 @@ export const CONFIG_SCHEMA: Schema = {
       kind: "struct",
       fields: DNS_CONFIG_SCHEMA,
       unsupported: [
-        "recursor_strategy",
-        "disable_compression",
-        "enable_additional_node_meta_txt",
-        "soa",
         "use_cache",
         "cache_max_age",
         "prefer_namespace",
@@ -260,7 +284,6 @@ export const CONFIG_TYPE: ValueType = {
     "acl",
     "addresses",
     "advertise_addr_wan",
-    "alt_domain",
     "auto_encrypt",
     "autopilot",
     "check_update_interval",

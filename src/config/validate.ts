@@ -147,17 +147,39 @@ export function checkEncryptKey(key: string): string | undefined {
   return `Invalid encrypt key: it decodes to ${bytes} bytes; ${expected}`;
 }
 
-/** The domain lowercased without its trailing dot, or a message. */
-export function normalizeDomain(text: string): { domain: string } | { message: string } {
+/** The domain lowercased without its trailing dot, or a message naming `key`. */
+export function normalizeDomain(
+  text: string,
+  key = "domain",
+): { domain: string } | { message: string } {
   const domain = text.trim().toLowerCase().replace(/\.$/, "");
   const labels = domain.split(".");
   const valid = domain !== "" &&
     labels.every((l) => /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/.test(l));
   return valid ? { domain } : {
-    message: `Invalid domain ${
+    message: `Invalid ${key} ${
       JSON.stringify(text)
     }: expected DNS labels of letters, digits, "-" and "_", like "consul" or "foo"`,
   };
+}
+
+/** Labels a name's first label may not be when it is `alt_domain` (Consul's `isValidAltDomain`). */
+const ALT_DOMAIN_KEYWORDS: readonly string[] = ["service", "connect", "node", "query", "addr"];
+
+/**
+ * Message for a normalized `alt_domain`, or undefined. As in Consul, it
+ * may not start with a query keyword or the datacenter (`node.x`,
+ * `dc1.x`): names under it would read as queries.
+ */
+export function checkAltDomain(altDomain: string, datacenter: string): string | undefined {
+  const reserved = [...ALT_DOMAIN_KEYWORDS, datacenter];
+  const first = altDomain.split(".")[0] ?? "";
+  if (!altDomain.includes(".") || !reserved.includes(first)) return undefined;
+  return `Invalid alt_domain ${
+    JSON.stringify(altDomain)
+  }: expected a domain that does not start with ${
+    reserved.map((k) => `"${k}."`).join(", ")
+  }, since names under it would read as queries`;
 }
 
 /** The datacenter lowercased, or a message. */
