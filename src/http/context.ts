@@ -132,8 +132,15 @@ export class RequestContext {
     return bytes;
   }
 
-  /** The body parsed as JSON; 400 with the parser's reason when malformed, `undefined` when empty. */
-  async jsonBody(limitBytes = 1024 * 1024): Promise<unknown> {
+  /**
+   * The body parsed as JSON (by `parse`, e.g. `parseJsonExact` to keep
+   * uint64 values); 400 with the parser's reason when malformed,
+   * `undefined` when empty.
+   */
+  async jsonBody(
+    limitBytes = 1024 * 1024,
+    parse: (text: string) => unknown = JSON.parse,
+  ): Promise<unknown> {
     const bytes = await this.bodyBytes(limitBytes);
     if (bytes.length === 0) return undefined;
     let text: string;
@@ -143,7 +150,7 @@ export class RequestContext {
       throw badRequest("Request decode failed: body is not valid UTF-8");
     }
     try {
-      return JSON.parse(text);
+      return parse(text);
     } catch (err) {
       throw badRequest(
         `Request decode failed: ${err instanceof Error ? err.message : String(err)}`,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { uint64FromJson } from "../lib/mod.ts";
 import { badRequest } from "./errors.ts";
 
 /** A JSON object from a request body. */
@@ -38,6 +39,18 @@ export function optString(object: JsonObject, name: string, path = name): string
     throw badRequest(`Request decode failed: ${path}: expected a string, got ${typeOf(value)}`);
   }
   return value;
+}
+
+/**
+ * An optional uint64 field (KV `Flags`), exact when the body was parsed
+ * with `parseJsonExact`; 400 in encoding/json's words for anything else.
+ */
+export function optUint64(object: JsonObject, name: string, path = name): bigint | undefined {
+  const value = lookup(object, name);
+  if (value === undefined || value === null) return undefined;
+  const read = uint64FromJson(value);
+  if (!read.ok) throw badRequest(`Request decode failed: ${path}: ${read.error}`);
+  return read.value;
 }
 
 /** An optional number field (integer when `integer`). */

@@ -8,7 +8,7 @@
 
 import type { HealthCheck, KvEntry, Node, ServiceInstance } from "../catalog/mod.ts";
 import type { Session, TxnOutcome } from "../catalog/mod.ts";
-import { bytesToBase64 } from "../lib/mod.ts";
+import { bytesToBase64, uint64Json } from "../lib/mod.ts";
 import { BUILD_DATE, CONSUL_COMPAT_VERSION, formatDuration, REVISION } from "../lib/mod.ts";
 import type { AgentMemberInfo, AgentSelfInfo, LocalServiceHealth } from "./agent_api.ts";
 import type { UserEvent } from "./user_events.ts";
@@ -134,7 +134,7 @@ export function kvEntryJson(entry: KvEntry): Record<string, unknown> {
   return {
     LockIndex: entry.lockIndex,
     Key: entry.key,
-    Flags: entry.flags,
+    Flags: uint64Json(entry.flags),
     Value: entry.value === null ? null : bytesToBase64(entry.value),
     ...(entry.session === undefined ? {} : { Session: entry.session }),
     CreateIndex: entry.createIndex,

@@ -66,7 +66,7 @@ const CHECK: HealthCheck = {
 const KV: KvEntry = {
   key: "web/config",
   value: new TextEncoder().encode("hello"),
-  flags: 42,
+  flags: 42n,
   lockIndex: 1,
   createIndex: 9,
   modifyIndex: 10,

@@ -6,6 +6,7 @@
  */
 
 import type { Command } from "../../catalog/mod.ts";
+import { parseUint64 } from "../../lib/mod.ts";
 import { awaitTables, jsonAtIndex, parseReadOptions } from "../blocking.ts";
 import { consulHeaders, type RequestContext } from "../context.ts";
 import { badRequest } from "../errors.ts";
@@ -64,7 +65,7 @@ function notFoundWithIndex(index: number): HttpResponse {
 
 async function kvPut(ctx: RequestContext): Promise<HttpResponse> {
   const key = requireKey(ctx);
-  const flags = ctx.uint("flags");
+  const flags = flagsParam(ctx);
   const given = ["cas", "acquire", "release"].filter((name) => ctx.query(name) !== undefined);
   if (given.length > 1) {
     throw badRequest(
@@ -106,6 +107,18 @@ async function kvDelete(ctx: RequestContext): Promise<HttpResponse> {
     ctx,
     await ctx.deps.write({ kind: "kv_delete", nowMs, key, ...(cas === undefined ? {} : { cas }) }),
   );
+}
+
+/**
+ * `?flags=`, a uint64 read exactly (Consul's strconv.ParseUint; present
+ * but empty is invalid syntax there too); 400 with strconv's message.
+ */
+function flagsParam(ctx: RequestContext): bigint | undefined {
+  const text = ctx.query("flags");
+  if (text === undefined) return undefined;
+  const parsed = parseUint64(text);
+  if (!parsed.ok) throw badRequest(parsed.error);
+  return parsed.value;
 }
 
 function requireKey(ctx: RequestContext): string {

@@ -10,9 +10,16 @@
 
 import type { TxnOp, TxnOutcome, TxnVerb } from "../../catalog/mod.ts";
 import { TXN_VERBS } from "../../catalog/mod.ts";
-import { AgentError, base64ToBytes } from "../../lib/mod.ts";
+import { AgentError, base64ToBytes, parseJsonExact } from "../../lib/mod.ts";
 import type { RequestContext } from "../context.ts";
-import { asObject, type JsonObject, optNumber, optObject, optString } from "../decode.ts";
+import {
+  asObject,
+  type JsonObject,
+  optNumber,
+  optObject,
+  optString,
+  optUint64,
+} from "../decode.ts";
 import { badRequest, HttpError } from "../errors.ts";
 import type { HttpResponse } from "../exchange.ts";
 import type { HttpRouter } from "../handler.ts";
@@ -31,7 +38,8 @@ export function txnRoutes(router: HttpRouter): void {
 }
 
 async function txn(ctx: RequestContext): Promise<HttpResponse> {
-  const body = await ctx.jsonBody(TXN_BODY_BYTES_MAX);
+  // Exact: Flags are uint64 (`consul lock`'s flag is above 2^53).
+  const body = await ctx.jsonBody(TXN_BODY_BYTES_MAX, parseJsonExact);
   if (!Array.isArray(body)) {
     throw badRequest("Failed to parse body: expected a JSON array of operations");
   }
@@ -77,7 +85,7 @@ function readOp(item: unknown, i: number): TxnOp {
     throw badRequest(`Invalid operation ${i}: missing key for "${verb}"`);
   }
   const value = readValue(kv, key, path);
-  const flags = uint(kv, "Flags", `${path}.Flags`);
+  const flags = optUint64(kv, "Flags", `${path}.Flags`);
   const index = uint(kv, "Index", `${path}.Index`);
   const session = optString(kv, "Session", `${path}.Session`);
   if ((verb === "lock" || verb === "unlock") && !session) {

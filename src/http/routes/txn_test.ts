@@ -28,6 +28,22 @@ function txn(app: HttpApp, body: unknown): Promise<Response> {
   return app.fetch(new Request("http://agent/v1/txn", { method: "PUT", body: text }));
 }
 
+Deno.test("PUT /v1/txn keeps uint64 Flags exact in the body, the store and the Results", async () => {
+  const { app, deps } = await setup();
+  const edge = ["0", "9007199254740993", "3304740253564472344", "18446744073709551615"];
+  // Raw JSON text: JSON.stringify of a number would already have rounded these.
+  const body = `[${
+    edge.map((f) => `{"KV":{"Verb":"set","Key":"f/${f}","Flags":${f}}}`).join(",")
+  },{"KV":{"Verb":"get-tree","Key":"f/"}}]`;
+  const res = await txn(app, body);
+  assertEquals(res.status, 200);
+  const text = await res.text();
+  for (const f of edge) {
+    assertEquals(text.split(`"Key":"f/${f}","Flags":${f},`).length - 1, 2, f);
+    assertEquals(deps.fsm.queries.kvGet(`f/${f}`)?.flags, BigInt(f));
+  }
+});
+
 Deno.test("PUT /v1/txn applies KV ops atomically and answers Consul's Results", async () => {
   const { app, deps, session } = await setup();
   const res = await txn(app, [
@@ -128,7 +144,21 @@ Deno.test("PUT /v1/txn answers 400 for malformed ops and 413 past 64 ops or 512 
     [[{ KV: { Verb: "set" } }], 400, 'Invalid operation 0: missing key for "set"'],
     [[{ KV: { Verb: "set", Key: "a", Value: "***" } }], 400, "[0].KV.Value: expected base64"],
     [[{ KV: { Verb: "cas", Key: "a", Index: -1 } }], 400, "[0].KV.Index: expected a non-negative"],
-    [[{ KV: { Verb: "set", Key: "a", Flags: "1" } }], 400, "[0].KV.Flags: expected an integer"],
+    [
+      [{ KV: { Verb: "set", Key: "a", Flags: "1" } }],
+      400,
+      "[0].KV.Flags: json: cannot unmarshal string into Go value of type uint64",
+    ],
+    [
+      '[{"KV":{"Verb":"set","Key":"a","Flags":18446744073709551616}}]',
+      400,
+      "[0].KV.Flags: json: cannot unmarshal number 18446744073709551616 into Go value of type uint64",
+    ],
+    [
+      '[{"KV":{"Verb":"set","Key":"a","Flags":-1}}]',
+      400,
+      "[0].KV.Flags: json: cannot unmarshal number -1 into Go value of type uint64",
+    ],
     [[{ KV: { Verb: "lock", Key: "a" } }], 400, 'Invalid operation 0: "lock" needs a Session'],
     [
       Array.from({ length: 65 }, () => ({ KV: { Verb: "get", Key: "a" } })),
