@@ -30,6 +30,9 @@ import {
   uint64ToJson,
 } from "./json_fields.ts";
 import type { JsonObject } from "./json_fields.ts";
+import { definitionToJson, readDefinition } from "./prepared_query_codec.ts";
+
+const PREPARED_QUERY_OPS: readonly ("create" | "update")[] = ["create", "update"];
 
 /** The format version written by {@link encodeCommand} and {@link encodeLogEntry}. */
 export const COMMAND_CODEC_VERSION = 1;
@@ -125,6 +128,10 @@ function toJson(command: Command): unknown {
     case "check_update":
     case "kv_delete":
     case "kv_delete_tree":
+      return command;
+    case "prepared_query_set":
+      return { ...command, query: definitionToJson(command.query) };
+    case "prepared_query_delete":
       return command;
     default:
       return unreachable(command, "command");
@@ -230,6 +237,15 @@ function fromJson(value: unknown, path: string): Command {
         nowMs,
         ops: arrayField(o, "ops", path).map((op, i) => readTxnOp(op, `${path}.ops[${i}]`)),
       };
+    case "prepared_query_set":
+      return {
+        kind,
+        nowMs,
+        op: oneOf(o, "op", path, PREPARED_QUERY_OPS),
+        query: readDefinition(o["query"], `${path}.query`),
+      };
+    case "prepared_query_delete":
+      return { kind, nowMs, id: stringField(o, "id", path) };
     default:
       throw new DecodeError(`${path}.kind: unknown command kind ${JSON.stringify(kind)}`);
   }

@@ -6,6 +6,7 @@
  */
 
 import type { HealthStatus } from "../lib/mod.ts";
+import type { PreparedQueryDefinition } from "./prepared_query.ts";
 import type { CheckType, ServiceWeights, SessionBehavior } from "./types.ts";
 
 /** Fields every command carries. */
@@ -235,6 +236,23 @@ export interface TxnCommand extends CommandBase {
   readonly ops: readonly TxnOp[];
 }
 
+/**
+ * Creates or updates a prepared query (Consul `PreparedQueryRequest`). On
+ * create the writer picks the ID (a UUID from its injected Rng); an update
+ * replaces the whole definition and keeps the CreateIndex.
+ */
+export interface PreparedQuerySetCommand extends CommandBase {
+  readonly kind: "prepared_query_set";
+  readonly op: "create" | "update";
+  readonly query: PreparedQueryDefinition;
+}
+
+/** Deletes a prepared query by ID. */
+export interface PreparedQueryDeleteCommand extends CommandBase {
+  readonly kind: "prepared_query_delete";
+  readonly id: string;
+}
+
 /** Every write the catalog accepts. Closed: `apply` switches over `kind` exhaustively. */
 export type Command =
   | RegisterCommand
@@ -248,7 +266,9 @@ export type Command =
   | SessionDestroyCommand
   | KvLockCommand
   | KvUnlockCommand
-  | TxnCommand;
+  | TxnCommand
+  | PreparedQuerySetCommand
+  | PreparedQueryDeleteCommand;
 
 /** The `kind` tags of {@link Command}. */
 export type CommandKind = Command["kind"];
@@ -267,4 +287,6 @@ export const COMMAND_KINDS: readonly CommandKind[] = [
   "kv_lock",
   "kv_unlock",
   "txn",
+  "prepared_query_set",
+  "prepared_query_delete",
 ];

@@ -19,6 +19,7 @@ import {
   applyKvSet,
   applyKvUnlock,
 } from "./kv_ops.ts";
+import { applyPreparedQueryDelete, applyPreparedQuerySet } from "./prepared_query_ops.ts";
 import { CatalogQueries } from "./queries.ts";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot.ts";
 import { applySessionCreate, applySessionDestroy } from "./session_ops.ts";
@@ -111,6 +112,10 @@ function dispatch(store: StateStore, index: number, command: Command): ApplyResu
       return applyKvUnlock(store, index, command);
     case "txn":
       return applyTxn(store, index, command);
+    case "prepared_query_set":
+      return applyPreparedQuerySet(store, index, command);
+    case "prepared_query_delete":
+      return applyPreparedQueryDelete(store, index, command);
     default:
       return unreachable(command, "command");
   }

@@ -1,6 +1,6 @@
 /**
  * The catalog: nodes, services, health checks, key/value data, sessions
- * with KV locks, and KV transactions, with Consul's index semantics, the FSM that applies logged commands to them,
+ * with KV locks, KV transactions and prepared queries, with Consul's index semantics, the FSM that applies logged commands to them,
  * blocking-query watches, and the command logs that make writes durable.
  *
  * @example
@@ -29,6 +29,8 @@ export type {
   KvLockCommand,
   KvSetCommand,
   KvUnlockCommand,
+  PreparedQueryDeleteCommand,
+  PreparedQuerySetCommand,
   RegisterCheck,
   RegisterCommand,
   RegisterService,
@@ -52,6 +54,21 @@ export { FileCommandLog, openFileLog } from "./file_log.ts";
 export type { FsyncStats, OpenFileLogOptions } from "./file_log.ts";
 export type { CommandLog } from "./log.ts";
 export { MemoryCommandLog } from "./memory_log.ts";
+export {
+  definitionProblem,
+  isTemplate,
+  isUuid,
+  queryDnsTtlSec,
+  REDACTED_TOKEN,
+  TEMPLATE_TYPE_NAME_PREFIX_MATCH,
+} from "./prepared_query.ts";
+export type {
+  PreparedQuery,
+  PreparedQueryDefinition,
+  PreparedQueryService,
+  PreparedQueryTarget,
+} from "./prepared_query.ts";
+export type { ResolveResult } from "./prepared_query_ops.ts";
 export { CatalogQueries } from "./queries.ts";
 export type { HealthServiceOptions, NodeServices, ServiceNodesOptions } from "./queries.ts";
 export {

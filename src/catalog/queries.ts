@@ -9,6 +9,12 @@ import type { HealthStatus } from "../lib/mod.ts";
 import type { TxnOutcome } from "./apply_result.ts";
 import { TXN_READ_VERBS } from "./commands.ts";
 import type { TxnOp } from "./commands.ts";
+import {
+  type PreparedQuery,
+  type PreparedQueryService,
+  selectInstances,
+} from "./prepared_query.ts";
+import { resolvePreparedQuery, type ResolveResult } from "./prepared_query_ops.ts";
 import { foldKey } from "./store.ts";
 import type { StateStore } from "./store.ts";
 import type {
@@ -183,6 +189,29 @@ export class CatalogQueries {
   /** Every session, sorted by ID. */
   sessionList(): Session[] {
     return [...this.#store.allSessions()].sort(byName((s) => s.id));
+  }
+
+  /** Every prepared query, sorted by ID. */
+  preparedQueryList(): PreparedQuery[] {
+    return [...this.#store.allPreparedQueries()].sort(byName((q) => q.id));
+  }
+
+  /** The prepared query with `id` (exact). */
+  preparedQuery(id: string): PreparedQuery | undefined {
+    return this.#store.preparedQuery(id);
+  }
+
+  /** The query `idOrName` names, a template rendered for it (Consul's PreparedQueryResolve). */
+  preparedQueryResolve(idOrName: string): ResolveResult {
+    return resolvePreparedQuery(this.#store, idOrName);
+  }
+
+  /**
+   * The instances a (rendered) query's Service part selects, in the
+   * catalog's stable order (node, then service ID); callers shuffle.
+   */
+  preparedQueryNodes(service: PreparedQueryService): HealthServiceEntry[] {
+    return selectInstances(service, this.healthService(service.service));
   }
 
   /**

@@ -12,6 +12,7 @@
 import { applied, applyFailed } from "./apply_result.ts";
 import type { ApplyResult } from "./apply_result.ts";
 import type { SessionCreateCommand, SessionDestroyCommand } from "./commands.ts";
+import { deleteQueriesOfSession } from "./prepared_query_ops.ts";
 import { foldKey } from "./store.ts";
 import type { StateStore } from "./store.ts";
 import {
@@ -120,6 +121,7 @@ function destroySession(store: StateStore, index: number, id: string, nowMs: num
     }
     if (delayMs > 0) store.setLockDelay(key, nowMs + delayMs);
   }
+  deleteQueriesOfSession(store, index, id);
   store.removeSession(id, index);
 }
 

@@ -23,6 +23,7 @@ import {
   uint64ToJson,
 } from "./json_fields.ts";
 import type { JsonObject } from "./json_fields.ts";
+import { preparedQueryToJson, readPreparedQuery } from "./prepared_query_codec.ts";
 import type { StoreContents } from "./store.ts";
 import { SESSION_BEHAVIORS, TABLES } from "./types.ts";
 import type {
@@ -35,11 +36,23 @@ import type {
   Table,
 } from "./types.ts";
 
-/** The format version {@link encodeSnapshot} writes (2 added sessions and lock delays). */
-export const SNAPSHOT_VERSION = 2;
+/**
+ * The format version {@link encodeSnapshot} writes (2 added sessions and
+ * lock delays, 3 prepared queries).
+ */
+export const SNAPSHOT_VERSION = 3;
 
-/** Versions {@link decodeSnapshot} reads; a version 1 snapshot has no sessions. */
-const READABLE_VERSIONS: readonly unknown[] = [1, 2];
+/**
+ * Versions {@link decodeSnapshot} reads; a version 1 snapshot has no
+ * sessions, one before 3 no prepared queries.
+ */
+const READABLE_VERSIONS: readonly unknown[] = [1, 2, 3];
+
+/** The version that added each table after version 1; older snapshots start it at index 0. */
+const TABLE_SINCE: Readonly<Partial<Record<Table, number>>> = {
+  sessions: 2,
+  prepared_queries: 3,
+};
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -115,6 +128,7 @@ export function encodeSnapshot(contents: StoreContents): Uint8Array {
       modifyIndex: x.modifyIndex,
     })),
     lockDelays: contents.lockDelays.map((d) => ({ key: d.key, untilMs: d.untilMs })),
+    preparedQueries: contents.preparedQueries.map(preparedQueryToJson),
   }));
 }
 
@@ -131,13 +145,14 @@ export function decodeSnapshot(bytes: Uint8Array): DecodeResult<StoreContents> {
     }
     const indexes = asObject(root["tableIndexes"], "snapshot.tableIndexes");
     const tableIndexes = {} as Record<Table, number>;
+    const version = root["v"] as number;
     for (const table of TABLES) {
-      // Tables added after version 1 start at 0 in older snapshots.
-      tableIndexes[table] = root["v"] === 1 && indexes[table] === undefined
+      // Tables added after a snapshot's version start at 0.
+      tableIndexes[table] = version < (TABLE_SINCE[table] ?? 1) && indexes[table] === undefined
         ? 0
         : countField(indexes, table, "tableIndexes");
     }
-    const v1 = root["v"] === 1;
+    const v1 = version === 1;
     const contents: StoreContents = {
       lastIndex: countField(root, "lastIndex", "snapshot"),
       tableIndexes,
@@ -161,6 +176,10 @@ export function decodeSnapshot(bytes: Uint8Array): DecodeResult<StoreContents> {
           untilMs: numberField(o, "untilMs", `lockDelays[${i}]`),
         };
       }),
+      preparedQueries: version < 3 ? [] : arrayField(root, "preparedQueries", "snapshot").map((
+        v,
+        i,
+      ) => readPreparedQuery(v, `preparedQueries[${i}]`)),
     };
     checkReferences(contents);
     return { ok: true, value: contents };
@@ -192,6 +211,14 @@ function checkReferences(contents: StoreContents): void {
   for (const { key, session } of contents.kvs) {
     if (session !== undefined && !sessions.has(session)) {
       throw new DecodeError(`key "${key}" is locked by unknown session "${session}"`);
+    }
+  }
+  const queries = new Set<string>();
+  for (const { id, session } of contents.preparedQueries) {
+    if (queries.has(id)) throw new DecodeError(`prepared query "${id}" appears twice`);
+    queries.add(id);
+    if (session !== "" && !sessions.has(session)) {
+      throw new DecodeError(`prepared query "${id}" is bound to unknown session "${session}"`);
     }
   }
 }

@@ -14,6 +14,7 @@
  */
 
 import { assert } from "../lib/mod.ts";
+import type { PreparedQuery } from "./prepared_query.ts";
 import type { HealthCheck, KvEntry, Node, ServiceInstance, Session, Table } from "./types.ts";
 import { TABLES } from "./types.ts";
 
@@ -44,6 +45,8 @@ export class StateStore {
   #sessionsByNode = new Map<string, Set<string>>();
   /** key -> wall-clock ms (from commands' `nowMs`) before which it cannot be locked. */
   #lockDelays = new Map<string, number>();
+  /** Prepared queries by ID (exact). */
+  #preparedQueries = new Map<string, PreparedQuery>();
   #tableIndexes = new Map<Table, number>(TABLES.map((t) => [t, 0]));
   #changed = new Set<Table>();
   #lastIndex = 0;
@@ -307,6 +310,31 @@ export class StateStore {
     }
   }
 
+  // --- prepared queries ---
+
+  /** The prepared query with `id` (exact). */
+  preparedQuery(id: string): PreparedQuery | undefined {
+    return this.#preparedQueries.get(id);
+  }
+
+  /** All prepared queries, unordered. */
+  allPreparedQueries(): IterableIterator<PreparedQuery> {
+    return this.#preparedQueries.values();
+  }
+
+  /** Inserts or replaces a prepared query. */
+  putPreparedQuery(query: PreparedQuery, index: number): void {
+    this.#preparedQueries.set(query.id, Object.freeze(query));
+    this.#touch("prepared_queries", index);
+  }
+
+  /** Removes a prepared query. */
+  removePreparedQuery(id: string, index: number): boolean {
+    if (!this.#preparedQueries.delete(id)) return false;
+    this.#touch("prepared_queries", index);
+    return true;
+  }
+
   // --- whole-store ---
 
   /**
@@ -322,6 +350,7 @@ export class StateStore {
     this.#sessions.clear();
     this.#sessionsByNode.clear();
     this.#lockDelays.clear();
+    this.#preparedQueries.clear();
     for (const table of TABLES) this.#tableIndexes.set(table, 0);
     for (const node of contents.nodes) this.putNode(node, 0);
     for (const { node, service } of contents.services) this.putService(node, service, 0);
@@ -329,6 +358,7 @@ export class StateStore {
     for (const entry of contents.kvs) this.putKv(entry, 0);
     for (const session of contents.sessions) this.putSession(session, 0);
     for (const { key, untilMs } of contents.lockDelays) this.#lockDelays.set(key, untilMs);
+    for (const query of contents.preparedQueries) this.putPreparedQuery(query, 0);
     for (const table of TABLES) {
       this.#tableIndexes.set(table, contents.tableIndexes[table]);
       this.#changed.add(table);
@@ -367,6 +397,9 @@ export class StateStore {
         key,
         untilMs: this.#lockDelays.get(key) as number,
       })),
+      preparedQueries: sortedKeys(this.#preparedQueries).map((id) =>
+        this.#preparedQueries.get(id) as PreparedQuery
+      ),
     };
   }
 }
@@ -383,6 +416,8 @@ export interface StoreContents {
   readonly sessions: readonly Session[];
   /** Running lock delays, sorted by key. */
   readonly lockDelays: readonly { readonly key: string; readonly untilMs: number }[];
+  /** Sorted by ID. */
+  readonly preparedQueries: readonly PreparedQuery[];
 }
 
 function sortedKeys(map: ReadonlyMap<string, unknown>): string[] {

@@ -10,7 +10,14 @@
 import type { HealthStatus } from "../lib/mod.ts";
 
 /** The tables a blocking query can watch; each has its own index. */
-export const TABLES = ["nodes", "services", "checks", "kvs", "sessions"] as const;
+export const TABLES = [
+  "nodes",
+  "services",
+  "checks",
+  "kvs",
+  "sessions",
+  "prepared_queries",
+] as const;
 
 /** One of {@link TABLES}. */
 export type Table = typeof TABLES[number];
