@@ -5,7 +5,7 @@
  * @module
  */
 
-import { base64ToBytes, errorMessage } from "../lib/mod.ts";
+import { base64ToBytes, errorMessage, parseJsonExact } from "../lib/mod.ts";
 
 /** The agent's default HTTP address, as Consul's. */
 export const DEFAULT_HTTP_ADDR = "127.0.0.1:8500";
@@ -28,7 +28,8 @@ export interface KvPair {
   readonly CreateIndex: number;
   readonly ModifyIndex: number;
   readonly LockIndex: number;
-  readonly Flags: number;
+  /** uint64, exact (`consul lock` marks its key with 0x2ddccbc058a50c18). */
+  readonly Flags: bigint;
   /** Decoded from base64; empty for a null value. */
   readonly Value: Uint8Array;
   readonly Session: string;
@@ -97,7 +98,7 @@ export function resolveHttpAddr(
   return { ok: true, baseUrl: `${url.protocol}//${url.host}` };
 }
 
-type QueryValue = string | number | boolean | undefined;
+type QueryValue = string | number | bigint | boolean | undefined;
 
 /** The request options of {@link ApiClient.request}. */
 interface RequestOptions {
@@ -235,9 +236,9 @@ export class ApiClient {
   }
 
   /** PUT /v1/kv/:key, with `?cas=` when `cas` is given; the agent's true/false. */
-  async kvPut(key: string, value: Uint8Array, flags: number, cas?: number): Promise<boolean> {
+  async kvPut(key: string, value: Uint8Array, flags: bigint, cas?: number): Promise<boolean> {
     return await this.#json<boolean>("PUT", kvPath(key), {
-      query: { flags: flags === 0 ? undefined : flags, cas },
+      query: { flags: flags === 0n ? undefined : flags, cas },
       body: value,
     });
   }
@@ -406,12 +407,13 @@ function nodeMetaQuery(pairs: readonly string[]): string {
 }
 
 function decodeKvPairs(text: string): KvPair[] {
-  const raw = JSON.parse(text) as {
+  // Exact: Flags are uint64, beyond what a JSON.parse number keeps.
+  const raw = parseJsonExact(text) as {
     Key: string;
     CreateIndex: number;
     ModifyIndex: number;
     LockIndex: number;
-    Flags: number;
+    Flags: number | bigint;
     Value: string | null;
     Session?: string;
   }[];
@@ -420,7 +422,7 @@ function decodeKvPairs(text: string): KvPair[] {
     CreateIndex: p.CreateIndex,
     ModifyIndex: p.ModifyIndex,
     LockIndex: p.LockIndex,
-    Flags: p.Flags,
+    Flags: BigInt(p.Flags),
     Value: p.Value === null ? new Uint8Array(0) : base64ToBytes(p.Value) ?? new Uint8Array(0),
     Session: p.Session ?? "",
   }));

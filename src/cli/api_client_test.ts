@@ -78,7 +78,7 @@ Deno.test("ApiClient sends the token, dc and stale, escapes keys, and reports st
   assertEquals(io.requests[0], "GET /v1/kv/a%20b/c?dc=dc2&stale=");
   let message = "";
   try {
-    await client.kvPut("x", new Uint8Array([1]), 3);
+    await client.kvPut("x", new Uint8Array([1]), 3n);
   } catch (err) {
     message = (err as Error).message;
   }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { base64ToBytes, bytesToBase64, errorMessage } from "../lib/mod.ts";
+import { base64ToBytes, bytesToBase64, errorMessage, parseUint64 } from "../lib/mod.ts";
 import type { KvPair } from "./api_client.ts";
 import { tabwrite } from "./columns.ts";
 import type { Command } from "./commands.ts";
@@ -127,8 +127,9 @@ const PUT_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "flags",
-    type: "int",
-    help: "Unsigned integer stored with the pair for clients' own use (default 0)",
+    type: "string",
+    placeholder: "uint64",
+    help: "Unsigned 64-bit integer stored with the pair for clients' own use (default 0)",
   },
   { name: "modify-index", type: "int", help: "The ModifyIndex -cas compares with (default 0)" },
 ];
@@ -175,8 +176,14 @@ async function kvPut(args: readonly string[], io: CliIo): Promise<number> {
   }
   const cas = values["cas"] === true;
   const modifyIndex = (values["modify-index"] as number | undefined) ?? 0;
-  const flags = (values["flags"] as number | undefined) ?? 0;
-  if (flags < 0 || modifyIndex < 0) {
+  const flagsText = (values["flags"] as string | undefined) ?? "0";
+  const flagsRead = parseUint64(flagsText);
+  if (!flagsRead.ok) {
+    io.stderr(`Error: Invalid value "${flagsText}" for flag "-flags": ${flagsRead.error}\n`);
+    return 1;
+  }
+  const flags = flagsRead.value;
+  if (modifyIndex < 0) {
     io.stderr("Error! -flags and -modify-index must not be negative\n");
     return 1;
   }

@@ -51,6 +51,32 @@ Deno.test("kv get prints the value, -detailed the tabwriter block, and fails on 
   assertEquals([missing.out, missing.err], ["", "Error! No key exists at: nope\n"]);
 });
 
+Deno.test("kv put -flags and kv get -detailed carry uint64 flags exactly", async () => {
+  for (const flags of ["9007199254740993", "3304740253564472344", "18446744073709551615"]) {
+    const io = fakeIo({ handler: kvAgent() });
+    assertEquals(await run(["kv", "put", `-flags=${flags}`, "k", "v"], io), 0);
+    assertEquals(io.requests, [`PUT /v1/kv/k?flags=${flags}`]);
+    const text = JSON.stringify([{ ...PAIR, Flags: 0 }]).replace('"Flags":0', `"Flags":${flags}`);
+    const get = fakeIo({ handler: () => new Response(text) });
+    assertEquals(await run(["kv", "get", "-detailed", "redis/config/connections"], get), 0);
+    assertEquals(get.out.split("\n")[1], `Flags            ${flags}`);
+  }
+  for (
+    const [flags, why] of [
+      ["18446744073709551616", "value out of range"],
+      ["-1", "invalid syntax"],
+      ["x", "invalid syntax"],
+    ]
+  ) {
+    const io = fakeIo({ handler: kvAgent() });
+    assertEquals(await run(["kv", "put", `-flags=${flags}`, "k", "v"], io), 1);
+    assertEquals([io.err, io.requests], [
+      `Error: Invalid value "${flags}" for flag "-flags": strconv.ParseUint: parsing "${flags}": ${why}\n`,
+      [],
+    ]);
+  }
+});
+
 Deno.test("kv get -recurse prints key:value, -keys the keys with the separator", async () => {
   const io = fakeIo({ handler: kvAgent() });
   assertEquals(await run(["kv", "get", "-recurse", "redis"], io), 0);

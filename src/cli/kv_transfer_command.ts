@@ -5,7 +5,14 @@
  * @module
  */
 
-import { base64ToBytes, bytesToBase64, errorMessage } from "../lib/mod.ts";
+import {
+  base64ToBytes,
+  bytesToBase64,
+  errorMessage,
+  parseJsonExact,
+  stringifyExact,
+  uint64FromJson,
+} from "../lib/mod.ts";
 import { readDataArg } from "./data_arg.ts";
 import type { FlagSpec } from "./flags.ts";
 import { clientFromFlags, commandHelp, parseGoArgs } from "./http_command.ts";
@@ -14,7 +21,8 @@ import type { CliIo } from "./io.ts";
 /** One exported pair, as Consul's `impexp.Entry`. */
 export interface KvExportEntry {
   readonly key: string;
-  readonly flags: number;
+  /** uint64, exact (written as a JSON number with every digit). */
+  readonly flags: bigint;
   /** The value in standard base64. */
   readonly value: string;
 }
@@ -51,7 +59,7 @@ export async function kvExport(args: readonly string[], io: CliIo): Promise<numb
     io.stderr(`Error querying Consul agent: ${errorMessage(err)}\n`);
     return 1;
   }
-  io.stdout(JSON.stringify(entries, null, "\t") + "\n");
+  io.stdout(stringifyExact(entries, "\t") + "\n");
   return 0;
 }
 
@@ -138,7 +146,7 @@ export function parseExport(
 ): { entries: KvExportEntry[] } | { error: string } {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonExact(text);
   } catch (err) {
     return { error: errorMessage(err) };
   }
@@ -153,14 +161,12 @@ export function parseExport(
     const field = (name: string): unknown =>
       Object.entries(item).find(([k]) => k.toLowerCase() === name)?.[1] ?? null;
     const key = field("key") ?? "";
-    const flags = field("flags") ?? 0;
+    const flags = uint64FromJson(field("flags") ?? 0);
     const value = field("value") ?? "";
     if (typeof key !== "string") return { error: `entry ${i}: "key" must be a string` };
-    if (typeof flags !== "number" || !Number.isSafeInteger(flags) || flags < 0) {
-      return { error: `entry ${i}: "flags" must be an unsigned integer` };
-    }
+    if (!flags.ok) return { error: `entry ${i}: "flags": ${flags.error}` };
     if (typeof value !== "string") return { error: `entry ${i}: "value" must be a base64 string` };
-    entries.push({ key, flags, value });
+    entries.push({ key, flags: flags.value, value });
   }
   return { entries };
 }

@@ -51,6 +51,26 @@ Deno.test("kv import writes each entry with its flags and prints Imported lines"
   assertEquals([literal.out, literal.bodies], ["Imported: x\n", ["y"]]);
 });
 
+Deno.test("kv export and import keep uint64 flags exact (0, 2^53 + 1, 2^64 - 1)", async () => {
+  const text =
+    '[{"Key":"a","CreateIndex":1,"ModifyIndex":1,"LockIndex":0,"Flags":0,"Value":null},' +
+    '{"Key":"b","CreateIndex":1,"ModifyIndex":1,"LockIndex":0,"Flags":9007199254740993,"Value":null},' +
+    '{"Key":"c","CreateIndex":1,"ModifyIndex":1,"LockIndex":0,"Flags":18446744073709551615,"Value":null}]';
+  const out = fakeIo({ handler: () => new Response(text) });
+  assertEquals(await run(["kv", "export"], out), 0);
+  assertEquals(
+    [...out.out.matchAll(/"flags": (\d+)/g)].map((m) => m[1]),
+    ["0", "9007199254740993", "18446744073709551615"],
+  );
+  const back = fakeIo({ handler: () => jsonResponse(true) });
+  assertEquals(await run(["kv", "import", out.out], back), 0);
+  assertEquals(back.requests, [
+    "PUT /v1/kv/a",
+    "PUT /v1/kv/b?flags=9007199254740993",
+    "PUT /v1/kv/c?flags=18446744073709551615",
+  ]);
+});
+
 Deno.test("kv import reports bad arguments, bad data and failed writes as Consul does", async () => {
   const cases: [string[], string][] = [
     [["kv", "import"], "Error! Missing DATA argument\n"],
@@ -66,7 +86,15 @@ Deno.test("kv import reports bad arguments, bad data and failed writes as Consul
     ],
     [
       ["kv", "import", '[{"key":"a","flags":"1"}]'],
-      'Cannot unmarshal data: entry 0: "flags" must be an unsigned integer\n',
+      'Cannot unmarshal data: entry 0: "flags": json: cannot unmarshal string into Go value of type uint64\n',
+    ],
+    [
+      ["kv", "import", '[{"key":"a","flags":18446744073709551616}]'],
+      'Cannot unmarshal data: entry 0: "flags": json: cannot unmarshal number 18446744073709551616 into Go value of type uint64\n',
+    ],
+    [
+      ["kv", "import", '[{"key":"a","flags":-1}]'],
+      'Cannot unmarshal data: entry 0: "flags": json: cannot unmarshal number -1 into Go value of type uint64\n',
     ],
     [
       ["kv", "import", '[{"key":"a","value":"%%"}]'],

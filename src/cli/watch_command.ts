@@ -9,7 +9,7 @@
  * @module
  */
 
-import { errorMessage } from "../lib/mod.ts";
+import { errorMessage, parseJsonExact, stringifyExact } from "../lib/mod.ts";
 import { type ApiClient, kvPath } from "./api_client.ts";
 import { childCommand } from "./child_command.ts";
 import type { Command } from "./commands.ts";
@@ -268,7 +268,7 @@ async function runWatch(
         signal,
       });
       index2 = res.index;
-      data = plan.extract(res.status, res.text === "" ? null : JSON.parse(res.text));
+      data = plan.extract(res.status, res.text === "" ? null : parseJsonExact(res.text));
     } catch (err) {
       if (signal.aborted) break;
       failures++;
@@ -290,11 +290,11 @@ async function runWatch(
       if (events.length > 0) lastEventId = events[events.length - 1]?.ID;
       data = events.slice(seen + 1);
     }
-    const text = JSON.stringify(data);
+    const text = stringifyExact(data);
     if (lastResult !== undefined && text === lastResult) continue;
     lastResult = text;
     if (handler === undefined) {
-      io.stdout(JSON.stringify(data, null, 4) + "\n");
+      io.stdout(stringifyExact(data, 4) + "\n");
       return 0;
     }
     const code = await runHandler(handler, { io, index: index2, json: text });

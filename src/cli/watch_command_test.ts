@@ -1,3 +1,4 @@
+import { uint64Json } from "../lib/mod.ts";
 import { assertEquals } from "../testing/assert.ts";
 import { run } from "./run.ts";
 import { type FakeIo, fakeIo } from "./test_io.ts";
@@ -49,6 +50,16 @@ Deno.test("watch without a handler prints the current view indented and exits, a
   const services = scripted([{ index: 2, body: { consul: [], web: ["v1"] } }]);
   assertEquals(await run(["watch", "-type=services", "-stale"], services), 0);
   assertEquals(services.requests[1], "GET /v1/catalog/services?stale=");
+});
+
+Deno.test("watch passes uint64 Flags on with every digit, printed and to the handler", async () => {
+  const locked = { ...pair("v"), Flags: uint64Json(3304740253564472344n) };
+  const io = scripted([{ index: 7, body: [locked] }]);
+  assertEquals(await run(["watch", "-type=key", "-key=cfg"], io), 0);
+  assertEquals(io.out.includes('"Flags": 3304740253564472344,'), true, io.out);
+  const handled = scripted([{ index: 7, body: [locked] }]);
+  assertEquals(await run(["watch", "-type=key", "-key=cfg", "cat"], handled), 0);
+  assertEquals(handled.children[0]?.stdin.includes('"Flags":3304740253564472344,'), true);
 });
 
 Deno.test("watch runs the handler via sh -c with the JSON on stdin, once per change, until interrupted", async () => {

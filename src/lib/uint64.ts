@@ -83,6 +83,18 @@ export function uint64Json(value: bigint): unknown {
   return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : rawJSON(value.toString());
 }
 
+/**
+ * `JSON.stringify` that writes `bigint` values (from {@link parseJsonExact})
+ * as JSON numbers with every digit, where plain `JSON.stringify` throws.
+ */
+export function stringifyExact(value: unknown, space?: string | number): string {
+  return JSON.stringify(
+    value,
+    (_key, v: unknown) => typeof v === "bigint" ? rawJSON(v.toString()) : v,
+    space,
+  );
+}
+
 type ExactReviver = (
   this: unknown,
   key: string,

@@ -1,5 +1,12 @@
 import { assertEquals } from "../testing/assert.ts";
-import { parseJsonExact, parseUint64, UINT64_MAX, uint64FromJson, uint64Json } from "./uint64.ts";
+import {
+  parseJsonExact,
+  parseUint64,
+  stringifyExact,
+  UINT64_MAX,
+  uint64FromJson,
+  uint64Json,
+} from "./uint64.ts";
 
 const LOCK_FLAG = 3304740253564472344n;
 
@@ -70,4 +77,13 @@ Deno.test("uint64FromJson() accepts 0..2^64-1 and names what it cannot unmarshal
   assertEquals(uint64FromJson(1.5), bad("number 1.5"));
   assertEquals(uint64FromJson("1"), bad("string"));
   assertEquals(uint64FromJson(null), bad("null"));
+});
+
+Deno.test("stringifyExact() writes what parseJsonExact() read, digit for digit", () => {
+  const text = '[{"Flags":3304740253564472344,"Key":"a"},{"Flags":18446744073709551615},{"n":1.5}]';
+  assertEquals(stringifyExact(parseJsonExact(text)), text);
+  assertEquals(
+    stringifyExact({ a: [UINT64_MAX] }, "\t"),
+    '{\n\t"a": [\n\t\t18446744073709551615\n\t]\n}',
+  );
 });
