@@ -37,7 +37,9 @@ export function applyPreparedQuerySet(
     return applyFailed("invalid_argument", `Prepared query ID '${query.id}' already exists`);
   }
   const problem = definitionProblem(query) ?? stateProblem(store, query);
-  if (problem !== undefined) return applyFailed("invalid_argument", problem);
+  if (problem !== undefined) {
+    return applyFailed("invalid_argument", `Invalid prepared query: ${problem}`);
+  }
   store.putPreparedQuery({
     ...query,
     createIndex: existing?.createIndex ?? index,

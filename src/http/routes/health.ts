@@ -68,12 +68,17 @@ export function healthRoutes(router: HttpRouter): void {
     });
 }
 
-const HEALTH_SERVICE_VIEW: ListEntryView<HealthServiceEntry> = {
-  json: (e) => ({
+/** A service instance with its node and checks as Consul's `CheckServiceNode` JSON. */
+export function checkServiceNodeJson(e: HealthServiceEntry): Record<string, unknown> {
+  return {
     Node: nodeJson(e.node),
     Service: nodeServiceJson(e.service),
     Checks: e.checks.map(healthCheckJson),
-  }),
+  };
+}
+
+const HEALTH_SERVICE_VIEW: ListEntryView<HealthServiceEntry> = {
+  json: checkServiceNodeJson,
   nodeName: (e) => e.node.node,
   nodeMeta: (e) => e.node.meta,
 };

@@ -11,3 +11,4 @@ export { type AgentRouteOptions, agentRoutes } from "./agent.ts";
 export { sessionRoutes } from "./session.ts";
 export { TXN_OPS_MAX, txnRoutes } from "./txn.ts";
 export { keyringPoolJson, operatorRoutes } from "./operator.ts";
+export { queryJson, queryRoutes } from "./query.ts";
