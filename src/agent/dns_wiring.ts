@@ -39,7 +39,7 @@ export function createAgentDnsHandler(options: AgentDnsOptions): DnsHandler {
   };
   return createDnsHandler({
     resolve: (request) => resolve(request, view),
-    catalogIndex: () => catalog.maxIndex("nodes", "services", "checks"),
+    catalogIndex: () => catalog.maxIndex("nodes", "services", "checks", "prepared_queries"),
     rng: env.rng,
     config: config.dnsConfig,
     recursion: view.recursion,

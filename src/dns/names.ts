@@ -31,6 +31,8 @@ export type ParsedName =
     readonly datacenter: string | undefined;
   }
   | { readonly kind: "addr"; readonly hex: string; readonly datacenter: string | undefined }
+  /** A prepared query by ID or name (the name may contain dots). */
+  | { readonly kind: "query"; readonly query: string; readonly datacenter: string | undefined }
   /** NXDOMAIN; `reason` says why, for tests and debugging. */
   | { readonly kind: "invalid"; readonly reason: string };
 
@@ -50,7 +52,7 @@ export function domainLabels(lowerName: string, domain: string): string[] | unde
  * Consul's `dispatch` does: scan right to left for a keyword; for SRV
  * questions a label starting with `_` met before any keyword implies
  * `service` (RFC 2782 without `.service`). Keywords legate does not serve
- * (`connect`, `virtual`, `ingress`, `query`) and malformed names are
+ * (`connect`, `virtual`, `ingress`) and malformed names are
  * `invalid`.
  */
 export function parseQueryName(labels: readonly string[], qtype: string): ParsedName {
@@ -97,6 +99,17 @@ function parseForm(
       const service = parts[parts.length - 1] ?? "";
       const tag = parts.length >= 2 ? parts.slice(0, -1).join(".") : undefined;
       return { kind: "service", service, tag, datacenter };
+    }
+    case "query": {
+      // Consul's parseDatacenter: at most one locality label (no `<dc>.dc`).
+      if (suffixes.length > 1) return invalid("bad locality");
+      const n = parts.length;
+      if (n === 0) return invalid("query name missing");
+      // RFC 2782 (`_<query>._<proto>`): the last part is the protocol, ignored.
+      const rfc2782 = n >= 2 && parts[0]?.startsWith("_") === true &&
+        parts[n - 1]?.startsWith("_") === true;
+      const query = rfc2782 ? parts.slice(0, -1).join(".").slice(1) : parts.join(".");
+      return query === "" ? invalid("query name missing") : { kind: "query", query, datacenter };
     }
     case "addr":
       if (parts.length !== 1) return invalid("addr needs exactly one label");

@@ -11,6 +11,7 @@ import { domainLabels, parseQueryName } from "./names.ts";
 import type { Answer } from "./packet.ts";
 import { resolvePtr } from "./ptr.ts";
 import { addressAnswer, ipRecord, metaTxtRecords } from "./records.ts";
+import { lookupPreparedQuery } from "./query_lookup.ts";
 import { lookupService } from "./service_lookup.ts";
 import { nameServers, soaRecord } from "./soa.ts";
 import { nodeTtlSec } from "./ttl.ts";
@@ -67,6 +68,8 @@ export function resolve(request: DnsRequest, view: DnsView): DnsDecision {
       return decide(lookupService(request, view, parsed));
     case "addr":
       return decide(lookupAddr(request, view, parsed.hex));
+    case "query":
+      return decide(lookupPreparedQuery(request, view, parsed.query));
   }
 }
 

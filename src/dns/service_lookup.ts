@@ -36,7 +36,21 @@ export function lookupService(
   const entries = view.catalog.healthService(query.service, options)
     .filter((e) => isAnswerable(e.checks, view.config.onlyPassing));
   if (entries.length === 0) return nxdomain(view);
-  const ttl = serviceTtlSec(view.config, query.service);
+  return answerInstances(request, view, entries, serviceTtlSec(view.config, query.service));
+}
+
+/**
+ * The records of healthy instances (a service lookup's, or a prepared
+ * query's) with `ttl` seconds: SRV groups for SRV, else address groups
+ * capped by `a_record_limit`; NODATA when no instance has a record of the
+ * asked type. Groups are shuffled per query by the edge.
+ */
+export function answerInstances(
+  request: DnsRequest,
+  view: DnsView,
+  entries: readonly HealthServiceEntry[],
+  ttl: number,
+): DnsAnswerSet {
   if (request.type === "SRV") {
     const groups = srvGroups(request, view, entries, ttl);
     return groups.length === 0 ? nodata(view) : answered(groups, { shuffle: true });
