@@ -209,6 +209,8 @@ async function startDns(
     ? createRecursorForwarder({
       recursors: config.recursors,
       timeoutMs: config.dnsConfig.recursorTimeoutMs,
+      strategy: config.dnsConfig.recursorStrategy,
+      rng: env.rng,
       logger: dnsLogger,
     })
     : undefined;

@@ -27,14 +27,16 @@ export interface AgentDnsOptions {
 /** The handler the agent's DNS servers call for every query. */
 export function createAgentDnsHandler(options: AgentDnsOptions): DnsHandler {
   const { config, catalog, env } = options;
+  const nowSec = (): number => Math.floor(env.clock.wallMs() / 1000);
   const view: DnsView = {
     catalog,
     domain: config.domain,
+    ...(config.altDomain === undefined ? {} : { altDomain: config.altDomain }),
     datacenter: config.datacenter,
     config: config.dnsConfig,
     recursion: config.recursors.length > 0,
     get nowSec(): number {
-      return Math.floor(env.clock.wallMs() / 1000);
+      return nowSec();
     },
   };
   return createDnsHandler({
@@ -44,6 +46,7 @@ export function createAgentDnsHandler(options: AgentDnsOptions): DnsHandler {
     config: config.dnsConfig,
     recursion: view.recursion,
     logger: env.log.child("dns"),
+    nowSec,
     ...(options.forward === undefined ? {} : { forward: options.forward }),
   });
 }

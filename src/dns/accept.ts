@@ -75,6 +75,13 @@ export interface ErrorReplyOptions {
   readonly dnssecOk?: boolean;
   /** Upper 8 bits of a 12-bit extended rcode (BADVERS is 1), carried in the OPT. */
   readonly extendedRcode?: number;
+  /**
+   * Where the query's EDNS Client Subnet data is (`QueryFacts.ecsOffset`,
+   * `ecsLength`): echoed with scope 0 in the OPT, as Consul does for its
+   * error replies. 0 or absent: none.
+   */
+  readonly ecsOffset?: number;
+  readonly ecsLength?: number;
 }
 
 /** The EDNS payload size legate advertises in its own OPT records (RFC 6891 §6.2.3: the responder's size). */
@@ -98,8 +105,10 @@ export function buildErrorReply(
       options.questionEnd > HEADER_BYTES && options.questionEnd <= query.length
     ? options.questionEnd
     : HEADER_BYTES;
-  const withOpt = options.opt === true && questionEnd + OPT_BYTES <= query.length;
-  const out = new Uint8Array(questionEnd + (withOpt ? OPT_BYTES : 0));
+  const ecsLength = options.ecsLength ?? 0;
+  const optBytes = OPT_BYTES + ecsOptionBytes(ecsLength);
+  const withOpt = options.opt === true && questionEnd + optBytes <= query.length;
+  const out = new Uint8Array(questionEnd + (withOpt ? optBytes : 0));
   out[0] = query[0] as number;
   out[1] = query[1] as number;
   // QR, the query's opcode and RD; AA/TC/Z cleared.
@@ -110,9 +119,46 @@ export function buildErrorReply(
   if (withOpt) {
     out[11] = 1;
     writeOpt(out, questionEnd, options.dnssecOk === true, options.extendedRcode ?? 0);
+    if (ecsLength > 0) writeEcs(out, questionEnd, query, options.ecsOffset ?? 0, ecsLength, 0);
   }
   return out;
 }
+
+/** Bytes an echoed Client Subnet option adds to the OPT (code, length, data); 0 without one. */
+export function ecsOptionBytes(ecsLength: number): number {
+  return ecsLength > 0 ? 4 + ecsLength : 0;
+}
+
+/**
+ * Appends the query's Client Subnet option (data at `ecsOffset`,
+ * `ecsLength` bytes, in `query`) to the option-less OPT written at
+ * `optOffset`, with SCOPE PREFIX-LENGTH `scope` (RFC 7871 §7.2.1: family,
+ * source prefix and address as the client sent them). Returns the offset
+ * after the option.
+ */
+export function writeEcs(
+  out: Uint8Array,
+  optOffset: number,
+  query: Uint8Array,
+  ecsOffset: number,
+  ecsLength: number,
+  scope: number,
+): number {
+  const rdlength = 4 + ecsLength;
+  out[optOffset + 9] = rdlength >> 8;
+  out[optOffset + 10] = rdlength & 0xff;
+  let offset = optOffset + OPT_BYTES;
+  out[offset++] = 0;
+  out[offset++] = ECS_OPTION_CODE;
+  out[offset++] = ecsLength >> 8;
+  out[offset++] = ecsLength & 0xff;
+  for (let i = 0; i < ecsLength; i++) out[offset + i] = query[ecsOffset + i] as number;
+  out[offset + 3] = scope;
+  return offset + ecsLength;
+}
+
+/** EDNS option code of Client Subnet (RFC 7871). */
+const ECS_OPTION_CODE = 8;
 
 /** Writes an option-less OPT record at `offset`; returns the offset after it. */
 export function writeOpt(

@@ -20,6 +20,15 @@
  * and the reply is one exactly-sized allocation (a fresh buffer rather
  * than a shared one, because the servers' sends are asynchronous).
  *
+ * `dns_config.disable_compression` skips that owner compression: every
+ * owner is written in full.
+ *
+ * Per reply, on top of the copies: an SOA's serial is rewritten with the
+ * reply's time (Consul's serial is the Unix time of each answer, and a
+ * cached negative answer may live for the whole catalog index); an EDNS
+ * Client Subnet option is echoed; ADDITIONAL records that several kept
+ * groups share are written once (shared_additionals.ts).
+ *
  * Bounds: at most `maxEntries` keys (default 10,000); when full, the
  * whole cache is cleared (a flood of random names then costs one resolve
  * each, as without a cache). Everything is dropped when the index moves.
@@ -27,9 +36,17 @@
  */
 
 import { concatBytes } from "../lib/mod.ts";
-import { HEADER_BYTES, OPT_BYTES, RCODE, writeOpt } from "./accept.ts";
+import { ecsOptionBytes, HEADER_BYTES, OPT_BYTES, RCODE, writeEcs, writeOpt } from "./accept.ts";
 import { type Answer, encodeAnswer } from "./packet.ts";
 import type { QueryFacts } from "./request.ts";
+import {
+  fitSharedGroups,
+  shareAdditionals,
+  type SharedAdditionals,
+  type SharedFit,
+  writeSharedAdditionals,
+} from "./shared_additionals.ts";
+import { soaSerial } from "./soa.ts";
 import { fitGroups, type ReplyLimits } from "./truncate.ts";
 import type { DnsAnswerSet, DnsDecision } from "./types.ts";
 
@@ -61,6 +78,20 @@ export interface EncodedAnswerSet {
   readonly authorityCount: number;
   readonly additional: Uint8Array;
   readonly additionalCount: number;
+  /** Offset of an SOA's serial in `authority`; -1 without one. */
+  readonly authoritySerialAt: number;
+  /** Per group, offset of an SOA's serial in its answers (-1: none); absent when no group has one. */
+  readonly groupSerialAt: Int32Array | undefined;
+  /** Additional records shared by several groups, sent once; absent when none repeats. */
+  readonly shared: SharedAdditionals | undefined;
+  /** {@link DnsAnswerSet.ecsSubnetScoped}. */
+  readonly ecsSubnetScoped: boolean;
+}
+
+/** Options for {@link encodeAnswerSet}. */
+export interface EncodeOptions {
+  /** Compress owner names against the question (default true; false for `disable_compression`). */
+  readonly compress?: boolean;
 }
 
 /** A cached decision: forward, or the encoded answer. */
@@ -75,8 +106,12 @@ const FORWARD: CachedDecision = Object.freeze({ kind: "forward" });
  * (the name bytes from offset 12, root byte included). Throws when a record
  * cannot be encoded (the caller turns that into SERVFAIL).
  */
-export function encodeAnswerSet(set: DnsAnswerSet, questionName: Uint8Array): EncodedAnswerSet {
-  const suffixes = labelStarts(questionName);
+export function encodeAnswerSet(
+  set: DnsAnswerSet,
+  questionName: Uint8Array,
+  options: EncodeOptions = {},
+): EncodedAnswerSet {
+  const suffixes = options.compress === false ? undefined : labelStarts(questionName);
   const groupCount = set.groups.length;
   const weights = new Float64Array(groupCount);
   const groupAnswers: Uint8Array[] = [];
@@ -84,19 +119,28 @@ export function encodeAnswerSet(set: DnsAnswerSet, questionName: Uint8Array): En
   const groupAdditionals: Uint8Array[] = [];
   const groupAdditionalCounts = new Uint16Array(groupCount);
   const groupBytes = new Uint32Array(groupCount);
+  const groupSerialAt = new Int32Array(groupCount);
+  const groupAdditionalRecords: Uint8Array[][] = [];
   let uniform = true;
+  let anyGroupSerial = false;
   for (let g = 0; g < groupCount; g++) {
     const group = set.groups[g]!;
     weights[g] = group.weight;
     if (!(group.weight > 0) || group.weight !== set.groups[0]!.weight) uniform = false;
-    const answers = encodeRecords(group.records, questionName, suffixes);
-    const additionals = encodeRecords(group.additionals, questionName, suffixes);
+    const answerRecords = encodeEach(group.records, questionName, suffixes);
+    const answers = concatRecords(answerRecords);
+    groupSerialAt[g] = serialOffset(group.records, answerRecords);
+    if (groupSerialAt[g]! >= 0) anyGroupSerial = true;
+    const additionalRecords = encodeEach(group.additionals, questionName, suffixes);
+    groupAdditionalRecords.push(additionalRecords);
+    const additionals = concatRecords(additionalRecords);
     groupAnswers.push(answers);
     groupAnswerCounts[g] = group.records.length;
     groupAdditionals.push(additionals);
     groupAdditionalCounts[g] = group.additionals.length;
     groupBytes[g] = answers.length + additionals.length;
   }
+  const authorityRecords = encodeEach(set.authorities, questionName, suffixes);
   return {
     rcode: RCODE[set.rcode],
     authoritative: set.authoritative,
@@ -112,10 +156,14 @@ export function encodeAnswerSet(set: DnsAnswerSet, questionName: Uint8Array): En
     groupAdditionals,
     groupAdditionalCounts,
     groupBytes,
-    authority: encodeRecords(set.authorities, questionName, suffixes),
+    authority: concatRecords(authorityRecords),
     authorityCount: set.authorities.length,
-    additional: encodeRecords(set.additionals, questionName, suffixes),
+    additional: concatRecords(encodeEach(set.additionals, questionName, suffixes)),
     additionalCount: set.additionals.length,
+    authoritySerialAt: serialOffset(set.authorities, authorityRecords),
+    groupSerialAt: anyGroupSerial ? groupSerialAt : undefined,
+    shared: groupCount > 1 ? shareAdditionals(groupAdditionalRecords) : undefined,
+    ecsSubnetScoped: set.ecsSubnetScoped === true,
   };
 }
 
@@ -125,6 +173,12 @@ export interface ReplyFlags {
   readonly recursionAvailable: boolean;
   /** Set TC when anything was cut (legate's default); false cuts silently like Consul. */
   readonly enableTruncate: boolean;
+  /**
+   * The current Unix time in seconds, asked only for replies that carry
+   * an SOA: its serial is rewritten with it. Absent: serials stay as
+   * encoded.
+   */
+  readonly nowSec?: () => number;
 }
 
 /** What {@link assembleReply} reports besides the bytes. */
@@ -150,7 +204,7 @@ export function assembleReply(
   stats?: AssembleStats,
 ): Uint8Array {
   const questionEnd = facts.questionEnd;
-  const optBytes = facts.hasOpt ? OPT_BYTES : 0;
+  const optBytes = facts.hasOpt ? OPT_BYTES + ecsOptionBytes(facts.ecsLength) : 0;
   let fixed = questionEnd + optBytes + set.authority.length + set.additional.length;
   let withAdditional = true;
   let withAuthority = true;
@@ -163,26 +217,46 @@ export function assembleReply(
     }
   }
   const count = set.groupLimit;
-  const kept = fitGroups(
-    limits.maxBytes - fixed,
-    order,
-    count,
-    set.groupBytes,
-    set.groupAnswerCounts,
-    limits,
-  );
-  const truncated = kept < count || !withAdditional || !withAuthority;
-  if (stats) stats.truncated = truncated;
-
+  const shared = set.shared;
+  let kept: number;
   let total = fixed;
   let answerCount = 0;
   let additionalCount = (withAdditional ? set.additionalCount : 0) + (optBytes > 0 ? 1 : 0);
-  for (let i = 0; i < kept; i++) {
-    const group = order[i] as number;
-    total += set.groupBytes[group] as number;
-    answerCount += set.groupAnswerCounts[group] as number;
-    additionalCount += set.groupAdditionalCounts[group] as number;
+  if (shared === undefined) {
+    kept = fitGroups(
+      limits.maxBytes - fixed,
+      order,
+      count,
+      set.groupBytes,
+      set.groupAnswerCounts,
+      limits,
+    );
+    for (let i = 0; i < kept; i++) {
+      const group = order[i] as number;
+      total += set.groupBytes[group] as number;
+      answerCount += set.groupAnswerCounts[group] as number;
+      additionalCount += set.groupAdditionalCounts[group] as number;
+    }
+  } else {
+    fitSharedGroups(
+      shared,
+      limits.maxBytes - fixed,
+      order,
+      count,
+      set.groupAnswers,
+      set.groupAnswerCounts,
+      limits,
+      sharedFit,
+    );
+    kept = sharedFit.kept;
+    total += sharedFit.bytes;
+    additionalCount += sharedFit.additionalCount;
+    for (let i = 0; i < kept; i++) {
+      answerCount += set.groupAnswerCounts[order[i] as number] as number;
+    }
   }
+  const truncated = kept < count || !withAdditional || !withAuthority;
+  if (stats) stats.truncated = truncated;
 
   const out = allocateReply(total);
   out[0] = packet[0] as number;
@@ -201,16 +275,64 @@ export function assembleReply(
   out[11] = additionalCount & 0xff;
   for (let i = HEADER_BYTES; i < questionEnd; i++) out[i] = packet[i] as number;
   let offset = questionEnd;
+  const groupSerialAt = set.groupSerialAt;
+  let serial = -1;
   for (let i = 0; i < kept; i++) {
-    offset = copyInto(out, offset, set.groupAnswers[order[i] as number] as Uint8Array);
+    const group = order[i] as number;
+    const start = offset;
+    offset = copyInto(out, offset, set.groupAnswers[group] as Uint8Array);
+    if (groupSerialAt !== undefined && (groupSerialAt[group] as number) >= 0 && flags.nowSec) {
+      if (serial < 0) serial = soaSerial(flags.nowSec());
+      writeU32(out, start + (groupSerialAt[group] as number), serial);
+    }
   }
-  if (withAuthority) offset = copyInto(out, offset, set.authority);
-  for (let i = 0; i < kept; i++) {
-    offset = copyInto(out, offset, set.groupAdditionals[order[i] as number] as Uint8Array);
+  if (withAuthority) {
+    const start = offset;
+    offset = copyInto(out, offset, set.authority);
+    if (set.authoritySerialAt >= 0 && flags.nowSec) {
+      if (serial < 0) serial = soaSerial(flags.nowSec());
+      writeU32(out, start + set.authoritySerialAt, serial);
+    }
+  }
+  if (shared === undefined) {
+    for (let i = 0; i < kept; i++) {
+      offset = copyInto(out, offset, set.groupAdditionals[order[i] as number] as Uint8Array);
+    }
+  } else {
+    offset = writeSharedAdditionals(shared, out, offset, order, kept);
   }
   if (withAdditional) offset = copyInto(out, offset, set.additional);
-  if (optBytes > 0) writeOpt(out, offset, facts.dnssecOk);
+  if (optBytes > 0) {
+    writeOpt(out, offset, facts.dnssecOk);
+    if (facts.ecsLength > 0) {
+      writeEcs(out, offset, packet, facts.ecsOffset, facts.ecsLength, ecsScope(set, facts));
+    }
+  }
   return out;
+}
+
+/** Scratch for the shared-additionals fit (the handler is synchronous: one reply at a time). */
+const sharedFit: SharedFit = { kept: 0, bytes: 0, additionalCount: 0 };
+
+/**
+ * The Client Subnet scope to echo (Consul's `setEDNS`): the source prefix
+ * for a subnet-specific positive answer, else 0 (global). NXDOMAIN,
+ * SERVFAIL, NOTIMP and REFUSED are always global.
+ */
+function ecsScope(set: EncodedAnswerSet, facts: QueryFacts): number {
+  if (!set.ecsSubnetScoped) return 0;
+  const rcode = set.rcode;
+  return rcode === RCODE.NXDOMAIN || rcode === RCODE.SERVFAIL || rcode === RCODE.NOTIMP ||
+      rcode === RCODE.REFUSED
+    ? 0
+    : facts.ecsSourcePrefix;
+}
+
+function writeU32(out: Uint8Array, offset: number, value: number): void {
+  out[offset] = value >>> 24;
+  out[offset + 1] = (value >>> 16) & 0xff;
+  out[offset + 2] = (value >>> 8) & 0xff;
+  out[offset + 3] = value & 0xff;
 }
 
 /** Below this length a byte loop beats TypedArray.prototype.set's call overhead. */
@@ -259,17 +381,21 @@ interface Entry {
 export interface AnswerCacheOptions {
   /** Most cached keys before the cache is cleared; default 10,000. */
   readonly maxEntries?: number;
+  /** Compress owner names (default true; false for `dns_config.disable_compression`). */
+  readonly compress?: boolean;
 }
 
 /** Cached decisions per (lower-case question name, qtype) for one catalog index. */
 export class AnswerCache {
   readonly #maxEntries: number;
+  readonly #encode: EncodeOptions;
   readonly #buckets = new Map<number, Entry>();
   #size = 0;
   #index = -1;
 
   constructor(options: AnswerCacheOptions = {}) {
     this.#maxEntries = Math.max(1, options.maxEntries ?? 10_000);
+    this.#encode = { compress: options.compress !== false };
   }
 
   /** Cached keys. */
@@ -333,7 +459,7 @@ export class AnswerCache {
     key[key.length - 1] = packet[nameEnd + 1] as number;
     const cached: CachedDecision = decision.kind === "forward" ? FORWARD : {
       kind: "answer",
-      encoded: encodeAnswerSet(decision.answer, key.subarray(0, key.length - 2)),
+      encoded: encodeAnswerSet(decision.answer, key.subarray(0, key.length - 2), this.#encode),
     };
     if (this.#size >= this.#maxEntries) this.clear();
     const bucket = bucketOf(facts.hash);
@@ -359,16 +485,40 @@ function labelStarts(name: Uint8Array): number[] {
   return starts;
 }
 
-/** Encodes records back to back, owners compressed against the question name. */
-function encodeRecords(
+/** Encodes each record, owners compressed against the question name unless `questionLabels` is absent. */
+function encodeEach(
   records: readonly Answer[],
   questionName: Uint8Array,
-  questionLabels: readonly number[],
-): Uint8Array {
-  if (records.length === 0) return EMPTY;
-  return concatBytes(
-    records.map((record) => compressOwner(encodeAnswer(record), questionName, questionLabels)),
-  );
+  questionLabels: readonly number[] | undefined,
+): Uint8Array[] {
+  return records.map((record) => {
+    const bytes = encodeAnswer(record);
+    return questionLabels === undefined
+      ? bytes
+      : compressOwner(bytes, questionName, questionLabels);
+  });
+}
+
+/** Encoded records back to back. */
+function concatRecords(encoded: readonly Uint8Array[]): Uint8Array {
+  return encoded.length === 0 ? EMPTY : concatBytes(encoded);
+}
+
+/** SOA RDATA ends with SERIAL, REFRESH, RETRY, EXPIRE, MINIMUM: 5 x 32 bits (RFC 1035 §3.3.13). */
+const SOA_SERIAL_FROM_END = 20;
+
+/**
+ * Offset of the (first) SOA's serial in the concatenation of `encoded`
+ * (the encodings of `records`); -1 without an SOA.
+ */
+function serialOffset(records: readonly Answer[], encoded: readonly Uint8Array[]): number {
+  let offset = 0;
+  for (let i = 0; i < records.length; i++) {
+    const bytes = encoded[i] as Uint8Array;
+    offset += bytes.length;
+    if (records[i]!.type === "SOA") return offset - SOA_SERIAL_FROM_END;
+  }
+  return -1;
 }
 
 const EMPTY = new Uint8Array(0);

@@ -50,6 +50,12 @@ export interface DnsHandlerOptions {
   readonly forward?: (query: Uint8Array, proto: DnsProto) => Promise<Uint8Array | undefined>;
   /** Answer cache bound; default 10,000 (name, type) keys. */
   readonly cacheMaxEntries?: number;
+  /**
+   * The current Unix time in seconds, for SOA serials: every reply that
+   * carries an SOA gets the serial of its own time, cached or not (as
+   * Consul). Absent: the serial the resolver wrote.
+   */
+  readonly nowSec?: () => number;
 }
 
 /** Counters for /v1/agent/metrics. Plain numbers, mutated in place. */
@@ -101,20 +107,22 @@ const BADVERS_EXTENDED = 1;
  * servers' per-query function. One handler per DNS config: a config
  * reload builds a new handler (and so a fresh cache).
  *
- * Cached answers live until the catalog index moves, so the SOA serial in
- * a cached negative answer is the Unix time of the first query at that
- * index, not of every query (Consul computes it per query).
+ * Cached answers live until the catalog index moves; the SOA serial in
+ * them is rewritten per reply from `nowSec`, so it is the Unix time of
+ * each answer, as in Consul.
  */
 export function createDnsHandler(options: DnsHandlerOptions): DnsHandler {
   const facts = new QueryFacts();
-  const cache = new AnswerCache(
-    options.cacheMaxEntries === undefined ? {} : { maxEntries: options.cacheMaxEntries },
-  );
+  const cache = new AnswerCache({
+    ...(options.cacheMaxEntries === undefined ? {} : { maxEntries: options.cacheMaxEntries }),
+    compress: !options.config.disableCompression,
+  });
   const shuffler = new GroupShuffler(options.rng);
   const limitTable = new LimitTable(options.config.udpAnswerLimit);
   const flags: ReplyFlags = {
     recursionAvailable: options.recursion,
     enableTruncate: options.config.enableTruncate,
+    ...(options.nowSec === undefined ? {} : { nowSec: options.nowSec }),
   };
   const stats: AssembleStats = { truncated: false };
   const counters: DnsCounters = {
@@ -143,6 +151,8 @@ export function createDnsHandler(options: DnsHandlerOptions): DnsHandler {
       recursionAvailable: options.recursion,
       opt: facts.hasOpt,
       dnssecOk: facts.dnssecOk,
+      ecsOffset: facts.ecsOffset,
+      ecsLength: facts.ecsLength,
     });
     if (reply !== undefined) counters.replies[rcode]++;
     return reply;
@@ -168,6 +178,8 @@ export function createDnsHandler(options: DnsHandlerOptions): DnsHandler {
     const questionEnd = facts.questionEnd;
     const hasOpt = facts.hasOpt;
     const dnssecOk = facts.dnssecOk;
+    const ecsOffset = facts.ecsOffset;
+    const ecsLength = facts.ecsLength;
     const fallback = (): Uint8Array | undefined => {
       counters.replies.SERVFAIL++;
       return buildErrorReply(copy, "SERVFAIL", {
@@ -175,6 +187,8 @@ export function createDnsHandler(options: DnsHandlerOptions): DnsHandler {
         recursionAvailable: true,
         opt: hasOpt,
         dnssecOk,
+        ecsOffset,
+        ecsLength,
       });
     };
     if (options.forward === undefined) {
@@ -238,6 +252,8 @@ export function createDnsHandler(options: DnsHandlerOptions): DnsHandler {
             opt: true,
             dnssecOk: facts.dnssecOk,
             extendedRcode: BADVERS_EXTENDED,
+            ecsOffset: facts.ecsOffset,
+            ecsLength: facts.ecsLength,
           });
         }
       }

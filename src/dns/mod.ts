@@ -7,7 +7,7 @@ export { resolve } from "./resolve.ts";
 export { instanceWeight, isAnswerable, lookupService } from "./service_lookup.ts";
 export type { ServiceQuery } from "./service_lookup.ts";
 export { ptrTarget, resolvePtr } from "./ptr.ts";
-export { MAX_NAMESERVERS, nameServers, SOA_TIMERS, soaRecord } from "./soa.ts";
+export { MAX_NAMESERVERS, nameServers, soaRecord, soaSerial } from "./soa.ts";
 export type { NameServer } from "./soa.ts";
 export { nodeTtlSec, serviceTtlSec } from "./ttl.ts";
 export {
@@ -15,11 +15,12 @@ export {
   domainLabels,
   isDnsLabel,
   isHostName,
+  matchDomain,
   nodeCanonicalName,
   parseQueryName,
   serviceCanonicalName,
 } from "./names.ts";
-export type { ParsedName } from "./names.ts";
+export type { DomainMatch, ParsedName } from "./names.ts";
 export {
   formatIp,
   hexToIp,

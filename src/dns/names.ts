@@ -47,6 +47,38 @@ export function domainLabels(lowerName: string, domain: string): string[] | unde
   return lowerName.slice(0, lowerName.length - domain.length - 1).split(".");
 }
 
+/** A question name under one of the agent's domains. */
+export interface DomainMatch {
+  /** The domain the name is under (the primary or the alt domain), lower case. */
+  readonly domain: string;
+  /** The labels left of it, as {@link domainLabels} gives them. */
+  readonly labels: string[];
+}
+
+/**
+ * Which of the agent's domains `lowerName` is under, and the labels left
+ * of it. The longer domain is tried first, as Consul's `trimDomain` does,
+ * so with `consul` and `example.consul` a name under `example.consul`
+ * belongs to that one.
+ */
+export function matchDomain(
+  lowerName: string,
+  domain: string,
+  altDomain: string | undefined,
+): DomainMatch | undefined {
+  if (altDomain === undefined) {
+    const labels = domainLabels(lowerName, domain);
+    return labels === undefined ? undefined : { domain, labels };
+  }
+  const [longer, shorter] = altDomain.length > domain.length
+    ? [altDomain, domain]
+    : [domain, altDomain];
+  const labels = domainLabels(lowerName, longer);
+  if (labels !== undefined) return { domain: longer, labels };
+  const rest = domainLabels(lowerName, shorter);
+  return rest === undefined ? undefined : { domain: shorter, labels: rest };
+}
+
 /**
  * Parses the labels left of the domain (see {@link domainLabels}) as
  * Consul's `dispatch` does: scan right to left for a keyword; for SRV

@@ -1,13 +1,15 @@
 /**
  * [edge] Forwards queries outside the domain to the configured recursors,
- * one after another (Consul's "sequential" strategy): each gets
- * `recursor_timeout`, and an answer other than NOERROR or NXDOMAIN moves on
- * to the next. Resolves `undefined` when every recursor failed, and the
+ * one after another: in the listed order (`recursor_strategy`
+ * "sequential", Consul's default) or in a fresh random order per query
+ * ("random", Consul's `rand.Perm`). Each gets `recursor_timeout`, and an
+ * answer other than NOERROR or NXDOMAIN moves on to the next. Resolves `undefined` when every recursor failed, and the
  * handler answers SERVFAIL.
  * @module
  */
 
-import { errorMessage, type Logger } from "../lib/mod.ts";
+import type { RecursorStrategy } from "../config/mod.ts";
+import { errorMessage, type Logger, randomInt, type Rng } from "../lib/mod.ts";
 import { recursorBindAddress, splitHostPort } from "./recursor_address.ts";
 import { frameMessage, readFramedMessage, writeAll } from "./tcp_frame_transport.ts";
 
@@ -16,6 +18,10 @@ export interface RecursorForwarderOptions {
   /** "host:port", IPv6 hosts bracketed (RuntimeConfig.recursors). */
   readonly recursors: readonly string[];
   readonly timeoutMs: number;
+  /** Order the recursors are tried in; default "sequential". */
+  readonly strategy?: RecursorStrategy;
+  /** Randomness for the "random" strategy. */
+  readonly rng?: Rng;
   readonly logger: Logger;
 }
 
@@ -40,8 +46,10 @@ export function acceptableReply(query: Uint8Array, reply: Uint8Array): boolean {
 /** Builds the forwarder the DNS handler uses. */
 export function createRecursorForwarder(options: RecursorForwarderOptions): RecursorForwarder {
   const targets = options.recursors.map(splitHostPort);
+  const rng = options.rng;
+  const random = options.strategy === "random" && rng !== undefined;
   return async (query, proto) => {
-    for (const target of targets) {
+    for (const target of random ? permuted(targets, rng) : targets) {
       try {
         const reply = proto === "tcp"
           ? await askTcp(target, query, options.timeoutMs)
@@ -56,6 +64,16 @@ export function createRecursorForwarder(options: RecursorForwarderOptions): Recu
     }
     return undefined;
   };
+}
+
+/** A uniformly random permutation of `items` (Fisher-Yates), a new array. */
+export function permuted<T>(items: readonly T[], rng: Rng): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = randomInt(rng, i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
 }
 
 async function withTimeout<T>(

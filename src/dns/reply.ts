@@ -8,7 +8,8 @@
  *
  * Differences from the fast path: dns-packet does not compress names, so
  * replies are larger and may keep fewer groups under a byte limit; the
- * question is still the query's own bytes, spliced in after encoding.
+ * question is still the query's own bytes, spliced in after encoding; no
+ * EDNS Client Subnet option is echoed, and SOA serials stay as resolved.
  * @module
  */
 
@@ -23,7 +24,9 @@ import {
   FLAG_RD,
   FLAG_TC,
 } from "./packet.ts";
+import { recordKey } from "./records.ts";
 import type { QueryFacts } from "./request.ts";
+import { fitSharedGroups, shareAdditionals, type SharedFit } from "./shared_additionals.ts";
 import { fitGroups, type ReplyLimits } from "./truncate.ts";
 import type { DnsAnswerSet } from "./types.ts";
 
@@ -56,10 +59,15 @@ export function buildReplySlow(
     : Math.max(0, Math.min(set.groups.length, Math.floor(set.groupLimit)));
   const groupBytes: number[] = [];
   const groupAnswers: number[] = [];
+  const groupAnswerBytes: Uint8Array[] = [];
+  const groupAdditionalRecords: Uint8Array[][] = [];
   for (const group of set.groups) {
     groupBytes.push(recordsBytes(group.records) + recordsBytes(group.additionals));
     groupAnswers.push(group.records.length);
+    groupAnswerBytes.push(new Uint8Array(recordsBytes(group.records)));
+    groupAdditionalRecords.push(group.additionals.map(encodeAnswer));
   }
+  const shared = shareAdditionals(groupAdditionalRecords);
   const authorityBytes = recordsBytes(set.authorities);
   const additionalBytes = recordsBytes(set.additionals);
   let fixed = facts.questionEnd + (facts.hasOpt ? 11 : 0) + authorityBytes + additionalBytes;
@@ -73,13 +81,30 @@ export function buildReplySlow(
       fixed -= authorityBytes;
     }
   }
-  const kept = fitGroups(limits.maxBytes - fixed, order, count, groupBytes, groupAnswers, limits);
+  let kept: number;
+  if (shared === undefined) {
+    kept = fitGroups(limits.maxBytes - fixed, order, count, groupBytes, groupAnswers, limits);
+  } else {
+    // Lengths stand in for the answers: only their sizes matter to the fit.
+    const fit: SharedFit = { kept: 0, bytes: 0, additionalCount: 0 };
+    const budget = limits.maxBytes - fixed;
+    fitSharedGroups(shared, budget, order, count, groupAnswerBytes, groupAnswers, limits, fit);
+    kept = fit.kept;
+  }
   const truncated = kept < count || !withAdditional || !withAuthority;
 
   const answers: Answer[] = [];
   const additionals: (Answer | OptRecord)[] = [];
+  const seen = new Set<string>();
   for (let i = 0; i < kept; i++) answers.push(...set.groups[order[i] as number]!.records);
-  for (let i = 0; i < kept; i++) additionals.push(...set.groups[order[i] as number]!.additionals);
+  for (let i = 0; i < kept; i++) {
+    for (const record of set.groups[order[i] as number]!.additionals) {
+      const key = recordKey(record);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      additionals.push(record);
+    }
+  }
   if (withAdditional) additionals.push(...set.additionals);
   if (facts.hasOpt) {
     additionals.push({

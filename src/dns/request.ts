@@ -43,6 +43,8 @@ const FNV_PRIME = 0x01000193;
 const CLASS_IN = 1;
 const CLASS_ANY = 255;
 const TYPE_OPT = 41;
+/** EDNS option code of Client Subnet (RFC 7871). */
+const OPTION_ECS = 8;
 
 /**
  * The parsed facts of one query. Mutable and reused across queries by the
@@ -67,6 +69,16 @@ export class QueryFacts {
   dnssecOk = false;
   /** FNV-1a of the lower-cased question name (wire form) and qtype: the answer-cache key hash. */
   hash = 0;
+  /**
+   * Offset in the packet of the EDNS Client Subnet option's data (family,
+   * source and scope prefix, address: RFC 7871 §6); 0 without one. Only
+   * read from the common layout (question plus one OPT).
+   */
+  ecsOffset = 0;
+  /** Length of that data in bytes (4 + the address bytes); 0 without ECS. */
+  ecsLength = 0;
+  /** The ECS SOURCE PREFIX-LENGTH: the scope a subnet-specific answer echoes. */
+  ecsSourcePrefix = 0;
 
   /** Clears every field (parseQuery does this first). */
   reset(): void {
@@ -80,6 +92,9 @@ export class QueryFacts {
     this.ednsVersion = 0;
     this.dnssecOk = false;
     this.hash = 0;
+    this.ecsOffset = 0;
+    this.ecsLength = 0;
+    this.ecsSourcePrefix = 0;
   }
 }
 
@@ -186,7 +201,11 @@ function scanOpt(packet: Uint8Array, offset: number, facts: QueryFacts): "ok" | 
   let option = offset + 11;
   while (option < end) {
     if (option + 4 > end) return "bad";
+    const code = ((packet[option] as number) << 8) | (packet[option + 1] as number);
     const optionLength = ((packet[option + 2] as number) << 8) | (packet[option + 3] as number);
+    if (code === OPTION_ECS && facts.ecsLength === 0 && option + 4 + optionLength <= end) {
+      if (!scanEcs(packet, option + 4, optionLength, facts)) return "bad";
+    }
     option += 4 + optionLength;
   }
   if (option !== end) return "bad";
@@ -195,6 +214,26 @@ function scanOpt(packet: Uint8Array, offset: number, facts: QueryFacts): "ok" | 
   facts.ednsVersion = packet[offset + 6] as number;
   facts.dnssecOk = ((packet[offset + 7] as number) & 0x80) !== 0;
   return "ok";
+}
+
+/**
+ * Checks one Client Subnet option's data and records where it is. RFC
+ * 7871 §7.1.1: a family other than IPv4 (1) or IPv6 (2), a source prefix
+ * longer than the address, or an address not exactly ceil(prefix / 8)
+ * bytes long is FORMERR (false).
+ */
+function scanEcs(packet: Uint8Array, offset: number, length: number, facts: QueryFacts): boolean {
+  if (length < 4) return false;
+  const family = ((packet[offset] as number) << 8) | (packet[offset + 1] as number);
+  const sourcePrefix = packet[offset + 2] as number;
+  const bits = family === 1 ? 32 : family === 2 ? 128 : 0;
+  if (bits === 0 || sourcePrefix > bits || length - 4 !== Math.ceil(sourcePrefix / 8)) {
+    return false;
+  }
+  facts.ecsOffset = offset;
+  facts.ecsLength = length;
+  facts.ecsSourcePrefix = sourcePrefix;
+  return true;
 }
 
 /** The fallback for unusual layouts: dns-packet validates, then the OPT (if any) is read from its result. */

@@ -7,7 +7,7 @@
 
 import { answered, bare, decide, nodata, nxdomain, outsideDomain } from "./answer_sets.ts";
 import { hexToIp, isReverseName } from "./ip.ts";
-import { domainLabels, parseQueryName } from "./names.ts";
+import { matchDomain, parseQueryName } from "./names.ts";
 import type { Answer } from "./packet.ts";
 import { resolvePtr } from "./ptr.ts";
 import { addressAnswer, ipRecord, metaTxtRecords } from "./records.ts";
@@ -23,9 +23,12 @@ const NODE_QTYPES: ReadonlySet<string> = new Set(["A", "AAAA", "ANY", "TXT"]);
 /**
  * Resolves one question.
  *
- * - Under `view.domain` (any case): authoritative answers; owners echo
- *   `request.name` as sent. AXFR/IXFR: NOTIMP.
- * - `*.in-addr.arpa` / `*.ip6.arpa`: PTR for catalog addresses.
+ * - Under `view.domain` or `view.altDomain` (any case): authoritative
+ *   answers; owners echo `request.name` as sent, and the names legate
+ *   writes (SRV targets, NS, SOA, meta TXT owners) use the domain the
+ *   question used (Consul's `getResponseDomain`). AXFR/IXFR: NOTIMP.
+ * - `*.in-addr.arpa` / `*.ip6.arpa`: PTR for catalog addresses, always
+ *   into the primary domain (as Consul's `handlePtr`).
  * - Anything else: `forward` with recursors, else REFUSED (not authoritative).
  *
  * @example
@@ -41,11 +44,14 @@ const NODE_QTYPES: ReadonlySet<string> = new Set(["A", "AAAA", "ANY", "TXT"]);
  * if (d.kind !== "answer" || d.answer.groups[0]?.records[0]?.name !== "N1.node.consul") throw new Error();
  * ```
  */
-export function resolve(request: DnsRequest, view: DnsView): DnsDecision {
-  const labels = domainLabels(request.lowerName, view.domain);
-  if (labels === undefined) {
-    return isReverseName(request.lowerName) ? resolvePtr(request, view) : outsideDomain(view);
+export function resolve(request: DnsRequest, primary: DnsView): DnsDecision {
+  const match = matchDomain(request.lowerName, primary.domain, primary.altDomain);
+  if (match === undefined) {
+    return isReverseName(request.lowerName) ? resolvePtr(request, primary) : outsideDomain(primary);
   }
+  const { labels } = match;
+  // Under the alt domain every name written into the answer uses it.
+  const view = match.domain === primary.domain ? primary : { ...primary, domain: match.domain };
   const qtype = request.type;
   if (qtype === "AXFR" || qtype === "IXFR") return decide(bare("NOTIMP", true));
   const parsed = parseQueryName(labels, qtype);
@@ -108,7 +114,7 @@ function apex(request: DnsRequest, view: DnsView): DnsAnswerSet {
 /**
  * `<node>.node[.<dc>]`: A/AAAA (CNAME for a host-name address) with
  * `node_ttl`, node-meta TXT in ANSWER for TXT and ANY, in ADDITIONAL for
- * A/AAAA. An unknown node (by name, else by exact node ID) is NXDOMAIN;
+ * A/AAAA unless `enable_additional_node_meta_txt` is false. An unknown node (by name, else by exact node ID) is NXDOMAIN;
  * a known node asked for another type gets NOERROR with nothing, not even
  * an SOA (Consul's quirk); a supported type with no record is NODATA.
  */
@@ -125,9 +131,11 @@ function lookupNode(request: DnsRequest, view: DnsView, name: string): DnsAnswer
     const address = addressAnswer(qtype, request.name, node.address, ttl);
     if (address !== undefined) records.push(address);
   }
-  const meta = metaTxtRecords(request.name, node.meta, ttl);
-  if (qtype === "TXT" || qtype === "ANY") records.push(...meta);
-  else additionals.push(...meta);
+  if (qtype === "TXT" || qtype === "ANY") {
+    records.push(...metaTxtRecords(request.name, node.meta, ttl));
+  } else if (view.config.nodeMetaTxt) {
+    additionals.push(...metaTxtRecords(request.name, node.meta, ttl));
+  }
   if (records.length === 0) return nodata(view);
   return answered([{ records, weight: 1, additionals }]);
 }

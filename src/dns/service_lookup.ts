@@ -117,8 +117,10 @@ function addressGroups(
  * address, port). Target: `<hex>.addr.<dc>.<domain>` for an instance with
  * its own IP, `<node>.node.<dc>.<domain>` for one on its node's IP, the
  * host name itself for a host-name address. The group's ADDITIONAL holds
- * the target's A/AAAA and the node-meta TXT (owner
- * `<node>.node.<dc>.<domain>`), all with the service TTL.
+ * the target's A/AAAA and, unless `enable_additional_node_meta_txt` is
+ * false, the node-meta TXT (owner `<node>.node.<dc>.<domain>`), all with
+ * the service TTL. Two groups may carry the same additional record (two
+ * ports on one node): the reply carries it once.
  */
 function srvGroups(
   request: DnsRequest,
@@ -147,7 +149,7 @@ function srvGroups(
     } else {
       continue;
     }
-    additionals.push(...metaTxtRecords(nodeName, node.meta, ttl));
+    if (view.config.nodeMetaTxt) additionals.push(...metaTxtRecords(nodeName, node.meta, ttl));
     const weight = instanceWeight(entry);
     groups.push({
       records: [srvRecord(request.name, target, service.port, weight, ttl)],

@@ -10,38 +10,43 @@ import { ipRecord } from "./records.ts";
 import { nodeTtlSec } from "./ttl.ts";
 import type { DnsView } from "./types.ts";
 
-/**
- * SOA timers in seconds: Consul's `dns_config.soa` defaults
- * (refresh 3600, retry 600, expire 86400, min_ttl 0). legate has no
- * `soa` config block yet, so these are fixed; the SOA record's own TTL is
- * `min_ttl`, as in Consul.
- */
-export const SOA_TIMERS = Object.freeze({ refresh: 3600, retry: 600, expire: 86400, minTtl: 0 });
-
 /** Most NS records returned, as Consul. */
 export const MAX_NAMESERVERS = 3;
 
 /**
- * The domain's SOA: MNAME `ns.<domain>`, RNAME `hostmaster.<domain>`,
- * serial = `view.nowSec`. `owner` defaults to the domain; apex answers
- * pass the question name so its spelling is echoed.
+ * The domain's SOA (Consul's `makeSOARecord`): MNAME `ns.<domain>`, RNAME
+ * `hostmaster.<domain>`, serial = {@link soaSerial} of `view.nowSec`,
+ * REFRESH/RETRY/EXPIRE/MINIMUM from `dns_config.soa` (3600, 600, 86400,
+ * 0), and the record's own TTL `min_ttl`, so a negative answer is cached
+ * no longer than MINIMUM says (RFC 2308 §5). `owner` defaults to the
+ * domain; apex answers pass the question name so its spelling is echoed.
  */
 export function soaRecord(view: DnsView, owner: string = view.domain): Answer {
+  const soa = view.config.soa;
   return {
     name: owner,
     type: "SOA",
-    ttl: SOA_TIMERS.minTtl,
+    ttl: soa.minTtl,
     class: "IN",
     data: {
       mname: `ns.${view.domain}`,
       rname: `hostmaster.${view.domain}`,
-      serial: Math.max(0, Math.min(0xffffffff, Math.floor(view.nowSec))) >>> 0,
-      refresh: SOA_TIMERS.refresh,
-      retry: SOA_TIMERS.retry,
-      expire: SOA_TIMERS.expire,
-      minimum: SOA_TIMERS.minTtl,
+      serial: soaSerial(view.nowSec),
+      refresh: soa.refresh,
+      retry: soa.retry,
+      expire: soa.expire,
+      minimum: soa.minTtl,
     },
   };
+}
+
+/**
+ * The SOA serial for a time: Unix seconds as an unsigned 32-bit number,
+ * as Consul's `uint32(time.Now().Unix())` (it wraps in 2106; RFC 1982
+ * serial arithmetic copes).
+ */
+export function soaSerial(nowSec: number): number {
+  return Math.floor(Math.max(0, nowSec)) >>> 0;
 }
 
 /** One name server: its NS record and the glue A/AAAA for it (empty without an IP). */

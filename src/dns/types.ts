@@ -29,14 +29,24 @@ export interface DnsRequest {
 /** What the resolver reads: the catalog, the agent's DNS config. */
 export interface DnsView {
   readonly catalog: CatalogQueries;
-  /** Lower case, no trailing dot: "consul", "foo". */
+  /**
+   * Lower case, no trailing dot: "consul", "foo". The resolver answers a
+   * question under `altDomain` with a view whose `domain` is the alt
+   * domain, so every name it writes carries the domain that was asked.
+   */
   readonly domain: string;
+  /** `alt_domain`: a second domain answered like `domain`; lower case, no trailing dot. */
+  readonly altDomain?: string;
   /** The agent's datacenter, lower case. */
   readonly datacenter: string;
   readonly config: RuntimeDnsConfig;
   /** True when recursors are configured (sets RA; out-of-domain names are forwarded). */
   readonly recursion: boolean;
-  /** Unix seconds, for the SOA serial. */
+  /**
+   * Unix seconds, for the SOA serial. The handler rewrites the serial of
+   * every SOA it sends with the time of that reply, so cached answers
+   * carry a current serial too (Consul computes it per query).
+   */
   readonly nowSec: number;
 }
 
@@ -75,6 +85,14 @@ export interface DnsAnswerSet {
    * subset as in Consul rather than always the same first N instances.
    */
   readonly groupLimit?: number;
+  /**
+   * True when the answer depends on the client's address (prepared
+   * queries, which may sort by `near=_ip`): an EDNS Client Subnet option
+   * is echoed with scope = its source prefix, so resolvers cache the
+   * answer for that subnet only. Absent or false: the answer is global
+   * and the echoed scope is 0 (Consul's `setEDNS`).
+   */
+  readonly ecsSubnetScoped?: boolean;
 }
 
 /** What the resolver decided. */
