@@ -75,6 +75,40 @@ export interface PreparedQuery extends PreparedQueryDefinition {
   readonly modifyIndex: number;
 }
 
+/**
+ * A definition with Consul's zero values (a static query named `q` for
+ * the service `web`) overlaid with `patch` and `service`; for tests and
+ * examples.
+ */
+export function definition(
+  patch: Partial<PreparedQueryDefinition> = {},
+  service: Partial<PreparedQueryService> = {},
+): PreparedQueryDefinition {
+  return {
+    id: "",
+    name: "q",
+    session: "",
+    token: "",
+    template: { type: "", regexp: "", removeEmptyTags: false },
+    dns: { ttl: "" },
+    ...patch,
+    service: {
+      service: "web",
+      samenessGroup: "",
+      failover: { nearestN: 0, datacenters: null, targets: null },
+      onlyPassing: false,
+      ignoreCheckIds: null,
+      near: "",
+      tags: null,
+      nodeMeta: null,
+      serviceMeta: null,
+      connect: false,
+      peer: "",
+      ...service,
+    },
+  };
+}
+
 /** True for a query that is a template. */
 export function isTemplate(query: PreparedQueryDefinition): boolean {
   return query.template.type !== "";
