@@ -148,6 +148,7 @@ interface ViewOptions {
   readonly config?: Partial<RuntimeDnsConfig>;
   readonly recursion?: boolean;
   readonly fsm?: CatalogFsm;
+  readonly altDomain?: string;
 }
 
 function viewOf(options: ViewOptions = {}): DnsView {
@@ -158,6 +159,7 @@ function viewOf(options: ViewOptions = {}): DnsView {
     config: { ...DEFAULT_DNS_CONFIG, ...options.config },
     recursion: options.recursion ?? false,
     nowSec: NOW,
+    ...(options.altDomain === undefined ? {} : { altDomain: options.altDomain }),
   };
 }
 
@@ -1181,3 +1183,186 @@ Deno.test("resolve() is deterministic: the same question gives equal answer sets
     assertEquals(ask(name as string, type as string), ask(name as string, type as string));
   }
 });
+
+// ------------------------------------------------ alt_domain, soa, meta TXT
+
+const ALT: ViewOptions = { altDomain: "alt.example" };
+const ALT_SOA = `alt.example 0 SOA ns.alt.example hostmaster.alt.example ${NOW} 3600 600 86400 0`;
+
+runTable("resolve() answers alt_domain names like the domain, with the domain asked", [
+  {
+    name: "node A",
+    q: "Node01.node.ALT.example",
+    type: "A",
+    view: ALT,
+    want: { rcode: "NOERROR", answer: ["Node01.node.ALT.example 0 A 127.0.0.1"] },
+  },
+  {
+    name: "node under the primary domain still answers",
+    q: "node01.node.foo",
+    type: "A",
+    view: ALT,
+    want: { answer: ["node01.node.foo 0 A 127.0.0.1"] },
+  },
+  {
+    name: "SRV targets and meta TXT owners in the alt domain",
+    q: "_echo._tcp.service.alt.example",
+    type: "SRV",
+    view: ALT,
+    want: {
+      answer: [
+        "_echo._tcp.service.alt.example 0 SRV 1 1 8080 node01.node.dc1.alt.example",
+        "_echo._tcp.service.alt.example 0 SRV 1 3 8081 node02.node.dc1.alt.example",
+      ],
+      additional: [
+        "node01.node.dc1.alt.example 0 A 127.0.0.1",
+        ...META_TXT("node01.node.dc1.alt.example"),
+        "node02.node.dc1.alt.example 0 A 10.0.0.2",
+      ],
+    },
+  },
+  {
+    name: "SRV .addr. target in the alt domain",
+    q: "web.service.alt.example",
+    type: "SRV",
+    view: ALT,
+    want: { answer: ["web.service.alt.example 0 SRV 1 5 80 c0a8000a.addr.dc1.alt.example"] },
+  },
+  {
+    name: ".addr. lookup",
+    q: "c0a8000a.addr.dc1.alt.example",
+    type: "A",
+    view: ALT,
+    want: { answer: ["c0a8000a.addr.dc1.alt.example 0 A 192.168.0.10"] },
+  },
+  {
+    name: "NXDOMAIN carries the alt domain's SOA",
+    q: "nope.service.alt.example",
+    type: "A",
+    view: ALT,
+    want: { rcode: "NXDOMAIN", authority: [ALT_SOA] },
+  },
+  {
+    name: "NODATA carries the alt domain's SOA",
+    q: "echo.service.alt.example",
+    type: "MX",
+    view: ALT,
+    want: { rcode: "NOERROR", answer: [], authority: [ALT_SOA] },
+  },
+  {
+    name: "apex SOA and NS",
+    q: "alt.example",
+    type: "SOA",
+    view: ALT,
+    want: {
+      answer: [ALT_SOA],
+      authority: ["alt.example 0 NS ns.alt.example"],
+    },
+  },
+  {
+    name: "PTR targets stay in the primary domain (Consul's handlePtr)",
+    q: "1.0.0.127.in-addr.arpa",
+    type: "PTR",
+    view: ALT,
+    want: { answer: ["1.0.0.127.in-addr.arpa 0 PTR node01.node.dc1.foo"] },
+  },
+  {
+    name: "unknown PTR: the primary domain's SOA",
+    q: "9.9.9.9.in-addr.arpa",
+    type: "PTR",
+    view: ALT,
+    want: { rcode: "NXDOMAIN", authority: [SOA] },
+  },
+  {
+    name: "outside both domains",
+    q: "node01.node.example",
+    type: "A",
+    view: ALT,
+    want: { rcode: "REFUSED" },
+  },
+  {
+    name: "alt domain under the primary one: the longer domain wins",
+    q: "node01.node.sub.foo",
+    type: "SRV",
+    view: { altDomain: "sub.foo" },
+    want: { rcode: "NOERROR", answer: [] },
+  },
+  {
+    name: "alt domain under the primary one: the longer domain's SOA",
+    q: "nope.node.sub.foo",
+    type: "A",
+    view: { altDomain: "sub.foo" },
+    want: {
+      rcode: "NXDOMAIN",
+      authority: [`sub.foo 0 SOA ns.sub.foo hostmaster.sub.foo ${NOW} 3600 600 86400 0`],
+    },
+  },
+]);
+
+const SOA_CONFIG: ViewOptions = {
+  config: { soa: { refresh: 1800, retry: 300, expire: 43200, minTtl: 60 } },
+};
+const SOA_60 = `foo 60 SOA ns.foo hostmaster.foo ${NOW} 1800 300 43200 60`;
+
+runTable("resolve() writes dns_config.soa into every SOA, TTL min_ttl", [
+  {
+    name: "NXDOMAIN",
+    q: "nope.node.foo",
+    type: "A",
+    view: SOA_CONFIG,
+    want: { authority: [SOA_60] },
+  },
+  {
+    name: "NODATA",
+    q: "node01.node.foo",
+    type: "AAAA",
+    view: SOA_CONFIG,
+    want: { rcode: "NOERROR", authority: [SOA_60] },
+  },
+  {
+    name: "apex SOA",
+    q: "FOO",
+    type: "SOA",
+    view: SOA_CONFIG,
+    want: { answer: [SOA_60.replace("foo", "FOO")] },
+  },
+]);
+
+const NO_META: ViewOptions = { config: { nodeMetaTxt: false } };
+
+runTable("resolve() leaves node meta out of ADDITIONAL without enable_additional_node_meta_txt", [
+  {
+    name: "node A: no TXT",
+    q: "node01.node.foo",
+    type: "A",
+    view: NO_META,
+    want: { answer: ["node01.node.foo 0 A 127.0.0.1"], additional: [] },
+  },
+  {
+    name: "node TXT still answers",
+    q: "node01.node.foo",
+    type: "TXT",
+    view: NO_META,
+    want: { answer: META_TXT("node01.node.foo") },
+  },
+  {
+    name: "node ANY still carries TXT",
+    q: "node01.node.foo",
+    type: "ANY",
+    view: NO_META,
+    want: { answer: ["node01.node.foo 0 A 127.0.0.1", ...META_TXT("node01.node.foo")] },
+  },
+  {
+    name: "SRV: targets only",
+    q: "_echo._tcp.service.foo",
+    type: "SRV",
+    view: NO_META,
+    want: { additional: ["node01.node.dc1.foo 0 A 127.0.0.1", "node02.node.dc1.foo 0 A 10.0.0.2"] },
+  },
+  {
+    name: "default: node A has TXT in ADDITIONAL",
+    q: "node01.node.foo",
+    type: "A",
+    want: { additional: META_TXT("node01.node.foo") },
+  },
+]);
