@@ -55,6 +55,7 @@ export type { FsyncStats, OpenFileLogOptions } from "./file_log.ts";
 export type { CommandLog } from "./log.ts";
 export { MemoryCommandLog } from "./memory_log.ts";
 export {
+  definition,
   definitionProblem,
   isTemplate,
   isUuid,
