@@ -395,3 +395,180 @@ Deno.test("assembleReply() replies stay intact while later replies are built", (
   for (let i = 0; i < 5000; i++) fast(bytes, aSet("web.service.foo", 2), [1, 0]);
   assertEquals(first, snapshot);
 });
+
+// ---------------------------------------------------------------- per-reply details
+
+function ecsQuery(name: string, type: string, ecs: Record<string, unknown>): Uint8Array {
+  return new Uint8Array(encodePacket({
+    type: "query",
+    id: 7,
+    flags: 1 << 8,
+    questions: [{ type, name, class: "IN" } as never],
+    additionals: [
+      { type: "OPT", name: ".", udpPayloadSize: 1232, options: [{ code: 8, ...ecs }] } as never,
+    ],
+  }));
+}
+
+/** The reply's OPT options, ECS fields only. */
+function optOf(decoded: Packet): Record<string, unknown>[] | undefined {
+  const opt = decoded.additionals?.find((r) => r.type === ("OPT" as string)) as
+    | { options?: Record<string, unknown>[] }
+    | undefined;
+  return opt?.options?.map((o) => ({
+    code: o.code,
+    family: o.family,
+    sourcePrefixLength: o.sourcePrefixLength,
+    scopePrefixLength: o.scopePrefixLength,
+    ip: o.ip,
+  }));
+}
+
+const NXDOMAIN_SET: DnsAnswerSet = {
+  rcode: "NXDOMAIN",
+  authoritative: true,
+  groups: [],
+  shuffle: false,
+  authorities: [SOA],
+  additionals: [],
+};
+
+Deno.test("assembleReply() writes each reply's time into cached SOA serials", () => {
+  const serial = (set: DnsAnswerSet, q: Uint8Array, nowSec?: number) => {
+    const facts = parsed(q);
+    const flags = nowSec === undefined ? FLAGS : { ...FLAGS, nowSec: () => nowSec };
+    const encoded = encodeAnswerSet(set, questionName(q, facts));
+    const reply = assembleReply(q, facts, encoded, [0], replyLimits("udp", 4096, 3, 1), flags);
+    const decoded = decodePacket(reply)!;
+    const soa = [...decoded.answers!, ...decoded.authorities!].find((r) => r.type === "SOA");
+    return (soa as { data: { serial: number; refresh: number } }).data;
+  };
+  const q = query("nope.service.foo", "A", 4096);
+  assertEquals(serial(NXDOMAIN_SET, q).serial, 1700000000);
+  assertEquals(serial(NXDOMAIN_SET, q, 1800000000.9), { ...SOA.data, serial: 1800000000 } as never);
+  // The SOA in an answer group (apex SOA question) too; the wrap is uint32's.
+  const apex: DnsAnswerSet = {
+    ...NXDOMAIN_SET,
+    rcode: "NOERROR",
+    groups: [{ records: [SOA], weight: 1, additionals: [] }],
+    authorities: [],
+  };
+  assertEquals(serial(apex, query("foo", "SOA", 4096), 2 ** 32 + 5).serial, 5);
+});
+
+Deno.test("encodeAnswerSet() without compression writes every owner in full", () => {
+  const q = query("Web.Service.FOO");
+  const facts = parsed(q);
+  const set = aSet("Web.Service.FOO", 2);
+  const plain = encodeAnswerSet(set, questionName(q, facts), { compress: false });
+  const packed = encodeAnswerSet(set, questionName(q, facts));
+  // "Web.Service.FOO" is 17 wire bytes against a 2-byte pointer.
+  assertEquals(plain.groupBytes[0]! - packed.groupBytes[0]!, 15);
+  const reply = assembleReply(q, facts, plain, [1, 0], replyLimits("udp", undefined, 3, 1), FLAGS);
+  const decoded = decodePacket(reply)!;
+  assertEquals(decoded.answers!.map((a) => a.name), ["Web.Service.FOO", "Web.Service.FOO"]);
+  assert(!Array.from(reply.subarray(facts.questionEnd)).includes(0xc0));
+});
+
+/** SRV groups for one node on several ports: every group wants the same A and TXT. */
+function sameNodeSrv(owner: string, ports: number): DnsAnswerSet {
+  const base = srvSet(owner, 1);
+  return {
+    ...base,
+    groups: Array.from({ length: ports }, (_, i) => ({
+      ...base.groups[0]!,
+      records: [{
+        type: "SRV",
+        name: owner,
+        ttl: 5,
+        class: "IN",
+        data: { priority: 1, weight: 1, port: 7000 + i, target: "node0.node.dc1.foo" },
+      }],
+    } as AnswerGroup)),
+  };
+}
+
+Deno.test("assembleReply() sends additional records shared by several groups once", () => {
+  const q = query("dup.service.foo", "SRV", 4096);
+  const set = sameNodeSrv("dup.service.foo", 3);
+  const { decoded, stats } = fast(q, set, [2, 0, 1]);
+  assertEquals(decoded.answers!.map((a) => (a as { data: { port: number } }).data.port), [
+    7002,
+    7000,
+    7001,
+  ]);
+  assertEquals(
+    decoded.additionals!.filter((r) => r.type !== ("OPT" as string)).map((r) =>
+      `${r.name} ${r.type}`
+    ),
+    ["node0.node.dc1.foo A", "node0.node.dc1.foo TXT"],
+  );
+  assertEquals(stats.truncated, false);
+  assertEquals(
+    fast(q, set, [2, 0, 1]).decoded as Decoded,
+    slow(q, set, [2, 0, 1]).decoded as Decoded,
+  );
+  // Mixed: a shared target plus one of its own.
+  const mixed: DnsAnswerSet = {
+    ...set,
+    groups: [...set.groups, ...srvSet("dup.service.foo", 2).groups.slice(1)],
+  };
+  const m = fast(q, mixed, [3, 1, 0, 2]).decoded;
+  assertEquals(m.additionals!.filter((r) => r.type === "A").map((r) => r.name), [
+    "node1.node.dc1.foo",
+    "node0.node.dc1.foo",
+  ]);
+  assertEquals(m as Decoded, slow(q, mixed, [3, 1, 0, 2]).decoded as Decoded);
+});
+
+Deno.test("assembleReply() fits groups counting shared additionals once, never over the limit", () => {
+  const rng = seededRng(5);
+  for (let trial = 0; trial < 200; trial++) {
+    const count = 1 + Math.floor(rng.next() * 40);
+    const set = sameNodeSrv("dup.service.foo", count);
+    const edns = rng.next() < 0.3 ? undefined : 512 + Math.floor(rng.next() * 1500);
+    const q = query("dup.service.foo", "SRV", edns);
+    const order = Array.from({ length: count }, (_, i) => count - 1 - i);
+    const { reply, decoded, limits, stats } = fast(q, set, order);
+    assert(reply.length <= limits.maxBytes, `${reply.length} > ${limits.maxBytes}`);
+    const kept = decoded.answers!.length;
+    assertEquals(stats.truncated, kept < count);
+    assertEquals(decoded.additionals!.filter((r) => r.type === "A").length, kept > 0 ? 1 : 0);
+    // No room was left: one more group would add its SRV record and nothing else.
+    const facts = parsed(q);
+    const srvBytes = encodeAnswerSet(set, questionName(q, facts)).groupAnswers[0]!.length;
+    if (kept < count && kept < limits.maxGroups) {
+      assert(reply.length + srvBytes > limits.maxBytes, `room for one more at ${reply.length}`);
+    }
+  }
+});
+
+Deno.test("assembleReply() echoes EDNS Client Subnet: scope 0, or the source prefix when subnet-scoped", () => {
+  const ecs = { family: 1, sourcePrefixLength: 24, scopePrefixLength: 0, ip: "10.1.2.0" };
+  const q = ecsQuery("web.service.foo", "A", ecs);
+  const run = (set: DnsAnswerSet) => {
+    const facts = parsed(q);
+    const encoded = encodeAnswerSet(set, questionName(q, facts));
+    const reply = assembleReply(q, facts, encoded, [0, 1], replyLimits("udp", 1232, 3, 1), FLAGS);
+    return optOf(decodePacket(reply)!);
+  };
+  const echoed = (scope: number) => [{ code: 8, ...ecs, scopePrefixLength: scope, ip: "10.1.2.0" }];
+  assertEquals(run(aSet("web.service.foo", 2)), echoed(0));
+  assertEquals(run({ ...aSet("web.service.foo", 2), ecsSubnetScoped: true }), echoed(24));
+  assertEquals(run({ ...NXDOMAIN_SET, ecsSubnetScoped: true }), echoed(0));
+  // IPv6 /56 and a /0 (no address bytes).
+  const v6 = { family: 2, sourcePrefixLength: 56, scopePrefixLength: 0, ip: "2001:db8:1:200::" };
+  const q6 = ecsQuery("web.service.foo", "A", v6);
+  const f6 = parsed(q6);
+  const r6 = assembleReply(
+    q6,
+    f6,
+    encodeAnswerSet({ ...aSet("web.service.foo", 1), ecsSubnetScoped: true }, questionName(q6, f6)),
+    [0],
+    replyLimits("udp", 1232, 3, 1),
+    FLAGS,
+  );
+  assertEquals(optOf(decodePacket(r6)!), [{ code: 8, ...v6, scopePrefixLength: 56 }]);
+  const q0 = ecsQuery("web.service.foo", "A", { family: 1, sourcePrefixLength: 0, ip: "0.0.0.0" });
+  assertEquals(parsed(q0).ecsLength, 4);
+});

@@ -289,3 +289,109 @@ Deno.test("createDnsHandler() answers SERVFAIL with RA when forwarding fails", a
   assertEquals([b.rcode, b.flag_ra, b.additionals!.length], ["SERVFAIL", true, 1]);
   assertEquals(throwing.sink.lines().length, 1);
 });
+
+/** A query with one raw EDNS option (code, data bytes) in its OPT. */
+function withOption(name: string, code: number, data: number[], qclass = 1): Uint8Array {
+  const base = query(name, "A", { edns: 1232 });
+  const out = new Uint8Array(base.length + 4 + data.length);
+  out.set(base);
+  const opt = base.length - 11;
+  out[opt + 9] = 0;
+  out[opt + 10] = 4 + data.length;
+  out.set([0, code, 0, data.length, ...data], base.length);
+  // The question's class sits right before the OPT.
+  out[opt - 1] = qclass;
+  return out;
+}
+
+/** ECS fields of the reply's OPT, or undefined. */
+function ecsOf(decoded: Decoded): Record<string, unknown> | undefined {
+  const opt = decoded.additionals?.find((r) => r.type === ("OPT" as string)) as
+    | { options?: Record<string, unknown>[] }
+    | undefined;
+  const o = opt?.options?.find((x) => x.code === 8);
+  return o &&
+    { family: o.family, source: o.sourcePrefixLength, scope: o.scopePrefixLength, ip: o.ip };
+}
+
+Deno.test("createDnsHandler() echoes EDNS Client Subnet and refuses a malformed one", () => {
+  const h = harness(() => ({ kind: "answer", answer: services("web.service.consul", 2) }));
+  const v4 = [0, 1, 24, 0, 192, 0, 2];
+  assertEquals(ecsOf(decode(syncReply(h, withOption("web.service.consul", 8, v4)))), {
+    family: 1,
+    source: 24,
+    scope: 0,
+    ip: "192.0.2.0",
+  });
+  // Error replies carry it too, scope 0 (REFUSED for the CHAOS class).
+  const refused = decode(syncReply(h, withOption("web.service.consul", 8, v4, 3)));
+  assertEquals([refused.rcode, ecsOf(refused)?.scope], ["REFUSED", 0]);
+  // RFC 7871 §7.1.1: inconsistent family, prefix or address length is FORMERR.
+  for (
+    const data of [
+      [0, 3, 24, 0, 192, 0, 2], // family 3
+      [0, 1, 33, 0, 1, 2, 3, 4, 5], // /33 on IPv4
+      [0, 1, 24, 0, 192, 0], // /24 needs 3 address bytes
+      [0, 2, 64, 0, 0x20, 0x01], // /64 needs 8
+      [0, 1], // shorter than the fixed fields
+    ]
+  ) {
+    assertEquals(decode(syncReply(h, withOption("web.service.consul", 8, data))).rcode, "FORMERR");
+  }
+  // Other options are ignored, not echoed.
+  assertEquals(
+    ecsOf(decode(syncReply(h, withOption("web.service.consul", 10, [1, 2, 3, 4])))),
+    undefined,
+  );
+});
+
+Deno.test("createDnsHandler() gives a cached SOA the serial of each reply's time", () => {
+  let now = 1_700_000_000;
+  const soa: Answer = {
+    type: "SOA",
+    name: "consul",
+    ttl: 0,
+    class: "IN",
+    data: {
+      mname: "ns.consul",
+      rname: "hostmaster.consul",
+      serial: 1,
+      refresh: 3600,
+      retry: 600,
+      expire: 86400,
+      minimum: 0,
+    },
+  };
+  const h = harness(() => ({
+    kind: "answer",
+    answer: {
+      rcode: "NXDOMAIN",
+      authoritative: true,
+      groups: [],
+      shuffle: false,
+      authorities: [soa],
+      additionals: [],
+    },
+  }), { nowSec: () => now });
+  const serial = () => ((decode(syncReply(h, query("nope.node.consul"))).authorities![0] as {
+    data: { serial: number };
+  }).data.serial);
+  assertEquals(serial(), 1_700_000_000);
+  now += 61;
+  assertEquals(serial(), 1_700_000_061);
+  assertEquals([h.requests.length, h.handler.counters.cacheHits], [1, 1]);
+});
+
+Deno.test("createDnsHandler() with disable_compression writes owners in full", () => {
+  const h = harness(() => ({ kind: "answer", answer: services("web.service.consul", 2) }), {
+    config: { disableCompression: true },
+  });
+  const q = query("web.service.consul");
+  const reply = syncReply(h, q)!;
+  // Two A records of 20 (owner) + 10 + 4 bytes each.
+  assertEquals(reply.length, q.length + 2 * 34);
+  assertEquals(decode(reply).answers!.map((a) => a.name), [
+    "web.service.consul",
+    "web.service.consul",
+  ]);
+});

@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "../testing/assert.ts";
 import { closedPort, startStubResolver, type StubResolver } from "../testing/stub_resolver.ts";
-import { CaptureSink, createLogger } from "../lib/mod.ts";
-import { acceptableReply, createRecursorForwarder } from "./recursor_transport.ts";
+import { CaptureSink, createLogger, seededRng } from "../lib/mod.ts";
+import { acceptableReply, createRecursorForwarder, permuted } from "./recursor_transport.ts";
 import { decodePacket, encodePacket } from "./packet.ts";
 
 const TIMEOUT_MS = 200;
@@ -246,4 +246,16 @@ Deno.test("createRecursorForwarder() abandons a TCP connect that outlives the ti
     }
     await Promise.all(drained);
   }
+});
+
+Deno.test("permuted() gives every order of the recursors (recursor_strategy random)", () => {
+  const rng = seededRng(3);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < 6000; i++) {
+    const order = permuted(["a", "b", "c"], rng).join("");
+    seen.set(order, (seen.get(order) ?? 0) + 1);
+  }
+  assertEquals([...seen.keys()].sort(), ["abc", "acb", "bac", "bca", "cab", "cba"]);
+  for (const count of seen.values()) assert(count > 850 && count < 1150, `uneven: ${count}`);
+  assertEquals(permuted([], rng), []);
 });
