@@ -243,6 +243,87 @@ export class ApiClient {
     });
   }
 
+  /**
+   * GET /v1/kv/:key (or `:prefix?recurse` with `recurse`) as a blocking
+   * query: parked at the agent until the index passes `index` or `wait`
+   * runs out; `consistent` asks the leader. The pairs ([] on 404) and the
+   * `X-Consul-Index` to pass next.
+   */
+  async kvWatch(
+    key: string,
+    options: {
+      readonly recurse?: boolean;
+      readonly index?: number;
+      readonly wait?: string;
+      readonly consistent?: boolean;
+      readonly signal?: AbortSignal;
+    } = {},
+  ): Promise<{ pairs: KvPair[]; index: number }> {
+    const res = await this.request("GET", kvPath(key), {
+      query: {
+        recurse: options.recurse,
+        consistent: options.consistent,
+        index: options.index ? options.index : undefined,
+        wait: options.index ? options.wait : undefined,
+      },
+      accept: [200, 404],
+      read: options.consistent !== true,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    return { pairs: res.status === 404 ? [] : decodeKvPairs(res.text), index: res.index };
+  }
+
+  /**
+   * PUT /v1/kv/:key with `?acquire=` or `?release=` the session (Consul's
+   * `KV().Acquire` / `Release`), or `?cas=` the index; the agent's true/false.
+   */
+  async kvWrite(
+    key: string,
+    value: Uint8Array,
+    options: {
+      readonly flags: bigint;
+      readonly acquire?: string;
+      readonly release?: string;
+      readonly cas?: number;
+    },
+  ): Promise<boolean> {
+    return await this.#json<boolean>("PUT", kvPath(key), {
+      query: {
+        flags: options.flags === 0n ? undefined : options.flags,
+        acquire: options.acquire,
+        release: options.release,
+        cas: options.cas,
+      },
+      body: value,
+    });
+  }
+
+  /** PUT /v1/session/create with `{Name, TTL, Behavior}`; the new session's ID. */
+  async sessionCreate(
+    entry: { readonly Name: string; readonly TTL: string; readonly Behavior: "release" | "delete" },
+  ): Promise<string> {
+    const out = await this.#json<{ ID?: string }>("PUT", "/v1/session/create", {
+      body: JSON.stringify(entry),
+    });
+    if (typeof out.ID !== "string") throw new ApiError("Invalid response: no session ID");
+    return out.ID;
+  }
+
+  /** PUT /v1/session/renew/:id; the TTL the agent granted, or null when the session is gone. */
+  async sessionRenew(id: string): Promise<string | null> {
+    const res = await this.request("PUT", `/v1/session/renew/${encodeURIComponent(id)}`, {
+      accept: [200, 404],
+    });
+    if (res.status === 404) return null;
+    const entries = JSON.parse(res.text) as { TTL?: string }[] | null;
+    return entries?.[0]?.TTL ?? null;
+  }
+
+  /** PUT /v1/session/destroy/:id. */
+  async sessionDestroy(id: string): Promise<void> {
+    await this.request("PUT", `/v1/session/destroy/${encodeURIComponent(id)}`);
+  }
+
   /** DELETE /v1/kv/:key (with `?cas=`), or a whole prefix with `recurse`. */
   async kvDelete(key: string, options: { recurse?: boolean; cas?: number } = {}): Promise<boolean> {
     return await this.#json<boolean>("DELETE", kvPath(key), {

@@ -23,12 +23,40 @@ async function runChild(options: ChildOptions): Promise<number> {
     stdout: "inherit",
     stderr: "inherit",
     ...(options.env === undefined ? {} : { env: { ...options.env } }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
   }).spawn();
-  if (options.stdin instanceof Uint8Array) {
+  const forward = (): void => {
+    const reason = options.signal?.reason;
+    signalChild(child, reason === "SIGINT" || reason === "SIGTERM" ? reason : "SIGTERM");
+  };
+  const kill = (): void => signalChild(child, "SIGKILL");
+  if (options.signal?.aborted) forward();
+  else options.signal?.addEventListener("abort", forward, { once: true });
+  if (options.kill?.aborted) kill();
+  else options.kill?.addEventListener("abort", kill, { once: true });
+  try {
+    return await waitChild(child, options.stdin);
+  } finally {
+    options.signal?.removeEventListener("abort", forward);
+    options.kill?.removeEventListener("abort", kill);
+  }
+}
+
+function signalChild(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // Already exited: its status is on the way.
+  }
+}
+
+async function waitChild(
+  child: Deno.ChildProcess,
+  stdin: ChildOptions["stdin"],
+): Promise<number> {
+  if (stdin instanceof Uint8Array) {
     const writer = child.stdin.getWriter();
     try {
-      await writer.write(options.stdin);
+      await writer.write(stdin);
       await writer.close();
     } catch {
       // The child exited without reading its input; its exit code tells the rest.

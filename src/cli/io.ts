@@ -15,8 +15,13 @@ export interface ChildOptions {
   readonly stdin?: Uint8Array | "inherit";
   /** Added to the CLI's own environment (`CONSUL_INDEX`, `CONSUL_LOCK_HELD`). */
   readonly env?: Readonly<Record<string, string>>;
-  /** Aborting sends the child SIGTERM. */
+  /**
+   * Aborting signals the child: with the abort reason when it is "SIGINT"
+   * or "SIGTERM" (so a shutdown signal is forwarded as it came), else SIGTERM.
+   */
   readonly signal?: AbortSignal;
+  /** Aborting sends the child SIGKILL (after a grace period that `signal` started). */
+  readonly kill?: AbortSignal;
 }
 
 /** The CLI's connection to its process. */

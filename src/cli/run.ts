@@ -16,6 +16,7 @@ import { keygenCommand } from "./keygen_command.ts";
 import { keyringCommand } from "./keyring_command.ts";
 import { kvCommand } from "./kv_command.ts";
 import { leaveCommand } from "./leave_command.ts";
+import { lockCommand } from "./lock_command.ts";
 import { maintCommand } from "./maint_command.ts";
 import { membersCommand } from "./members_command.ts";
 import { monitorCommand } from "./monitor_command.ts";
@@ -37,6 +38,7 @@ const COMMANDS: readonly Command[] = [
   keyringCommand,
   kvCommand,
   leaveCommand,
+  lockCommand,
   maintCommand,
   membersCommand,
   monitorCommand,

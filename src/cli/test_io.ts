@@ -58,7 +58,7 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
     async fetch(request) {
       const url = new URL(request.url);
       io.requests.push(`${request.method} ${url.pathname}${url.search}`);
-      io.bodies.push(await request.text());
+      io.bodies.push(await request.clone().text());
       if (!options.handler) {
         throw new TypeError(
           `error sending request for url (${url.href}): client error (Connect): tcp connect error: Connection refused (os error 111)`,
