@@ -8,6 +8,8 @@
  * NXDOMAIN; a query that cannot be resolved (a template asked by ID) is
  * SERVFAIL, as Consul's RPC error. Near sorting is not kept: the edge
  * shuffles every answer, as Consul re-randomises DNS answers (#9802).
+ * Answers are subnet-scoped: an EDNS Client Subnet option is echoed with
+ * its source prefix (Consul's `errECSNotGlobal`).
  * @module
  */
 
@@ -30,5 +32,6 @@ export function lookupPreparedQuery(
   const entries = view.catalog.preparedQueryNodes(query.service);
   if (entries.length === 0) return nxdomain(view);
   const ttl = queryDnsTtlSec(query) ?? serviceTtlSec(view.config, query.service.service);
-  return answerInstances(request, view, entries, ttl);
+  // The answer may depend on the client (Near `_ip` in Consul): ECS is echoed with its prefix.
+  return { ...answerInstances(request, view, entries, ttl), ecsSubnetScoped: true };
 }
