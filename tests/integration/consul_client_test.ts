@@ -8,6 +8,7 @@ import {
   assertEquals,
   assertRejects,
   assertStringIncludes,
+  readyHttpAddr,
   startLegateAgent,
 } from "../../src/testing/mod.ts";
 
@@ -32,6 +33,21 @@ async function withAgent(fn: (consul: ConsulApi, agent: Agent) => Promise<void>)
   await using agent = await startLegateAgent(["-dev", "-node", "client-test", "-dns-port", "-1"]);
   await fn(clientFor(agent), agent);
 }
+
+Deno.test("node-consul: uint64 flags pass through exactly (consul lock's flag, 2^64 - 1)", async () => {
+  await withAgent(async (consul, agent) => {
+    // node-consul passes flags to ?flags= as given; as a string no digit is lost.
+    for (const flags of ["3304740253564472344", "18446744073709551615"]) {
+      assertEquals(await consul.kv.set({ key: `f/${flags}`, value: "v", flags }), true);
+      const raw = await fetch(`http://${readyHttpAddr(agent.ready)}/v1/kv/f/${flags}`);
+      assertStringIncludes(await raw.text(), `"Flags":${flags},`);
+    }
+    // 2^64 is rejected with strconv's reason.
+    const err = await consul.kv.set({ key: "f/x", value: "v", flags: "18446744073709551616" })
+      .then(() => undefined, (e: Error) => e.message);
+    assertStringIncludes(err ?? "", "value out of range");
+  });
+});
 
 Deno.test("node-consul: KV put, get, recurse, keys, cas and delete", async () => {
   await withAgent(async (consul) => {
