@@ -17,7 +17,7 @@ import {
   TXN_VERBS,
   type TxnOp,
 } from "../catalog/mod.ts";
-import { HEALTH_STATUSES, randomInt, type Rng, seededRng } from "../lib/mod.ts";
+import { HEALTH_STATUSES, randomInt, type Rng, seededRng, stringifyExact } from "../lib/mod.ts";
 
 /** Options for {@link runCatalogSim}. */
 export interface CatalogSimOptions {
@@ -182,7 +182,7 @@ export function runCatalogSim(options: CatalogSimOptions): CatalogSimResult {
     const a = direct.apply(index, command);
     const b = viaCodec.apply(index, decoded.value);
     const c = restored.apply(index, command);
-    if (JSON.stringify(a) !== JSON.stringify(b) || JSON.stringify(a) !== JSON.stringify(c)) {
+    if (stringifyExact(a) !== stringifyExact(b) || stringifyExact(a) !== stringifyExact(c)) {
       return {
         seed: options.seed,
         applied: step,
