@@ -109,6 +109,13 @@ export const AGENT_FLAGS: readonly (FlagSpec & { readonly key?: string })[] = [
     placeholder: "domain",
     help: "DNS domain (default consul)",
   },
+  {
+    name: "alt-domain",
+    type: "string",
+    key: "alt_domain",
+    placeholder: "domain",
+    help: "Second DNS domain answered like the first",
+  },
   { name: "server", type: "boolean", key: "server", help: "Run as a server" },
   {
     name: "bootstrap",
