@@ -14,6 +14,7 @@ import {
   configFormatFromFlags,
   configPathsFromArgs,
   flagsToConfigValue,
+  hclFragments,
   loadConfig,
 } from "./config_args.ts";
 import { formatFlagHelp, parseCommandArgs } from "./flags.ts";
@@ -75,6 +76,7 @@ export const agentCommand: Command = {
         dev,
         hostname: io.hostname,
         format: format.format,
+        hclFragments: hclFragments(parsed.values),
       });
     const loaded = await load();
     if (!loaded.ok) {

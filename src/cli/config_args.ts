@@ -11,6 +11,7 @@ import {
   type ConfigPath,
   type ConfigProblem,
   type ConfigSource,
+  configSourcesFromText,
   FLAGS_SOURCE,
   readConfigSources,
   type RuntimeConfig,
@@ -38,6 +39,12 @@ export function configFormatFromFlags(
   return { error: `Invalid -config-format ${JSON.stringify(value)}: expected "json" or "hcl"` };
 }
 
+/** The `-hcl` fragments given, in order. */
+export function hclFragments(values: FlagValues): string[] {
+  const value = values["hcl"];
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
 /** Flags of `legate agent`, each mapped to the config key it overrides. */
 export const AGENT_FLAGS: readonly (FlagSpec & { readonly key?: string })[] = [
   {
@@ -48,6 +55,13 @@ export const AGENT_FLAGS: readonly (FlagSpec & { readonly key?: string })[] = [
     help: "Read every .json and .hcl file in this directory, in name order",
   },
   CONFIG_FORMAT_FLAG,
+  {
+    name: "hcl",
+    type: "string",
+    repeatable: true,
+    placeholder: "text",
+    help: "An HCL config fragment, applied after the files and flags (repeatable)",
+  },
   {
     name: "config-file",
     type: "string",
@@ -214,6 +228,8 @@ export interface LoadConfigOptions {
   readonly hostname: () => string;
   /** Every file in this format (`-config-format`); default by extension. */
   readonly format?: ConfigFormat | undefined;
+  /** `-hcl` fragments, applied last in order (Consul puts them after the flags). */
+  readonly hclFragments?: readonly string[];
 }
 
 /** The outcome of {@link loadConfig}. */
@@ -228,15 +244,21 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
     ...(options.format === undefined ? {} : { format: options.format }),
   });
   const sources: ConfigSource[] = [...read.sources];
+  const fragmentProblems: ConfigProblem[] = [];
   if (Object.keys(options.overrides).length > 0) {
     sources.push({ name: FLAGS_SOURCE, value: options.overrides });
   }
+  (options.hclFragments ?? []).forEach((text, i) => {
+    const parsed = configSourcesFromText(text, `-hcl flag ${i + 1}`, "hcl");
+    sources.push(...parsed.sources);
+    fragmentProblems.push(...parsed.problems);
+  });
   const usedHostname = !sources.some((s) => hasNodeName(s.value));
   const built = buildConfig(sources, {
     hostname: usedHostname ? safeHostname(options.hostname) : "",
     dev: options.dev,
   });
-  const problems = [...read.problems, ...(built.ok ? [] : built.problems)];
+  const problems = [...read.problems, ...fragmentProblems, ...(built.ok ? [] : built.problems)];
   if (problems.length > 0 || !built.ok) return { ok: false, problems };
   return { ok: true, config: built.config, warnings: read.warnings, usedHostname };
 }
