@@ -82,9 +82,19 @@ export function requiredPermissions(
         add("net", urlHost(spec.url), `http ${what}`);
         break;
       case "tcp":
-        add("net", hostPort(spec.host, spec.port), `tcp ${what}`);
+      case "grpc":
+      case "h2ping":
+        add("net", hostPort(spec.host, spec.port), `${spec.kind} ${what}`);
         break;
+      case "udp": {
+        add("net", hostPort(spec.host, spec.port), `udp ${what}`);
+        // The probe sends from an ephemeral UDP port on the matching local address.
+        const local = recursorBindAddress(spec.host);
+        add("net", local.includes(":") ? `[${local}]` : local, `udp ${what} (local UDP port)`);
+        break;
+      }
       case "ttl":
+      case "alias":
         break;
     }
   }

@@ -40,6 +40,7 @@ import { HttpError, MetricsRegistry } from "../http/mod.ts";
 import { AgentError, type Env, type HealthStatus } from "../lib/mod.ts";
 import { agentMetrics, type RuntimeMemory } from "./agent_metrics.ts";
 import { agentSelfInfo, localMember } from "./agent_self.ts";
+import { catalogAliasSource } from "./alias_source.ts";
 import { AgentWork } from "./agent_work.ts";
 import { ANTI_ENTROPY_INTERVAL_MS, AntiEntropy, applyToCatalog } from "./anti_entropy.ts";
 import { CheckResults } from "./check_results.ts";
@@ -163,6 +164,7 @@ export class Agent implements AgentApi {
         this.#reaper.observe(u.checkId);
       },
       onRun: (_id, status) => this.metricsRegistry.incrCounter("legate.checks.runs", { status }),
+      alias: catalogAliasSource(options.catalog, options.watches, nodeName),
     });
     this.#antiEntropy = new AntiEntropy({
       env: options.env,

@@ -44,6 +44,9 @@ function harness() {
         net: {
           httpProbe: () => Promise.reject(new Error("no net")),
           tcpProbe: () => Promise.reject(new Error("no net")),
+          udpProbe: () => Promise.reject(new Error("No UDP in this test")),
+          grpcProbe: () => Promise.reject(new Error("No gRPC in this test")),
+          h2pingProbe: () => Promise.reject(new Error("No HTTP/2 in this test")),
         },
       };
       const fsm = new CatalogFsm();

@@ -19,6 +19,9 @@ const NODE_ID = "0b7e4c5a-8f43-4c5e-9d1e-2f7a6b3c4d5e";
 const noNet: Net = {
   httpProbe: () => Promise.reject(new Error("No network in this test")),
   tcpProbe: () => Promise.reject(new Error("No network in this test")),
+  udpProbe: () => Promise.reject(new Error("No UDP in this test")),
+  grpcProbe: () => Promise.reject(new Error("No gRPC in this test")),
+  h2pingProbe: () => Promise.reject(new Error("No HTTP/2 in this test")),
 };
 const noExec: Exec = { run: () => Promise.reject(new Error("No exec in this test")) };
 
@@ -899,6 +902,9 @@ Deno.test("GET /v1/agent/metrics counts check runs by status", async () => {
   const net: Net = {
     httpProbe: () => Promise.resolve({ status, statusText: "", body: "" }),
     tcpProbe: () => Promise.reject(new Error("No TCP in this test")),
+    udpProbe: () => Promise.reject(new Error("No UDP in this test")),
+    grpcProbe: () => Promise.reject(new Error("No gRPC in this test")),
+    h2pingProbe: () => Promise.reject(new Error("No HTTP/2 in this test")),
   };
   const h = await harness({}, { net });
   try {

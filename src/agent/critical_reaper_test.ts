@@ -10,6 +10,9 @@ import { REAP_INTERVAL_MS } from "./critical_reaper.ts";
 const noNet: Net = {
   httpProbe: () => Promise.reject(new Error("No network in this test")),
   tcpProbe: () => Promise.reject(new Error("No network in this test")),
+  udpProbe: () => Promise.reject(new Error("No UDP in this test")),
+  grpcProbe: () => Promise.reject(new Error("No gRPC in this test")),
+  h2pingProbe: () => Promise.reject(new Error("No HTTP/2 in this test")),
 };
 const noExec: Exec = { run: () => Promise.reject(new Error("No exec in this test")) };
 

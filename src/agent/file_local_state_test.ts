@@ -28,6 +28,9 @@ function env(): Env {
     net: {
       httpProbe: () => Promise.reject(new Error("No network in this test")),
       tcpProbe: () => Promise.reject(new Error("No network in this test")),
+      udpProbe: () => Promise.reject(new Error("No UDP in this test")),
+      grpcProbe: () => Promise.reject(new Error("No gRPC in this test")),
+      h2pingProbe: () => Promise.reject(new Error("No HTTP/2 in this test")),
     },
   };
 }

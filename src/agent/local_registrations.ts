@@ -96,7 +96,9 @@ export function checkRegistration(
     serviceId: def.serviceId ?? "",
     type: def.spec.kind,
     interval: def.intervalMs === undefined ? "" : formatDuration(def.intervalMs),
-    timeout: def.spec.kind === "ttl" ? "" : formatDuration(def.timeoutMs),
+    timeout: def.spec.kind === "ttl" || def.spec.kind === "alias"
+      ? ""
+      : formatDuration(def.timeoutMs),
   };
 }
 

@@ -139,6 +139,9 @@ function serviceOf(value: unknown, at: string): ServiceDefinition {
   return { ...(o as unknown as ServiceDefinition), checks: [] };
 }
 
+/** Every CheckSpec kind a saved check may have. */
+const CHECK_KINDS = ["script", "http", "tcp", "udp", "grpc", "h2ping", "alias", "ttl"];
+
 function checkOf(value: unknown, at: string): CheckDefinition {
   const o = objectOf(value, at);
   stringOf(o, "id", at);
@@ -146,7 +149,7 @@ function checkOf(value: unknown, at: string): CheckDefinition {
   stringOf(o, "status", at);
   const spec = objectOf(o.spec, `${at}.spec`);
   const kind = stringOf(spec, "kind", `${at}.spec`);
-  if (!["script", "http", "tcp", "ttl"].includes(kind)) {
+  if (!CHECK_KINDS.includes(kind)) {
     throw corrupt(at, `unknown check kind ${JSON.stringify(kind)}`);
   }
   numberOf(o, "timeoutMs", at);

@@ -68,10 +68,29 @@ export interface ServiceInstance {
 }
 
 /** A check's kind as the agent ran it; `""` for checks registered without one. */
-export type CheckType = "script" | "http" | "tcp" | "ttl" | "";
+export type CheckType =
+  | "script"
+  | "http"
+  | "tcp"
+  | "udp"
+  | "grpc"
+  | "h2ping"
+  | "alias"
+  | "ttl"
+  | "";
 
 /** The kinds of {@link CheckType}. */
-export const CHECK_TYPES: readonly CheckType[] = ["script", "http", "tcp", "ttl", ""];
+export const CHECK_TYPES: readonly CheckType[] = [
+  "script",
+  "http",
+  "tcp",
+  "udp",
+  "grpc",
+  "h2ping",
+  "alias",
+  "ttl",
+  "",
+];
 
 /** A health check of a node, or of one of its services (Consul `structs.HealthCheck`). */
 export interface HealthCheck {

@@ -20,6 +20,7 @@ import { childPath, type ConfigProblem, type ConfigSource, WHOLE_CONFIG } from "
 import type {
   CheckDefinition,
   CheckSpec,
+  CheckTls,
   RecursorStrategy,
   RuntimeConfig,
   RuntimeDnsConfig,
@@ -831,16 +832,22 @@ class Builder {
       failed = true;
       this.#add(origin, message);
     };
-    const kinds = (["script", "args", "http", "tcp", "ttl"] as const).filter((k) => has(obj, k));
+    const typeKeys = CHECK_TYPE_KEYS.filter((k) => has(obj, k));
+    // alias_service and alias_node together make one alias check.
+    const kinds = typeKeys.filter((k) => k !== "alias_node" || !typeKeys.includes("alias_service"));
     if (kinds.length === 0) {
-      fail(obj.origin, 'Missing check type: give one of "script", "args", "http", "tcp" or "ttl"');
+      fail(
+        obj.origin,
+        'Missing check type: give one of "script", "args", "http", "tcp", "udp", "grpc", "h2ping", "alias_service", "alias_node" or "ttl"',
+      );
     } else if (kinds.length > 1) {
       fail(
         originOf(obj, kinds[1] as string),
         `Conflicting check types ${kinds.map((k) => `"${k}"`).join(" and ")}: give only one`,
       );
     }
-    const kind = kinds[0];
+    const kindKey = kinds[0];
+    const kind = kindKey === "alias_service" || kindKey === "alias_node" ? "alias" : kindKey;
 
     // Identity.
     let id: string | undefined;
@@ -871,6 +878,11 @@ class Builder {
 
     // Type-specific part.
     let spec: CheckSpec | undefined;
+    const serverName = str(obj, "tls_server_name")?.value;
+    const skipVerify = bool(obj, "tls_skip_verify")?.value;
+    const tls: CheckTls | undefined = serverName === undefined && skipVerify === undefined
+      ? undefined
+      : { serverName: serverName ?? "", skipVerify: skipVerify ?? false };
     if (kind === "script") {
       const script = this.#nonEmpty(obj, "script");
       if (script !== undefined) spec = { kind: "script", argv: ["sh", "-c", script] };
@@ -900,21 +912,76 @@ class Builder {
         const message = checkHttpUrl(url.value);
         if (message !== undefined) fail(url.origin, message);
         else if (method !== undefined) {
+          const disableRedirects = bool(obj, "disable_redirects")?.value ?? false;
           spec = {
             kind: "http",
             url: url.value,
             method,
             header,
             ...(body === undefined ? {} : { body }),
+            ...(disableRedirects ? { disableRedirects } : {}),
+            ...(tls === undefined ? {} : { tls }),
           };
         }
       }
-    } else if (kind === "tcp") {
-      const address = str(obj, "tcp");
-      if (address !== undefined) {
-        const parsed = parseHostPort(address.value);
-        if (typeof parsed === "string") fail(address.origin, parsed);
-        else spec = { kind: "tcp", host: parsed.host, port: parsed.port };
+    } else if (kind === "tcp" || kind === "udp" || kind === "h2ping") {
+      const address = str(obj, kind);
+      const parsed = address === undefined ? undefined : parseHostPort(address.value);
+      if (typeof parsed === "string") fail((address as Leaf<string>).origin, parsed);
+      else if (parsed !== undefined && kind === "tcp") {
+        const useTls = bool(obj, "tcp_use_tls")?.value ?? false;
+        spec = {
+          kind,
+          ...parsed,
+          ...(useTls ? { useTls } : {}),
+          ...(tls === undefined ? {} : { tls }),
+        };
+      } else if (parsed !== undefined && kind === "udp") {
+        spec = { kind, ...parsed };
+      } else if (parsed !== undefined && address !== undefined) {
+        const useTls = bool(obj, "h2ping_use_tls")?.value ?? true;
+        spec = {
+          kind: "h2ping",
+          target: address.value,
+          ...parsed,
+          useTls,
+          ...(tls === undefined ? {} : { tls }),
+        };
+      }
+    } else if (kind === "grpc") {
+      const target = str(obj, "grpc");
+      if (target !== undefined) {
+        const slash = target.value.indexOf("/");
+        const server = slash < 0 ? target.value : target.value.slice(0, slash);
+        const parsed = parseHostPort(server);
+        if (typeof parsed === "string") {
+          fail(
+            target.origin,
+            `Invalid grpc ${
+              quoteShort(target.value)
+            }: expected "host:port" or "host:port/service" like "127.0.0.1:9090/my.Service"`,
+          );
+        } else {
+          spec = {
+            kind,
+            target: target.value,
+            ...parsed,
+            service: slash < 0 ? "" : target.value.slice(slash + 1),
+            useTls: bool(obj, "grpc_use_tls")?.value ?? false,
+            ...(tls === undefined ? {} : { tls }),
+          };
+        }
+      }
+    } else if (kind === "alias") {
+      const node = str(obj, "alias_node");
+      const service = str(obj, "alias_service");
+      if ((node?.value ?? "") === "" && (service?.value ?? "") === "") {
+        fail(
+          (service ?? node ?? { origin: obj.origin }).origin,
+          'Invalid alias check: "alias_service" and "alias_node" are both empty; give the service ID to mirror (and its node), or the node',
+        );
+      } else {
+        spec = { kind, node: node?.value ?? "", serviceId: service?.value ?? "" };
       }
     } else if (kind === "ttl") {
       const ttl = duration(obj, "ttl");
@@ -933,6 +1000,8 @@ class Builder {
         originOf(obj, "interval"),
         'Conflicting "ttl" and "interval": a TTL check is updated through the API, an interval check is run by the agent; give only one',
       );
+    } else if (kind === "alias") {
+      // Consul accepts and ignores an interval on an alias check: it follows catalog changes.
     } else if (kind !== undefined && kind !== "ttl" && !has(obj, "interval")) {
       fail(
         originOf(obj, "interval"),
@@ -948,7 +1017,7 @@ class Builder {
     } else {
       intervalMs = interval?.value;
     }
-    const defaultTimeout = kind === "ttl"
+    const defaultTimeout = kind === "ttl" || kind === "alias"
       ? 0
       : kind === "script" || kind === "args"
       ? CHECK_DEFAULTS.scriptTimeoutMs
@@ -999,6 +1068,20 @@ class Builder {
     return definition;
   }
 }
+
+/** The keys that each make a check of their type; `args` and `script` both make a script check. */
+const CHECK_TYPE_KEYS = [
+  "script",
+  "args",
+  "http",
+  "tcp",
+  "udp",
+  "grpc",
+  "h2ping",
+  "alias_service",
+  "alias_node",
+  "ttl",
+] as const;
 
 function where(origin: Origin): string {
   return origin.path === "" ? origin.source : `${origin.source}: ${origin.path}`;

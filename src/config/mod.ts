@@ -46,6 +46,7 @@ export {
 export type {
   CheckDefinition,
   CheckSpec,
+  CheckTls,
   RecursorStrategy,
   RuntimeConfig,
   RuntimeDnsConfig,

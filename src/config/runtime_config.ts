@@ -58,9 +58,56 @@ export type CheckSpec =
     readonly method: string;
     readonly header: Readonly<Record<string, readonly string[]>>;
     readonly body?: string;
+    /** `disable_redirects`: a 3xx counts by its own status; default false (follow). */
+    readonly disableRedirects?: boolean;
+    /** For https URLs; absent means the defaults (verify, server name from the URL). */
+    readonly tls?: CheckTls;
   }
-  | { readonly kind: "tcp"; readonly host: string; readonly port: number }
+  | {
+    readonly kind: "tcp";
+    readonly host: string;
+    readonly port: number;
+    /** `tcp_use_tls`: also complete a TLS handshake; default false. */
+    readonly useTls?: boolean;
+    readonly tls?: CheckTls;
+  }
+  /** Sends an empty datagram; a reply or a timeout passes, a socket error fails. */
+  | { readonly kind: "udp"; readonly host: string; readonly port: number }
+  | {
+    readonly kind: "grpc";
+    /** The `grpc` value as written, `host:port[/service]`, for the output text. */
+    readonly target: string;
+    readonly host: string;
+    readonly port: number;
+    /** The service asked about, after the first "/"; "" for the whole server. */
+    readonly service: string;
+    /** `grpc_use_tls`, default false (plaintext HTTP/2). */
+    readonly useTls: boolean;
+    readonly tls?: CheckTls;
+  }
+  | {
+    readonly kind: "h2ping";
+    /** The `h2ping` value as written, `host:port`. */
+    readonly target: string;
+    readonly host: string;
+    readonly port: number;
+    /** `h2ping_use_tls`, default true. */
+    readonly useTls: boolean;
+    readonly tls?: CheckTls;
+  }
+  /**
+   * Mirrors the health of service `serviceId` on `node` ("" = this agent's
+   * node), or of the node itself when `serviceId` is "".
+   */
+  | { readonly kind: "alias"; readonly node: string; readonly serviceId: string }
   | { readonly kind: "ttl"; readonly ttlMs: number };
+
+/** A check's `tls_server_name` and `tls_skip_verify`. */
+export interface CheckTls {
+  /** Name used for SNI and certificate verification; "" means the host dialled. */
+  readonly serverName: string;
+  readonly skipVerify: boolean;
+}
 
 /** A check definition, top level or attached to a service. */
 export interface CheckDefinition {
@@ -72,7 +119,7 @@ export interface CheckDefinition {
   /** Initial status; Consul's default is critical. */
   readonly status: HealthStatus;
   readonly spec: CheckSpec;
-  /** Required for script/http/tcp; absent for ttl. */
+  /** Required for script/http/tcp/udp/grpc/h2ping; absent for ttl and alias. */
   readonly intervalMs?: number;
   /** Script default 30s, http/tcp default 10s; 0 for ttl checks (unused). */
   readonly timeoutMs: number;

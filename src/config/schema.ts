@@ -61,10 +61,30 @@ export const CHECK_SCHEMA: Schema = {
   method: { type: STRING, doc: "HTTP method, default GET" },
   header: { type: { kind: "map", of: STRING_LIST }, doc: "HTTP headers: name -> [values]" },
   body: { type: STRING, doc: "HTTP request body" },
+  disable_redirects: { type: BOOL, doc: "HTTP: report a 3xx as is instead of following it" },
   tcp: { type: STRING, doc: '"host:port" to connect to' },
+  tcp_use_tls: { type: BOOL, doc: "TCP: also complete a TLS handshake, default false" },
+  udp: { type: STRING, doc: '"host:port" to send an empty datagram to; reply or silence passes' },
+  grpc: {
+    type: STRING,
+    doc: '"host:port[/service]": grpc.health.v1 Check; SERVING passes, else critical',
+  },
+  grpc_use_tls: { type: BOOL, doc: "gRPC over TLS, default false (plaintext HTTP/2)" },
+  h2ping: { type: STRING, doc: '"host:port": HTTP/2 PING; an ack passes' },
+  h2ping_use_tls: { type: BOOL, doc: "H2PING over TLS, default true (false: plaintext h2c)" },
+  tls_server_name: {
+    type: STRING,
+    doc: "https/grpc/h2ping/tcp_use_tls: SNI and verified name, default the host",
+  },
+  tls_skip_verify: { type: BOOL, doc: "https/grpc/h2ping/tcp_use_tls: accept any certificate" },
+  alias_service: { type: STRING, doc: "Alias: mirror this service ID's health (on alias_node)" },
+  alias_node: { type: STRING, doc: "Alias: the node of alias_service, or the node to mirror" },
   ttl: { type: DURATION, doc: "TTL check: critical unless updated within this" },
-  interval: { type: DURATION, doc: "Run interval; required for script/http/tcp, at least 1s" },
-  timeout: { type: DURATION, doc: "Script default 30s, http/tcp default 10s" },
+  interval: {
+    type: DURATION,
+    doc: "Run interval; required for script/http/tcp/udp/grpc/h2ping, at least 1s",
+  },
+  timeout: { type: DURATION, doc: "Script default 30s, network checks default 10s" },
   output_max_size: { type: INT, doc: "Bytes of output kept, default 4096 (0 means default)" },
   deregister_critical_service_after: {
     type: DURATION,
@@ -77,19 +97,8 @@ export const CHECK_SCHEMA: Schema = {
 
 const CHECK_UNSUPPORTED = [
   "token",
-  "udp",
-  "grpc",
-  "grpc_use_tls",
-  "h2ping",
-  "h2ping_use_tls",
   "docker_container_id",
   "shell",
-  "alias_node",
-  "alias_service",
-  "tls_server_name",
-  "tls_skip_verify",
-  "tcp_use_tls",
-  "disable_redirects",
   "os_service",
 ];
 

@@ -9,6 +9,7 @@ import { assert, errorMessage } from "../../lib/mod.ts";
 import type { Env, HealthStatus, Logger, TimerId } from "../../lib/mod.ts";
 import type { CheckDefinition } from "../../config/mod.ts";
 import { capTtlOutput, type CheckResult, ttlExpiredOutput } from "./check_result.ts";
+import { aliasResult, type AliasSnapshot, type AliasTarget } from "./alias.ts";
 import { runProbe } from "./probe.ts";
 import { StatusHandler } from "./status_handler.ts";
 
@@ -20,6 +21,24 @@ export interface CheckUpdate {
   readonly checkId: string;
   readonly status: HealthStatus;
   readonly output: string;
+}
+
+/**
+ * Where alias checks read the catalog. The agent backs it with its catalog
+ * queries and table watches, so an alias reacts to every catalog change
+ * without polling.
+ */
+export interface AliasSource {
+  /**
+   * The checks of `target.node` ("" = this agent's node) and whether
+   * `target.serviceId` is registered there, with the catalog index read.
+   */
+  read(target: AliasTarget): AliasSnapshot & { readonly index: number };
+  /**
+   * Resolves once the catalog index passes `afterIndex`; on abort it
+   * resolves too (with the unchanged index).
+   */
+  waitForChange(afterIndex: number, signal: AbortSignal): Promise<number>;
 }
 
 /** Options for {@link CheckManager}. */
@@ -37,11 +56,13 @@ export interface CheckManagerOptions {
    * thresholds), for metrics. Errors it throws are ignored.
    */
   onRun?(checkId: string, status: HealthStatus): void;
+  /** The catalog alias checks mirror; adding an alias check without it is a programmer error. */
+  readonly alias?: AliasSource;
 }
 
 interface Entry {
   readonly def: CheckDefinition;
-  /** Interval checks only; TTL checks bypass thresholds, as in Consul. */
+  /** Interval checks only; TTL and alias checks bypass thresholds, as in Consul. */
   readonly handler: StatusHandler | undefined;
   readonly abort: AbortController;
   status: HealthStatus;
@@ -61,6 +82,8 @@ interface Entry {
  *   ({@link StatusHandler}).
  * - TTL checks go critical with "TTL expired" unless {@link ttlUpdate} is
  *   called within the TTL; each update restarts the TTL.
+ * - Alias checks fold the aliased service's or node's checks (see
+ *   {@link aliasResult}) at once and again after every catalog change.
  * - Only changes are reported: a result equal to the current status and
  *   output is not.
  *
@@ -78,8 +101,9 @@ export class CheckManager {
   readonly #onUpdate: (update: CheckUpdate) => void;
   readonly #onRun: ((checkId: string, status: HealthStatus) => void) | undefined;
   readonly #entries = new Map<string, Entry>();
-  /** Script runs in progress; stop() waits for them after killing them. */
-  readonly #scriptRuns = new Set<Promise<void>>();
+  readonly #alias: AliasSource | undefined;
+  /** Script runs and alias watch loops in progress; stop() waits for them after aborting them. */
+  readonly #runs = new Set<Promise<void>>();
   #stopped = false;
 
   constructor(options: CheckManagerOptions) {
@@ -87,6 +111,7 @@ export class CheckManager {
     this.#log = options.env.log.child("checks");
     this.#onUpdate = options.onUpdate;
     this.#onRun = options.onRun?.bind(options);
+    this.#alias = options.alias;
   }
 
   /**
@@ -97,15 +122,19 @@ export class CheckManager {
     assert(!this.#stopped, `Cannot add check "${def.id}": the check manager is stopped`);
     const kind = def.spec.kind;
     assert(
-      kind === "ttl" || (def.intervalMs !== undefined && def.intervalMs > 0),
+      kind === "ttl" || kind === "alias" || (def.intervalMs !== undefined && def.intervalMs > 0),
       `Cannot add check "${def.id}": a ${kind} check needs an interval`,
+    );
+    assert(
+      kind !== "alias" || this.#alias !== undefined,
+      `Cannot add alias check "${def.id}": the check manager was given no catalog (alias option)`,
     );
     const previous = this.#entries.get(def.id);
     if (previous !== undefined) this.#discard(previous);
 
     const entry: Entry = {
       def,
-      handler: kind === "ttl" ? undefined : new StatusHandler(def),
+      handler: kind === "ttl" || kind === "alias" ? undefined : new StatusHandler(def),
       abort: new AbortController(),
       status: def.status,
       output: "",
@@ -118,6 +147,8 @@ export class CheckManager {
 
     if (def.spec.kind === "ttl") {
       this.#armTtl(entry, def.spec.ttlMs);
+    } else if (def.spec.kind === "alias") {
+      this.#track(this.#followAlias(entry, def.spec, this.#alias as AliasSource));
     } else {
       const intervalMs = this.#intervalOf(def);
       this.#schedule(entry, Math.floor(this.#env.rng.next() * intervalMs));
@@ -174,7 +205,7 @@ export class CheckManager {
     this.#stopped = true;
     for (const entry of this.#entries.values()) this.#discard(entry);
     this.#entries.clear();
-    await Promise.all([...this.#scriptRuns]);
+    await Promise.all([...this.#runs]);
   }
 
   #intervalOf(def: CheckDefinition): number {
@@ -229,9 +260,36 @@ export class CheckManager {
       }
       if (!entry.removed) this.#schedule(entry, this.#intervalOf(entry.def));
     })();
-    if (entry.def.spec.kind === "script") {
-      this.#scriptRuns.add(run);
-      run.finally(() => this.#scriptRuns.delete(run));
+    if (entry.def.spec.kind === "script") this.#track(run);
+  }
+
+  #track(run: Promise<void>): void {
+    this.#runs.add(run);
+    run.finally(() => this.#runs.delete(run));
+  }
+
+  /**
+   * Re-folds the aliased checks now and after each catalog change until the
+   * check is removed (Consul's CheckAlias run loop, on table watches).
+   */
+  async #followAlias(entry: Entry, target: AliasTarget, source: AliasSource): Promise<void> {
+    // Let add() return before the first result is reported.
+    await Promise.resolve();
+    while (!entry.removed) {
+      let index: number;
+      try {
+        const snapshot = source.read(target);
+        index = snapshot.index;
+        this.#apply(entry, aliasResult(target, snapshot, entry.def.id));
+      } catch (err) {
+        this.#log.error("alias check read failed", {
+          check: entry.def.id,
+          error: errorMessage(err),
+        });
+        return;
+      }
+      if (entry.removed) return;
+      await source.waitForChange(index, entry.abort.signal);
     }
   }
 

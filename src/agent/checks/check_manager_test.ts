@@ -15,6 +15,9 @@ interface Harness {
 const noNet: Net = {
   httpProbe: () => Promise.reject(new Error("No network in this test")),
   tcpProbe: () => Promise.reject(new Error("No network in this test")),
+  udpProbe: () => Promise.reject(new Error("No UDP in this test")),
+  grpcProbe: () => Promise.reject(new Error("No gRPC in this test")),
+  h2pingProbe: () => Promise.reject(new Error("No HTTP/2 in this test")),
 };
 
 const noExec: Exec = { run: () => Promise.reject(new Error("No exec in this test")) };
@@ -201,6 +204,9 @@ Deno.test("CheckManager runs HTTP and TCP checks through Env.net", async () => {
     httpProbe: (request) =>
       Promise.resolve({ status: 503, statusText: "Service Unavailable", body: request.url }),
     tcpProbe: () => Promise.resolve(),
+    udpProbe: () => Promise.reject(new Error("No UDP in this test")),
+    grpcProbe: () => Promise.reject(new Error("No gRPC in this test")),
+    h2pingProbe: () => Promise.reject(new Error("No HTTP/2 in this test")),
   };
   const { clock, manager } = harness({ net });
   manager.add(check("h", { kind: "http", url: "http://127.0.0.1:1/", method: "GET", header: {} }));

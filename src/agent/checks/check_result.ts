@@ -6,6 +6,7 @@
  */
 
 import { errorMessage, formatDuration } from "../../lib/mod.ts";
+import { H2ProbeError } from "../../lib/mod.ts";
 import type { ExecResult, HealthStatus, HttpProbeResult } from "../../lib/mod.ts";
 
 /** One check result: what a probe found, before or after thresholds. */
@@ -86,6 +87,62 @@ export function tcpErrorResult(host: string, port: number, err: unknown): CheckR
   return { status: "critical", output: `dial tcp ${hostPort(host, port)}: ${errorMessage(err)}` };
 }
 
+/** A TLS handshake that succeeded (`tcp_use_tls`): passing, "TCP+TLS connect <host:port>: Success". */
+export function tcpTlsSuccessResult(host: string, port: number): CheckResult {
+  return { status: "passing", output: `TCP+TLS connect ${hostPort(host, port)}: Success` };
+}
+
+/**
+ * A UDP probe that got a reply or heard nothing within the timeout is
+ * passing, "UDP connect <host:port>: Success", as in Consul's CheckUDP.
+ */
+export function udpSuccessResult(host: string, port: number): CheckResult {
+  return { status: "passing", output: `UDP connect ${hostPort(host, port)}: Success` };
+}
+
+/** A UDP socket error (send or read) is critical, worded like Go's "read udp <addr>: <error>". */
+export function udpErrorResult(host: string, port: number, err: unknown): CheckResult {
+  return { status: "critical", output: `read udp ${hostPort(host, port)}: ${errorMessage(err)}` };
+}
+
+/**
+ * Maps a gRPC health answer: `SERVING` is passing with "gRPC check
+ * <target>: success"; any other status is critical with "gRPC <target>
+ * serving status: <STATUS>" (Consul's GrpcHealthProbe).
+ */
+export function grpcCheckResult(target: string, servingStatus: string): CheckResult {
+  if (servingStatus === "SERVING") {
+    return { status: "passing", output: `gRPC check ${target}: success` };
+  }
+  return { status: "critical", output: `gRPC ${target} serving status: ${servingStatus}` };
+}
+
+/**
+ * A gRPC call that failed is critical; the output reads like grpc-go's
+ * status error, "rpc error: code = <Code> desc = <message>".
+ */
+export function grpcErrorResult(err: unknown): CheckResult {
+  if (err instanceof H2ProbeError && err.grpcCode !== undefined) {
+    const code = GRPC_CODES[err.grpcCode] ?? `Code(${err.grpcCode})`;
+    return { status: "critical", output: `rpc error: code = ${code} desc = ${err.message}` };
+  }
+  const timedOut = err instanceof H2ProbeError && /timed out/i.test(err.message);
+  const output = timedOut
+    ? "rpc error: code = DeadlineExceeded desc = context deadline exceeded"
+    : `rpc error: code = Unavailable desc = connection error: ${errorMessage(err)}`;
+  return { status: "critical", output };
+}
+
+/** The outcome of an H2PING check, in Consul's words (CheckH2PING). */
+export function h2pingResult(target: string, err: unknown): CheckResult {
+  if (err === undefined) return { status: "passing", output: "HTTP2 ping was successful" };
+  const message = errorMessage(err);
+  if (err instanceof H2ProbeError && err.stage === "dial") {
+    return { status: "critical", output: `Failed to dial to ${target}: ${message}` };
+  }
+  return { status: "critical", output: `HTTP2 ping failed: ${message}` };
+}
+
 /**
  * The output of a TTL check whose TTL ran out: "TTL expired", plus the last
  * output it was given, as Consul words it.
@@ -123,6 +180,27 @@ function goUrlErrorOp(method: string): string {
   return method.slice(0, 1).toUpperCase() + method.slice(1).toLowerCase();
 }
 
+/** grpc-go's names of the gRPC status codes, by number. */
+const GRPC_CODES: readonly string[] = [
+  "OK",
+  "Canceled",
+  "Unknown",
+  "InvalidArgument",
+  "DeadlineExceeded",
+  "NotFound",
+  "AlreadyExists",
+  "PermissionDenied",
+  "ResourceExhausted",
+  "FailedPrecondition",
+  "Aborted",
+  "OutOfRange",
+  "Unimplemented",
+  "Internal",
+  "Unavailable",
+  "DataLoss",
+  "Unauthenticated",
+];
+
 /** Reason phrases for responses that carry none (HTTP/2). */
 const REASONS: Readonly<Record<number, string>> = {
   200: "OK",
@@ -131,7 +209,10 @@ const REASONS: Readonly<Record<number, string>> = {
   204: "No Content",
   301: "Moved Permanently",
   302: "Found",
+  303: "See Other",
   304: "Not Modified",
+  307: "Temporary Redirect",
+  308: "Permanent Redirect",
   400: "Bad Request",
   401: "Unauthorized",
   403: "Forbidden",

@@ -32,7 +32,13 @@ Deno.test("runProbe() runs a script with the check's timeout, cap and signal", a
         return Promise.resolve({ code: 1, output: "hmm", truncated: false, timedOut: false });
       },
     },
-    net: { httpProbe: unused, tcpProbe: unused },
+    net: {
+      httpProbe: unused,
+      tcpProbe: unused,
+      udpProbe: unused,
+      grpcProbe: unused,
+      h2pingProbe: unused,
+    },
   };
   const signal = new AbortController().signal;
   const result = await runProbe(env, def({ kind: "script", argv: ["check.sh", "-v"] }), signal);
@@ -43,7 +49,13 @@ Deno.test("runProbe() runs a script with the check's timeout, cap and signal", a
 Deno.test("runProbe() turns a script that cannot start into critical", async () => {
   const env: ProbeEnv = {
     exec: { run: () => Promise.reject(new Error('Cannot start check command "nope"')) },
-    net: { httpProbe: unused, tcpProbe: unused },
+    net: {
+      httpProbe: unused,
+      tcpProbe: unused,
+      udpProbe: unused,
+      grpcProbe: unused,
+      h2pingProbe: unused,
+    },
   };
   const result = await runProbe(
     env,
@@ -66,6 +78,9 @@ Deno.test("runProbe() sends the HTTP check's request and maps the response", asy
         return Promise.resolve({ status: 429, statusText: "Too Many Requests", body: "later" });
       },
       tcpProbe: unused,
+      udpProbe: () => Promise.reject(new Error("No UDP in this test")),
+      grpcProbe: () => Promise.reject(new Error("No gRPC in this test")),
+      h2pingProbe: () => Promise.reject(new Error("No HTTP/2 in this test")),
     },
   };
   const result = await runProbe(
@@ -103,6 +118,9 @@ Deno.test("runProbe() defaults the HTTP method to GET and maps errors to critica
         return Promise.reject(new Error("connection refused"));
       },
       tcpProbe: unused,
+      udpProbe: () => Promise.reject(new Error("No UDP in this test")),
+      grpcProbe: () => Promise.reject(new Error("No gRPC in this test")),
+      h2pingProbe: () => Promise.reject(new Error("No HTTP/2 in this test")),
     },
   };
   const result = await runProbe(
@@ -127,6 +145,9 @@ Deno.test("runProbe() maps TCP connects", async () => {
         targets.push(`${host}:${port}/${timeoutMs}`);
         return fail ? Promise.reject(new Error("i/o timeout")) : Promise.resolve();
       },
+      udpProbe: unused,
+      grpcProbe: unused,
+      h2pingProbe: unused,
     },
   });
   const tcp = def({ kind: "tcp", host: "127.0.0.1", port: 6379 });
@@ -145,7 +166,13 @@ Deno.test("runProbe() maps TCP connects", async () => {
 Deno.test("runProbe() rejects a TTL check", async () => {
   const env: ProbeEnv = {
     exec: { run: unused },
-    net: { httpProbe: unused, tcpProbe: unused },
+    net: {
+      httpProbe: unused,
+      tcpProbe: unused,
+      udpProbe: unused,
+      grpcProbe: unused,
+      h2pingProbe: unused,
+    },
   };
   await assertRejects(() =>
     runProbe(env, def({ kind: "ttl", ttlMs: 1000 }), new AbortController().signal)
