@@ -1,6 +1,11 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../testing/assert.ts";
 import type { HttpProbeRequest } from "../lib/mod.ts";
+import { selfSignedCert, TEST_TLS_NAME } from "../testing/self_signed_cert.ts";
+import tls from "node:tls";
 import { denoNet } from "./deno_net.ts";
+
+const CERT = await selfSignedCert();
+const NO_OPENSSL = CERT === undefined;
 
 interface SeenRequest {
   method: string;
@@ -15,14 +20,16 @@ interface TestServer {
   close(): Promise<void>;
 }
 
-function startServer(): TestServer {
+function startServer(secure = false): TestServer {
   const seen: SeenRequest[] = [];
   const bodies: string[] = [];
   let release = (): void => {};
   const released = new Promise<void>((resolve) => {
     release = resolve;
   });
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+  const options = { hostname: "127.0.0.1", port: 0, onListen: () => {} };
+  const tlsOptions = secure && CERT !== undefined ? { cert: CERT.cert, key: CERT.key } : {};
+  const server = Deno.serve({ ...options, ...tlsOptions }, async (req) => {
     seen.push({ method: req.method, headers: new Headers(req.headers) });
     bodies.push(await req.text());
     const path = new URL(req.url).pathname;
@@ -46,7 +53,7 @@ function startServer(): TestServer {
   });
   const addr = server.addr;
   return {
-    base: `http://127.0.0.1:${addr.port}`,
+    base: `${secure ? "https" : "http"}://127.0.0.1:${addr.port}`,
     seen,
     bodies,
     release: () => release(),
@@ -150,6 +157,114 @@ Deno.test("denoNet.tcpProbe() rejects when the port is closed", async () => {
   const port = closedPort();
   const err = await assertRejects(() => denoNet.tcpProbe("127.0.0.1", port, 5000));
   assertStringIncludes(err.message.toLowerCase(), "refused");
+});
+
+Deno.test("denoNet.httpProbe() with disableRedirects reports the 3xx itself", async () => {
+  const server = startServer();
+  try {
+    const result = await denoNet.httpProbe(
+      request(`${server.base}/redirect`, { disableRedirects: true }),
+    );
+    assertEquals(result.status, 302);
+    assertEquals(server.seen.length, 1);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test({
+  name: "denoNet.httpProbe() honours tls_skip_verify per check on https, redirects included",
+  ignore: NO_OPENSSL,
+  fn: async () => {
+    const server = startServer(true);
+    try {
+      const skip = { tls: { serverName: "", skipVerify: true } };
+      const ok = await denoNet.httpProbe(request(`${server.base}/ok`, skip));
+      assertEquals([ok.status, ok.statusText, ok.body], [200, "OK", "all good"]);
+      const followed = await denoNet.httpProbe(request(`${server.base}/redirect`, skip));
+      assertEquals([followed.status, followed.body], [200, "all good"]);
+      const kept = await denoNet.httpProbe(
+        request(`${server.base}/redirect`, { ...skip, disableRedirects: true }),
+      );
+      assertEquals(kept.status, 302);
+      const big = await denoNet.httpProbe(request(`${server.base}/big`, skip));
+      assertEquals(big.body, "x".repeat(4096));
+      // Verification stays on for checks without tls_skip_verify (fetch and node:https).
+      await assertRejects(() => denoNet.httpProbe(request(`${server.base}/ok`)));
+      await assertRejects(() =>
+        denoNet.httpProbe(
+          request(`${server.base}/ok`, { tls: { serverName: TEST_TLS_NAME, skipVerify: false } }),
+        )
+      );
+    } finally {
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "denoNet.tcpProbe() with TLS completes a handshake, sends the server name, verifies unless skipped",
+  ignore: NO_OPENSSL,
+  fn: async () => {
+    let sawName = (_name: string | false): void => {};
+    const name = new Promise<string | false>((resolve) => (sawName = resolve));
+    const server = tls.createServer({ cert: CERT?.cert, key: CERT?.key }, (socket) => {
+      sawName(socket.servername ?? false);
+      socket.end();
+    });
+    server.on("tlsClientError", () => {});
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      await denoNet.tcpProbe("127.0.0.1", port, 5000, {
+        serverName: TEST_TLS_NAME,
+        skipVerify: true,
+      });
+      assertEquals(await name, TEST_TLS_NAME);
+      const err = await assertRejects(() =>
+        denoNet.tcpProbe("127.0.0.1", port, 5000, { serverName: "", skipVerify: false })
+      );
+      assertStringIncludes(err.message.toLowerCase(), "certificate");
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  },
+});
+
+Deno.test("denoNet.udpProbe() resolves reply from an echo port and timeout from a silent one", async () => {
+  const echo = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const silent = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const echoing = (async () => {
+    try {
+      for (;;) {
+        const [, from] = await echo.receive();
+        await echo.send(new Uint8Array([1]), from);
+      }
+    } catch {
+      // Closed at the end of the test.
+    }
+  })();
+  try {
+    const echoPort = (echo.addr as Deno.NetAddr).port;
+    const silentPort = (silent.addr as Deno.NetAddr).port;
+    assertEquals(await denoNet.udpProbe("127.0.0.1", echoPort, 5000), "reply");
+    assertEquals(await denoNet.udpProbe("127.0.0.1", silentPort, 200), "timeout");
+    // The probe sent an empty datagram, as Consul's CheckUDP does.
+    const [data] = await silent.receive();
+    assertEquals(data.length, 0);
+  } finally {
+    echo.close();
+    silent.close();
+    await echoing;
+  }
+});
+
+Deno.test("denoNet.udpProbe() cannot see ICMP port unreachable: a closed port times out", async () => {
+  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const port = (conn.addr as Deno.NetAddr).port;
+  conn.close();
+  assertEquals(await denoNet.udpProbe("127.0.0.1", port, 200), "timeout");
 });
 
 /** A port that was just listened on and closed, so nothing listens there. */
