@@ -90,6 +90,13 @@ export interface GossipConfig {
    * ping changes nothing. memberlist DisableTcpPings; Consul: false.
    */
   readonly disableTcpPings: boolean;
+  /**
+   * Turns off network coordinates (Consul `disable_coordinates`). By
+   * default every ack carries the responder's Vivaldi coordinate (45
+   * bytes) and a prober that hears a direct ack updates its own
+   * coordinate from the measured round trip (serf's ping delegate).
+   */
+  readonly disableCoordinates: boolean;
 }
 
 const BASE: Omit<
@@ -116,6 +123,7 @@ const BASE: Omit<
   relayedProbesMax: 1024,
   userEventBufferSize: 512,
   disableTcpPings: false,
+  disableCoordinates: false,
 };
 
 /**

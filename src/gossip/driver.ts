@@ -883,6 +883,7 @@ export class GossipNode {
   #reap(raw: MemberInfo, view: MemberInfo): void {
     this.#reaped.set(raw.name, { incarnation: raw.incarnation, stateChangeMs: raw.stateChangeMs });
     this.#forcedLeft.delete(raw.name);
+    this.#core.forgetCoordinate(raw.name);
     this.#logger.info("member reaped", { member: view.name, state: view.state });
     this.#emit({ type: "reaped", member: view });
   }

@@ -6,9 +6,15 @@
  * Strings are UTF-8 with a one-byte length (at most 255 bytes), integers
  * big-endian u32. Decoding never throws: garbage, truncation and unknown
  * versions come back as an error result for the caller to count and drop.
+ *
+ * Additions stay decodable both ways within a version: an ack may carry
+ * the responder's coordinate after its seq (a dimension count byte, then
+ * the vector, error, adjustment and height as big-endian float32, seconds);
+ * an ack without it is the original encoding and still decodes.
  * @module
  */
 
+import type { Coordinate } from "../coordinate/mod.ts";
 import { assert, unreachable } from "../lib/mod.ts";
 import type { GossipMessage, PacketMessage, PushNodeState, StreamMessage } from "./messages.ts";
 import { MESSAGE_KINDS } from "./messages.ts";
@@ -28,6 +34,14 @@ export const COMPOUND_PARTS_MAX = 255;
 export const PUSH_PULL_NODES_MAX = 100_000;
 /** Largest user-event payload in bytes (u16 length). */
 export const USER_EVENT_PAYLOAD_BYTES_MAX = 65_535;
+
+/** Largest coordinate dimensionality an ack may carry (one count byte). */
+export const ACK_COORDINATE_DIMENSIONS_MAX = 255;
+
+/** Bytes a coordinate of `dimensions` adds to an ack: count byte, then float32 vector, error, adjustment, height. */
+export function ackCoordinateBytes(dimensions: number): number {
+  return 1 + 4 * (dimensions + 3);
+}
 
 /** What {@link decodePacket} and {@link decodeStreamFrame} return. */
 export type DecodeResult<T> =
@@ -75,6 +89,8 @@ export function encodedMessageSize(message: GossipMessage): number {
     case "ping_req":
       return 1 + 4 + strSize(message.target) + strSize(message.targetAddress) + 1;
     case "ack":
+      return 1 + 4 +
+        (message.coordinate === undefined ? 0 : ackCoordinateBytes(message.coordinate.vec.length));
     case "nack":
       return 1 + 4;
     case "alive":
@@ -128,6 +144,18 @@ class Writer {
     this.#view.setUint32(this.pos, v >>> 0);
     this.pos += 4;
   }
+  f32(v: number): void {
+    this.#view.setFloat32(this.pos, v);
+    this.pos += 4;
+  }
+  coordinate(c: Coordinate): void {
+    assert(c.vec.length <= ACK_COORDINATE_DIMENSIONS_MAX, "Coordinate has too many dimensions");
+    this.u8(c.vec.length);
+    for (const v of c.vec) this.f32(v);
+    this.f32(c.error);
+    this.f32(c.adjustment);
+    this.f32(c.height);
+  }
   str(s: string): void {
     const { written } = encoder.encodeInto(s, this.bytes.subarray(this.pos + 1));
     assert(written !== undefined && written <= 255, `String "${s.slice(0, 20)}" exceeds 255 bytes`);
@@ -163,6 +191,9 @@ function writeMessage(w: Writer, m: GossipMessage): void {
       w.u8(m.wantNack ? 1 : 0);
       return;
     case "ack":
+      w.u32(m.seq);
+      if (m.coordinate !== undefined) w.coordinate(m.coordinate);
+      return;
     case "nack":
       w.u32(m.seq);
       return;
@@ -272,6 +303,18 @@ class Reader {
     this.pos += 4;
     return v;
   }
+  f32(): number {
+    this.#need(4);
+    const v = this.#view.getFloat32(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  coordinate(): Coordinate {
+    const dimensions = this.u8();
+    const vec: number[] = [];
+    for (let i = 0; i < dimensions; i++) vec.push(this.f32());
+    return { vec, error: this.f32(), adjustment: this.f32(), height: this.f32() };
+  }
   str(): string {
     const n = this.u8();
     this.#need(n);
@@ -298,7 +341,8 @@ class Reader {
   }
 }
 
-function readMessage(r: Reader, nested: boolean): GossipMessage {
+/** `end`: where this message's bytes end (its compound part's, or the frame's). */
+function readMessage(r: Reader, nested: boolean, end: number): GossipMessage {
   const type = r.u8();
   const kind = MESSAGE_KINDS[type - 1];
   if (kind === undefined) throw new DecodeFailure(`unknown message type ${type}`);
@@ -313,7 +357,11 @@ function readMessage(r: Reader, nested: boolean): GossipMessage {
         targetAddress: address(r.str()),
         wantNack: r.u8() !== 0,
       };
-    case "ack":
+    case "ack": {
+      const seq = r.u32();
+      // Bytes left in the ack's own span: the coordinate (absent in older acks).
+      return r.pos < end ? { kind, seq, coordinate: r.coordinate() } : { kind, seq };
+    }
     case "nack":
       return { kind, seq: r.u32() };
     case "alive":
@@ -340,7 +388,7 @@ function readMessage(r: Reader, nested: boolean): GossipMessage {
         const len = r.u16();
         const start = r.pos;
         if (len > r.remaining) throw new DecodeFailure("truncated");
-        const part = readMessage(r, true);
+        const part = readMessage(r, true, start + len);
         if (r.pos - start !== len) throw new DecodeFailure("compound part length mismatch");
         if (part.kind === "compound" || part.kind === "push_pull") {
           throw new DecodeFailure(`${part.kind} inside a compound`);
@@ -384,7 +432,7 @@ function decodeFrame(bytes: Uint8Array): DecodeResult<GossipMessage> {
     }
     const r = new Reader(bytes);
     r.pos = 1;
-    const message = readMessage(r, false);
+    const message = readMessage(r, false, bytes.length);
     if (r.remaining !== 0) return { ok: false, error: "trailing bytes" };
     return { ok: true, value: message };
   } catch (err) {

@@ -19,6 +19,17 @@ const ALL: PacketMessage[] = [
     wantNack: true,
   },
   { kind: "ack", seq: 7 },
+  {
+    kind: "ack",
+    seq: 6,
+    // float32-exact values round-trip unchanged.
+    coordinate: {
+      vec: [0.5, -0.25, 0, 0, 0, 0, 0, 0.125],
+      error: 1.5,
+      adjustment: -0.0625,
+      height: 2 ** -16,
+    },
+  },
   { kind: "nack", seq: 8 },
   {
     kind: "alive",
@@ -80,8 +91,53 @@ Deno.test("decodePacket() returns errors for garbage and truncation, never throw
   }
   assertEquals(decodePacket(new Uint8Array([9, 1, 0, 0, 0, 1, 0])).ok, false);
   assertEquals(decodePacket(new Uint8Array([])).ok, false);
-  const trailing = new Uint8Array([...encodePacket([{ kind: "ack", seq: 1 }]), 0]);
+  const trailing = new Uint8Array([...encodePacket([{ kind: "nack", seq: 1 }]), 0]);
   assertEquals(decodePacket(trailing), { ok: false, error: "trailing bytes" });
+  // After an ack's seq come only a whole coordinate's bytes.
+  const ackTail = new Uint8Array([...encodePacket([{ kind: "ack", seq: 1 }]), 0]);
+  assertEquals(decodePacket(ackTail), { ok: false, error: "truncated" });
+});
+
+Deno.test("decodePacket() still decodes acks without a coordinate (the original encoding)", () => {
+  // Version 1, type 3 (ack), seq 5: the bytes a pre-coordinate legate sends.
+  assertEquals(decodePacket(Uint8Array.of(1, 3, 0, 0, 0, 5)), {
+    ok: true,
+    value: [{ kind: "ack", seq: 5 }],
+  });
+  // The same ack inside a compound, beside an alive.
+  const compound = encodePacket([{ kind: "ack", seq: 5 }, { kind: "nack", seq: 6 }]);
+  assertEquals(decodePacket(compound), {
+    ok: true,
+    value: [{ kind: "ack", seq: 5 }, { kind: "nack", seq: 6 }],
+  });
+});
+
+Deno.test("encodePacket() writes a coordinate as 45 bytes of float32 after the ack's seq", () => {
+  const coordinate = {
+    vec: [0.0012345678, 0, 0, 0, 0, 0, 0, 0],
+    error: 0.3,
+    adjustment: 1e-5,
+    height: 1e-5,
+  };
+  const bytes = encodePacket([{ kind: "ack", seq: 1, coordinate }]);
+  assertEquals(bytes.length, 1 + 1 + 4 + 45);
+  const decoded = decodePacket(bytes);
+  assert(decoded.ok && decoded.value[0]?.kind === "ack");
+  const got = decoded.value[0].coordinate;
+  assert(got !== undefined);
+  assertEquals(got.vec.length, 8);
+  // float32: about 7 significant digits.
+  assert(Math.abs((got.vec[0] as number) - 0.0012345678) < 1e-10);
+  assert(Math.abs(got.error - 0.3) < 1e-7);
+  // A float32 overflow decodes as infinity, which the Vivaldi client refuses.
+  const huge = encodePacket([{
+    kind: "ack",
+    seq: 1,
+    coordinate: { ...coordinate, height: 1e300 },
+  }]);
+  const h = decodePacket(huge);
+  assert(h.ok && h.value[0]?.kind === "ack");
+  assertEquals(h.value[0].coordinate?.height, Infinity);
 });
 
 Deno.test("decodePacket() rejects alive messages with malformed member addresses", () => {

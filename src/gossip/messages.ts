@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Coordinate } from "../coordinate/mod.ts";
 import type { MemberMeta, MemberState } from "./types.ts";
 
 /** Direct probe: "are you there?" (memberlist ping). */
@@ -30,6 +31,12 @@ export interface PingReqMessage {
 export interface AckMessage {
   readonly kind: "ack";
   readonly seq: number;
+  /**
+   * The responder's network coordinate (memberlist's ack payload from
+   * serf's ping delegate); absent on relayed and stream acks, from
+   * members with coordinates off, and in older packets.
+   */
+  readonly coordinate?: Coordinate;
 }
 
 /** A relay could not reach the target in time (Lifeguard: proves the relay itself is alive). */

@@ -9,10 +9,16 @@
  * stream intents, membership events and notices. Time is the `nowMs` the
  * driver passes in; randomness is the injected `Rng`. No I/O, no clocks,
  * no console.
+ *
+ * Network coordinates ride on probes as serf's ping delegate does: every
+ * ack carries the responder's Vivaldi coordinate, and a direct ack to our
+ * own probe (before its timeout; never a relayed or stream ack) updates
+ * our coordinate from the round trip and caches the member's.
  * @module
  */
 
-import { type Rng, unreachable } from "../lib/mod.ts";
+import { type Coordinate, defaultVivaldiConfig, VivaldiClient } from "../coordinate/mod.ts";
+import { type Rng, seededRng, unreachable } from "../lib/mod.ts";
 import { Awareness } from "./awareness.ts";
 import { BROADCAST_OVERHEAD_BYTES, BroadcastQueue } from "./broadcast_queue.ts";
 import {
@@ -154,6 +160,12 @@ export interface SwimCoreOptions {
   readonly nowMs: number;
   /** Starting incarnation (a restarted node may pass a saved one); default 1. */
   readonly incarnation?: number;
+  /**
+   * Randomness for the coordinate maths (a direction when two coordinates
+   * coincide). Default: seeded from the node name, so coordinates never
+   * draw from `rng` and leave the protocol's random choices unchanged.
+   */
+  readonly coordinateRng?: Rng;
 }
 
 /** Counters for metrics and tests. */
@@ -170,11 +182,17 @@ export interface SwimStats {
   streamPingRescues: number;
   /** Fallback pings that failed (no ack, wrong seq, refused, timed out). */
   streamPingsFailed: number;
+  /** Direct acks whose coordinate and round trip updated ours. */
+  coordinateUpdates: number;
+  /** Acked coordinates refused (invalid, incompatible, RTT out of range). */
+  coordinatesRejected: number;
 }
 
 interface ActiveProbe {
   readonly target: MemberRecord;
   readonly seq: number;
+  /** When the ping went out, ms: an ack's round trip starts here. */
+  readonly sentMs: number;
   readonly timeoutAtMs: number;
   readonly deadlineMs: number;
   readonly wasAlive: boolean;
@@ -229,6 +247,14 @@ export class SwimCore {
   readonly #failed = new Map<string, Failed>();
   /** Member name -> when we last emitted a `udp_unreachable` notice about it, ms. */
   readonly #noticedAt = new Map<string, number>();
+  /** Our Vivaldi client; undefined with `disableCoordinates`. */
+  readonly #vivaldi: VivaldiClient | undefined;
+  /**
+   * Members' coordinates from their acks (serf's coordCache). Only probe
+   * targets, which are table members, get in, so the member bound holds
+   * it; {@link forgetCoordinate} drops a reaped member's.
+   */
+  readonly #coordinates = new Map<string, Coordinate>();
   #probe: ActiveProbe | undefined;
   #seq = 0;
   #eventSeq = 0;
@@ -255,6 +281,8 @@ export class SwimCore {
     streamPings: 0,
     streamPingRescues: 0,
     streamPingsFailed: 0,
+    coordinateUpdates: 0,
+    coordinatesRejected: 0,
   };
 
   constructor(options: SwimCoreOptions) {
@@ -271,6 +299,10 @@ export class SwimCore {
     this.#queue = new BroadcastQueue(cfg.broadcastQueueMax);
     this.#awareness = new Awareness(cfg.awarenessMaxMultiplier);
     this.#events = new UserEventBuffer(cfg.userEventBufferSize);
+    this.#vivaldi = cfg.disableCoordinates ? undefined : new VivaldiClient({
+      config: defaultVivaldiConfig(),
+      rng: options.coordinateRng ?? seededRng(nameSeed(options.name)),
+    });
     const now = options.nowMs;
     this.#lastNowMs = now;
     this.#self = {
@@ -295,6 +327,31 @@ export class SwimCore {
   /** This node's name. */
   get name(): string {
     return this.#self.name;
+  }
+
+  /** Our network coordinate; undefined with `disableCoordinates`. */
+  get coordinate(): Coordinate | undefined {
+    return this.#vivaldi?.coordinate;
+  }
+
+  /**
+   * The coordinate `name` last acked us with (ours for our own name), or
+   * undefined when it has not (yet) or coordinates are off.
+   */
+  coordinateOf(name: string): Coordinate | undefined {
+    if (name === this.#self.name) return this.#vivaldi?.coordinate;
+    return this.#coordinates.get(name);
+  }
+
+  /** Every cached member coordinate, by name (ours not included). */
+  cachedCoordinates(): ReadonlyMap<string, Coordinate> {
+    return this.#coordinates;
+  }
+
+  /** Forgets a member's coordinate and RTT samples (serf eraseNode, when it is reaped). */
+  forgetCoordinate(name: string): void {
+    this.#coordinates.delete(name);
+    this.#vivaldi?.forgetNode(name);
   }
 
   /** This node's incarnation (persist it to rejoin above it after a restart). */
@@ -505,7 +562,7 @@ export class SwimCore {
       case "ping_req":
         return this.#onPingReq(from, message, nowMs);
       case "ack":
-        return this.#onAck(message);
+        return this.#onAck(message, nowMs);
       case "nack":
         return this.#onNack(from, message, nowMs);
       case "alive":
@@ -639,6 +696,7 @@ export class SwimCore {
     this.#probe = {
       target,
       seq,
+      sentMs: nowMs,
       timeoutAtMs: nowMs + this.#awareness.scaleMs(cfg.probeTimeoutMs),
       deadlineMs: nowMs + intervalMs,
       wasAlive: target.state === "alive",
@@ -757,7 +815,10 @@ export class SwimCore {
       this.#stats.messagesIgnored++;
       return;
     }
-    const ack: AckMessage = { kind: "ack", seq: msg.seq };
+    const coordinate = this.#vivaldi?.coordinate;
+    const ack: AckMessage = coordinate === undefined
+      ? { kind: "ack", seq: msg.seq }
+      : { kind: "ack", seq: msg.seq, coordinate };
     this.#send(from, [ack]);
   }
 
@@ -790,11 +851,15 @@ export class SwimCore {
     }
   }
 
-  #onAck(msg: AckMessage): void {
+  #onAck(msg: AckMessage, nowMs: number): void {
     const p = this.#probe;
     if (p !== undefined && p.seq === msg.seq) {
       this.#probe = undefined;
       if (p.wasAlive) this.#awareness.applyDelta(-1);
+      // memberlist reports only a direct ack within the probe timeout to the ping delegate.
+      if (!p.indirect && msg.coordinate !== undefined) {
+        this.#observeCoordinate(p.target.name, msg.coordinate, nowMs - p.sentMs);
+      }
       return;
     }
     const relay = this.#relays.get(msg.seq);
@@ -802,6 +867,18 @@ export class SwimCore {
       this.#relays.delete(msg.seq);
       this.#send(relay.origin, [{ kind: "ack", seq: relay.originSeq }]);
     }
+  }
+
+  /** serf's NotifyPingComplete: update our coordinate, cache the member's. */
+  #observeCoordinate(name: string, coordinate: Coordinate, rttMs: number): void {
+    const vivaldi = this.#vivaldi;
+    if (vivaldi === undefined) return;
+    if (!vivaldi.update(name, coordinate, rttMs).ok) {
+      this.#stats.coordinatesRejected++;
+      return;
+    }
+    this.#stats.coordinateUpdates++;
+    this.#coordinates.set(name, coordinate);
   }
 
   #onNack(from: string, msg: NackMessage, nowMs: number): void {
@@ -1104,4 +1181,14 @@ function sameMeta(a: MemberMeta, b: MemberMeta): boolean {
   if (ka.length !== Object.keys(b).length) return false;
   for (const k of ka) if (a[k] !== b[k]) return false;
   return true;
+}
+
+/** A 32-bit FNV-1a hash of `name`: the default seed of the coordinate maths' randomness. */
+function nameSeed(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }

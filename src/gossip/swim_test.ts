@@ -383,3 +383,70 @@ Deno.test("SwimCore.answerStreamPing() acks pings for itself and ignores others"
   assertEquals(c.answerStreamPing({ kind: "ping", seq: 9, target: "b" }), undefined);
   assertEquals(c.stats.messagesIgnored, 1);
 });
+
+/** Ticks `c` until it pings someone; returns the ping's seq, target and time. */
+function nextPing(c: SwimCore, fromMs: number): { seq: number; target: string; atMs: number } {
+  for (let t = fromMs; t < fromMs + 5_000; t++) {
+    c.tick(t);
+    for (const p of c.drain().packets) {
+      const ping = p.messages.find((m) => m.kind === "ping");
+      if (ping?.kind === "ping") return { seq: ping.seq, target: ping.target, atMs: t };
+    }
+  }
+  throw new Error("no probe within 5 s");
+}
+
+const PEER_COORD = { vec: [0.004, 0, 0, 0, 0, 0, 0, 0], error: 0.4, adjustment: 0, height: 1e-5 };
+
+Deno.test("SwimCore acks carry our coordinate; a direct ack updates ours and caches the peer's", () => {
+  const c = core();
+  c.receive("b:8301", alive("b", 1), 0);
+  c.drain();
+  // Answering a ping: the ack holds our (fresh) coordinate.
+  c.receive("b:8301", { kind: "ping", seq: 9, target: "a" }, 1);
+  const ack = c.drain().packets[0]?.messages[0];
+  assertEquals(ack, { kind: "ack", seq: 9, coordinate: c.coordinate });
+  // Our probe acked 10 ms later: farther than b looks (4 ms), so we move away; b is cached.
+  const before = c.coordinate;
+  const ping = nextPing(c, 2);
+  assertEquals(ping.target, "b");
+  c.receive("b:8301", { kind: "ack", seq: ping.seq, coordinate: PEER_COORD }, ping.atMs + 10);
+  assertEquals(c.coordinateOf("b"), PEER_COORD);
+  assertEquals(c.coordinateOf("a"), c.coordinate);
+  assert(c.coordinate !== before && (c.coordinate?.vec[0] ?? 0) < 0);
+  assertEquals(c.stats.coordinateUpdates, 1);
+  c.forgetCoordinate("b");
+  assertEquals(c.coordinateOf("b"), undefined);
+  assertEquals(c.cachedCoordinates().size, 0);
+});
+
+Deno.test("SwimCore ignores coordinates in late, relayed or bad acks", () => {
+  const c = core();
+  for (const n of ["b", "c"]) c.receive(n, alive(n, 1), 0);
+  c.drain();
+  // An ack after the probe timeout (the probe went indirect) saves the probe, no sample.
+  const ping = nextPing(c, 1);
+  const timeoutMs = defaultLanGossipConfig().probeTimeoutMs;
+  c.tick(ping.atMs + timeoutMs);
+  c.receive(`${ping.target}:8301`, {
+    kind: "ack",
+    seq: ping.seq,
+    coordinate: PEER_COORD,
+  }, ping.atMs + timeoutMs + 1);
+  assertEquals(c.coordinateOf(ping.target), undefined);
+  // A coordinate of the wrong dimensionality or with NaN is refused and not cached.
+  const next = nextPing(c, ping.atMs + 1_000);
+  c.receive(`${next.target}:8301`, {
+    kind: "ack",
+    seq: next.seq,
+    coordinate: { ...PEER_COORD, vec: [1, 2] },
+  }, next.atMs + 1);
+  assertEquals(c.coordinateOf(next.target), undefined);
+  assertEquals(c.stats.coordinatesRejected, 1);
+  assertEquals(c.stats.coordinateUpdates, 0);
+  // With coordinates off, acks carry none.
+  const off = core("z", { disableCoordinates: true });
+  off.receive("b:8301", { kind: "ping", seq: 3, target: "z" }, 1);
+  assertEquals(off.drain().packets[0]?.messages[0], { kind: "ack", seq: 3 });
+  assertEquals(off.coordinate, undefined);
+});

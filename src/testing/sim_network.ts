@@ -21,6 +21,12 @@ export interface SimNetworkOptions {
   readonly packetLossProbability: number;
   /** Probability a delivered packet arrives twice, 0..1. */
   readonly packetReplayProbability: number;
+  /**
+   * A fixed one-way base delay per directed link, ms, replacing
+   * `oneWayDelayMinMs` + the random spread (jitter still added): a chosen
+   * latency map, e.g. nodes placed on a plane for network coordinates.
+   */
+  readonly linkDelayMs?: (from: number, to: number) => number;
 }
 
 /** A LAN: 0.2 ms minimum, links up to 0.5 ms apart, 0.3 ms mean jitter, no loss. */
@@ -156,7 +162,9 @@ export class SimNetwork {
 
   #delay(from: number, to: number, rng: Rng = this.#rng): number {
     const o = this.options;
-    const base = o.oneWayDelayMinMs + linkHash(from, to, this.#salt) * o.linkDelaySpreadMs;
+    const base = o.linkDelayMs !== undefined
+      ? o.linkDelayMs(from, to)
+      : o.oneWayDelayMinMs + linkHash(from, to, this.#salt) * o.linkDelaySpreadMs;
     const jitter = o.jitterMeanMs > 0 ? -Math.log(1 - rng.next()) * o.jitterMeanMs : 0;
     return base + jitter;
   }
