@@ -5,10 +5,10 @@
  */
 
 import { errorMessage } from "../lib/mod.ts";
-import type { CatalogNode } from "./api_client.ts";
+import type { ApiClient, CatalogNode } from "./api_client.ts";
 import { columnize, tabwrite } from "./columns.ts";
 import type { Command } from "./commands.ts";
-import type { FlagSpec } from "./flags.ts";
+import type { FlagSpec, FlagValues } from "./flags.ts";
 import { clientFromFlags, commandHelp, parseGoArgs, runSubcommands } from "./http_command.ts";
 import type { CliIo } from "./io.ts";
 
@@ -40,16 +40,31 @@ export function formatServices(services: Record<string, string[]>, tags: boolean
   return tabwrite(names.map((n) => [n, [...(services[n] ?? [])].sort().join(",")])) + "\n";
 }
 
-async function catalogServices(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseGoArgs(args, SERVICES_FLAGS, SERVICES_HELP, io);
+/**
+ * Parses a listing command's flags (it takes no arguments: any print
+ * Consul's `Too many arguments (expected 0)`) and builds its client; or
+ * the exit code when it already answered.
+ */
+function parseListCommand(
+  args: readonly string[],
+  flags: readonly FlagSpec[],
+  help: string,
+  io: CliIo,
+): { values: FlagValues; client: ApiClient } | number {
+  const parsed = parseGoArgs(args, flags, help, io);
   if (parsed.done) return parsed.exitCode;
-  const { values } = parsed;
   if (parsed.positionals.length > 0) {
     io.stderr("Too many arguments (expected 0)\n");
     return 1;
   }
-  const client = clientFromFlags(values, io);
-  if (!client) return 1;
+  const client = clientFromFlags(parsed.values, io);
+  return client === undefined ? 1 : { values: parsed.values, client };
+}
+
+async function catalogServices(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseListCommand(args, SERVICES_FLAGS, SERVICES_HELP, io);
+  if (typeof parsed === "number") return parsed;
+  const { values, client } = parsed;
   let services: Record<string, string[]>;
   try {
     const node = values["node"] as string | undefined;
@@ -116,15 +131,9 @@ export function formatNodes(nodes: readonly CatalogNode[], detailed: boolean): s
 }
 
 async function catalogNodes(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseGoArgs(args, NODES_FLAGS, NODES_HELP, io);
-  if (parsed.done) return parsed.exitCode;
-  const { values } = parsed;
-  if (parsed.positionals.length > 0) {
-    io.stderr("Too many arguments (expected 0)\n");
-    return 1;
-  }
-  const client = clientFromFlags(values, io);
-  if (!client) return 1;
+  const parsed = parseListCommand(args, NODES_FLAGS, NODES_HELP, io);
+  if (typeof parsed === "number") return parsed;
+  const { values, client } = parsed;
   let nodes: CatalogNode[];
   const service = values["service"] as string | undefined;
   try {

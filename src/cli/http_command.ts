@@ -79,6 +79,33 @@ export function parseGoArgs(
   return { done: false, values: parsed.values, positionals: [...parsed.positionals, ...rest] };
 }
 
+/** Parsed flags of a command taking one KV key or prefix, see {@link parseKeyArgs}. */
+export type KeyCommandArgs =
+  | { done: false; values: FlagValues; key: string }
+  | { done: true; exitCode: number };
+
+/**
+ * {@link parseGoArgs} for a command taking at most one KV key or prefix
+ * (`kv get`, `kv delete`, `kv export`): the key without a leading `/`,
+ * `""` when absent. More arguments print Consul's `Too many arguments
+ * (expected 1, got N)` and exit 1.
+ */
+export function parseKeyArgs(
+  args: readonly string[],
+  flags: readonly FlagSpec[],
+  help: string,
+  io: CliIo,
+): KeyCommandArgs {
+  const parsed = parseGoArgs(args, flags, help, io);
+  if (parsed.done) return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) {
+    io.stderr(`Too many arguments (expected 1, got ${positionals.length})\n`);
+    return { done: true, exitCode: 1 };
+  }
+  return { done: false, values, key: (positionals[0] ?? "").replace(/^\//, "") };
+}
+
 /** The client for the parsed HTTP flags, or undefined after printing why the address is bad. */
 export function clientFromFlags(values: FlagValues, io: CliIo): ApiClient | undefined {
   const addr = resolveHttpAddr(

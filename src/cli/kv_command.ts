@@ -9,7 +9,13 @@ import type { KvPair } from "./api_client.ts";
 import { tabwrite } from "./columns.ts";
 import type { Command } from "./commands.ts";
 import type { FlagSpec } from "./flags.ts";
-import { clientFromFlags, commandHelp, parseGoArgs, runSubcommands } from "./http_command.ts";
+import {
+  clientFromFlags,
+  commandHelp,
+  parseGoArgs,
+  parseKeyArgs,
+  runSubcommands,
+} from "./http_command.ts";
 import { readDataArg } from "./data_arg.ts";
 import type { CliIo } from "./io.ts";
 import { kvExport, kvImport } from "./kv_transfer_command.ts";
@@ -67,14 +73,9 @@ export function formatKvDetailed(pair: KvPair, base64: boolean): string {
 }
 
 async function kvGet(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseGoArgs(args, GET_FLAGS, GET_HELP, io);
+  const parsed = parseKeyArgs(args, GET_FLAGS, GET_HELP, io);
   if (parsed.done) return parsed.exitCode;
-  const { values, positionals } = parsed;
-  if (positionals.length > 1) {
-    io.stderr(`Too many arguments (expected 1, got ${positionals.length})\n`);
-    return 1;
-  }
-  const key = (positionals[0] ?? "").replace(/^\//, "");
+  const { values, key } = parsed;
   const recurse = values["recurse"] === true;
   const keysOnly = values["keys"] === true;
   const detailed = values["detailed"] === true;
@@ -239,14 +240,9 @@ const DELETE_HELP = commandHelp(
 );
 
 async function kvDelete(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseGoArgs(args, DELETE_FLAGS, DELETE_HELP, io);
+  const parsed = parseKeyArgs(args, DELETE_FLAGS, DELETE_HELP, io);
   if (parsed.done) return parsed.exitCode;
-  const { values, positionals } = parsed;
-  if (positionals.length > 1) {
-    io.stderr(`Too many arguments (expected 1, got ${positionals.length})\n`);
-    return 1;
-  }
-  const key = (positionals[0] ?? "").replace(/^\//, "");
+  const { values, key } = parsed;
   const recurse = values["recurse"] === true;
   const cas = values["cas"] === true;
   const modifyIndex = (values["modify-index"] as number | undefined) ?? 0;

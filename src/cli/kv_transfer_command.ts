@@ -15,7 +15,7 @@ import {
 } from "../lib/mod.ts";
 import { readDataArg } from "./data_arg.ts";
 import type { FlagSpec } from "./flags.ts";
-import { clientFromFlags, commandHelp, parseGoArgs } from "./http_command.ts";
+import { clientFromFlags, commandHelp, parseGoArgs, parseKeyArgs } from "./http_command.ts";
 import type { CliIo } from "./io.ts";
 
 /** One exported pair, as Consul's `impexp.Entry`. */
@@ -39,13 +39,9 @@ const EXPORT_HELP = commandHelp(
 
 /** `legate kv export`. */
 export async function kvExport(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseGoArgs(args, [], EXPORT_HELP, io);
+  const parsed = parseKeyArgs(args, [], EXPORT_HELP, io);
   if (parsed.done) return parsed.exitCode;
-  if (parsed.positionals.length > 1) {
-    io.stderr(`Too many arguments (expected 1, got ${parsed.positionals.length})\n`);
-    return 1;
-  }
-  const prefix = (parsed.positionals[0] ?? "").replace(/^\//, "");
+  const prefix = parsed.key;
   const client = clientFromFlags(parsed.values, io);
   if (!client) return 1;
   let entries: KvExportEntry[];
