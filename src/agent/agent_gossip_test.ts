@@ -1,19 +1,13 @@
 import { CatalogFsm, MemoryCommandLog } from "../catalog/mod.ts";
-import { buildConfig, ConfigError, type RuntimeConfig } from "../config/mod.ts";
 import { Keyring } from "../gossip/mod.ts";
 import { UserEventBuffer } from "../http/mod.ts";
 import { AgentError, CaptureSink, createLogger, type Env, seededRng } from "../lib/mod.ts";
 import { assert, assertEquals } from "../testing/assert.ts";
 import { ManualClock } from "../testing/manual_clock.ts";
 import { MemoryGossipNetwork } from "../testing/memory_gossip_transport.ts";
+import { testConfig as config } from "../testing/offline_agent.ts";
 import { AgentGossip, normalizeJoinAddress, type SnapshotMember } from "./agent_gossip.ts";
 import { membershipCommands } from "./membership_catalog.ts";
-
-function config(value: Record<string, unknown>): RuntimeConfig {
-  const built = buildConfig([{ name: "test.json", value }], { hostname: "host", dev: true });
-  if (!built.ok) throw new ConfigError(built.problems);
-  return built.config;
-}
 
 interface Node {
   readonly gossip: AgentGossip;

@@ -1,12 +1,13 @@
 import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { ManualClock } from "../testing/manual_clock.ts";
+import { NO_EXEC, NO_NET, testConfig } from "../testing/offline_agent.ts";
 import { waitFor } from "../testing/wait.ts";
 import { CatalogFsm, type CommandLog, type HealthCheck, MemoryCommandLog } from "../catalog/mod.ts";
-import { buildConfig, ConfigError, type RuntimeConfig } from "../config/mod.ts";
+import { ConfigError, type RuntimeConfig } from "../config/mod.ts";
 import { resolve } from "../dns/mod.ts";
 import { agentRoutes, createHttpApp, type HttpApp } from "../http/mod.ts";
 import { CaptureSink, createLogger } from "../lib/mod.ts";
-import type { Env, Exec, Net } from "../lib/mod.ts";
+import type { Env, Net } from "../lib/mod.ts";
 import { Agent, type AgentOptions } from "./agent.ts";
 import type { LocalStateStore, PersistedLocalState } from "./local_state_codec.ts";
 import {
@@ -16,22 +17,8 @@ import {
 
 const NODE_ID = "0b7e4c5a-8f43-4c5e-9d1e-2f7a6b3c4d5e";
 
-const noNet: Net = {
-  httpProbe: () => Promise.reject(new Error("No network in this test")),
-  tcpProbe: () => Promise.reject(new Error("No network in this test")),
-  udpProbe: () => Promise.reject(new Error("No UDP in this test")),
-  grpcProbe: () => Promise.reject(new Error("No gRPC in this test")),
-  h2pingProbe: () => Promise.reject(new Error("No HTTP/2 in this test")),
-};
-const noExec: Exec = { run: () => Promise.reject(new Error("No exec in this test")) };
-
 function config(value: Record<string, unknown> = {}): RuntimeConfig {
-  const built = buildConfig([{ name: "test.json", value: { node_name: "node01", ...value } }], {
-    hostname: "host",
-    dev: true,
-  });
-  if (!built.ok) throw new ConfigError(built.problems);
-  return built.config;
+  return testConfig({ node_name: "node01", ...value });
 }
 
 interface Harness {
@@ -57,8 +44,8 @@ async function harness(
     timers: clock,
     rng: { next: () => 0 },
     log: createLogger({ sink, clock, level: "debug" }),
-    exec: noExec,
-    net: extra.net ?? noNet,
+    exec: NO_EXEC,
+    net: extra.net ?? NO_NET,
   };
   const fsm = extra.fsm ?? new CatalogFsm();
   const cfg = extra.config ?? config(configValue);

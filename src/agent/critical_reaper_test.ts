@@ -1,28 +1,15 @@
 import { assert, assertEquals } from "../testing/assert.ts";
 import { ManualClock } from "../testing/manual_clock.ts";
+import { NO_EXEC, NO_NET, testConfig } from "../testing/offline_agent.ts";
 import { CatalogFsm, MemoryCommandLog } from "../catalog/mod.ts";
-import { buildConfig, ConfigError, type RuntimeConfig } from "../config/mod.ts";
+import type { RuntimeConfig } from "../config/mod.ts";
 import { CaptureSink, createLogger } from "../lib/mod.ts";
-import type { Env, Exec, Net } from "../lib/mod.ts";
+import type { Env } from "../lib/mod.ts";
 import { Agent } from "./agent.ts";
 import { REAP_INTERVAL_MS } from "./critical_reaper.ts";
 
-const noNet: Net = {
-  httpProbe: () => Promise.reject(new Error("No network in this test")),
-  tcpProbe: () => Promise.reject(new Error("No network in this test")),
-  udpProbe: () => Promise.reject(new Error("No UDP in this test")),
-  grpcProbe: () => Promise.reject(new Error("No gRPC in this test")),
-  h2pingProbe: () => Promise.reject(new Error("No HTTP/2 in this test")),
-};
-const noExec: Exec = { run: () => Promise.reject(new Error("No exec in this test")) };
-
 function config(services: unknown[]): RuntimeConfig {
-  const built = buildConfig([{ name: "test.json", value: { node_name: "node01", services } }], {
-    hostname: "host",
-    dev: true,
-  });
-  if (!built.ok) throw new ConfigError(built.problems);
-  return built.config;
+  return testConfig({ node_name: "node01", services });
 }
 
 interface Harness {
@@ -44,8 +31,8 @@ async function harness(services: unknown[]): Promise<Harness> {
     timers: clock,
     rng: { next: () => 0 },
     log: createLogger({ sink, clock, level: "debug" }),
-    exec: noExec,
-    net: noNet,
+    exec: NO_EXEC,
+    net: NO_NET,
   };
   const fsm = new CatalogFsm();
   const agent = await Agent.start({

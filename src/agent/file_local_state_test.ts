@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { ManualClock } from "../testing/manual_clock.ts";
+import { NO_EXEC, NO_NET } from "../testing/offline_agent.ts";
 import { CatalogFsm, openFileLog } from "../catalog/mod.ts";
 import { buildConfig, ConfigError, type RuntimeConfig } from "../config/mod.ts";
 import { agentRoutes, createHttpApp } from "../http/mod.ts";
@@ -24,14 +25,8 @@ function env(): Env {
     timers: clock,
     rng: { next: () => 0 },
     log: createLogger({ sink: new CaptureSink(), clock, level: "debug" }),
-    exec: { run: () => Promise.reject(new Error("No exec in this test")) },
-    net: {
-      httpProbe: () => Promise.reject(new Error("No network in this test")),
-      tcpProbe: () => Promise.reject(new Error("No network in this test")),
-      udpProbe: () => Promise.reject(new Error("No UDP in this test")),
-      grpcProbe: () => Promise.reject(new Error("No gRPC in this test")),
-      h2pingProbe: () => Promise.reject(new Error("No HTTP/2 in this test")),
-    },
+    exec: NO_EXEC,
+    net: NO_NET,
   };
 }
 
