@@ -104,15 +104,24 @@ function srvSet(owner: string, count: number): DnsAnswerSet {
   };
 }
 
-function fast(
+/** What both reply paths take: query, answers, group order, transport (udp) and flags (FLAGS). */
+type ReplyArgs = [
   bytes: Uint8Array,
   set: DnsAnswerSet,
   order: number[],
-  proto: "udp" | "tcp" = "udp",
-  flags = FLAGS,
-) {
+  proto?: "udp" | "tcp",
+  flags?: ReplyFlags,
+];
+
+/** The query's facts and the reply limits the handler would use for it over `proto`. */
+function factsAndLimits(bytes: Uint8Array, proto: "udp" | "tcp") {
   const facts = parsed(bytes);
   const limits = replyLimits(proto, facts.hasOpt ? facts.ednsUdpSize : undefined, 3, facts.qtype);
+  return { facts, limits };
+}
+
+function fast(...[bytes, set, order, proto = "udp", flags = FLAGS]: ReplyArgs) {
+  const { facts, limits } = factsAndLimits(bytes, proto);
   const stats = { truncated: false };
   const reply = assembleReply(
     bytes,
@@ -126,15 +135,8 @@ function fast(
   return { reply, decoded: decodePacket(reply)!, stats, limits };
 }
 
-function slow(
-  bytes: Uint8Array,
-  set: DnsAnswerSet,
-  order: number[],
-  proto: "udp" | "tcp" = "udp",
-  flags = FLAGS,
-) {
-  const facts = parsed(bytes);
-  const limits = replyLimits(proto, facts.hasOpt ? facts.ednsUdpSize : undefined, 3, facts.qtype);
+function slow(...[bytes, set, order, proto = "udp", flags = FLAGS]: ReplyArgs) {
+  const { facts, limits } = factsAndLimits(bytes, proto);
   const reply = buildReplySlow(bytes, facts, set, order, limits, flags);
   return { reply, decoded: decodePacket(reply)! };
 }

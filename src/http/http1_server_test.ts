@@ -299,31 +299,36 @@ Deno.test("startHttp1Server() rejects a head over 8 KiB with 431", async () => {
 });
 
 Deno.test("startHttp1Server() rejects garbage and bad framing with 400", async () => {
+  const cases: readonly { what: string; request: string; status: number }[] = [
+    { what: "garbage", request: "\x16\x03\x01 hello there\r\n\r\n", status: 400 },
+    { what: "bad header", request: "GET / HTTP/1.1\r\nno colon\r\n\r\n", status: 400 },
+    {
+      what: "conflicting lengths",
+      request: "PUT /echo HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+      status: 400,
+    },
+    {
+      what: "length and chunked",
+      request:
+        "PUT /echo HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+      status: 400,
+    },
+    {
+      what: "bad chunk size",
+      request: "PUT /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      status: 400,
+    },
+    {
+      what: "too large",
+      request: "PUT /echo HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n",
+      status: 413,
+    },
+  ];
   await withServer(async (server) => {
-    const garbage = await rawExchange(server.port, "\x16\x03\x01 hello there\r\n\r\n");
-    assert(garbage.startsWith("HTTP/1.1 400 "), garbage);
-    const badHeader = await rawExchange(server.port, "GET / HTTP/1.1\r\nno colon\r\n\r\n");
-    assert(badHeader.startsWith("HTTP/1.1 400 "), badHeader);
-    const conflicting = await rawExchange(
-      server.port,
-      "PUT /echo HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
-    );
-    assert(conflicting.startsWith("HTTP/1.1 400 "), conflicting);
-    const both = await rawExchange(
-      server.port,
-      "PUT /echo HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
-    );
-    assert(both.startsWith("HTTP/1.1 400 "), both);
-    const badChunk = await rawExchange(
-      server.port,
-      "PUT /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-    );
-    assert(badChunk.startsWith("HTTP/1.1 400 "), badChunk);
-    const tooLarge = await rawExchange(
-      server.port,
-      "PUT /echo HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n",
-    );
-    assert(tooLarge.startsWith("HTTP/1.1 413 "), tooLarge);
+    for (const { what, request, status } of cases) {
+      const text = await rawExchange(server.port, request);
+      assert(text.startsWith(`HTTP/1.1 ${status} `), `${what}: ${text}`);
+    }
   });
 });
 
