@@ -9,3 +9,4 @@ export * from "./coordinate.ts";
 export * from "./client.ts";
 export * from "./sort.ts";
 export * from "./json.ts";
+export * from "./store.ts";

@@ -23,7 +23,7 @@ import type { MetricLabels, MetricsRegistry } from "./metrics.ts";
 import { LabelledRouter } from "./metrics_router.ts";
 import { catalogRoutes, healthRoutes, kvRoutes, statusRoutes } from "./routes/mod.ts";
 import { eventRoutes } from "./routes/mod.ts";
-import { queryRoutes, sessionRoutes, txnRoutes } from "./routes/mod.ts";
+import { coordinateRoutes, queryRoutes, sessionRoutes, txnRoutes } from "./routes/mod.ts";
 import { UserEventBuffer } from "./user_events.ts";
 
 /** The API application. */
@@ -74,6 +74,7 @@ export function createHttpApp(given: HttpDeps, options: CreateHttpAppOptions = {
   sessionRoutes(router);
   txnRoutes(router);
   queryRoutes(router);
+  coordinateRoutes(router);
   for (const install of options.extraRoutes ?? []) install(router);
   router.add("GET", "/", (ctx) => {
     if (ctx.deps.config.ui) return { status: 301, headers: { location: "/ui/" }, body: null };

@@ -168,8 +168,11 @@ export function jsonAtIndex(
   index: number,
   compute: () => unknown,
 ): HttpResponse | undefined {
-  const cache = ctx.deps.responseCache;
-  // The body is a function of the tables' state, which `index` identifies.
+  // The body is a function of the tables' state, which `index` identifies,
+  // except for a `?near=` sort: coordinates move without any table index.
+  const cache = ctx.search.includes("near=") && ctx.nearQuery() !== undefined
+    ? undefined
+    : ctx.deps.responseCache;
   const key = cache === undefined ? "" : responseCacheKey(ctx);
   let text = cache?.get(key, index);
   if (text === undefined) {

@@ -8,6 +8,7 @@ import type { ApplyResult, CatalogQueries, Command, TableWatches } from "../cata
 import type { Session } from "../catalog/mod.ts";
 import type { RuntimeConfig } from "../config/mod.ts";
 import type { ResponseCache } from "./response_cache.ts";
+import type { CoordinateStore } from "../coordinate/mod.ts";
 import type { Clock, Logger, Rng, Timers } from "../lib/mod.ts";
 
 /** The app's dependencies. */
@@ -27,6 +28,12 @@ export interface HttpDeps {
    * only answers and TTLs never expire.
    */
   readonly sessionTtl?: SessionTtlHooks;
+  /**
+   * Network coordinates (`/v1/coordinate/*`, `?near=`); without them the
+   * coordinate endpoints answer Consul's 401 "Coordinate support
+   * disabled" and `?near=` sorts nothing.
+   */
+  readonly coordinates?: CoordinateStore;
   /** Serialized read bodies by catalog index; createHttpApp supplies one when absent. */
   readonly responseCache?: ResponseCache;
 }

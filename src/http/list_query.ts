@@ -1,12 +1,14 @@
 /**
  * What Consul's list endpoints do to the entries their query selected:
  * `?node-meta=` keeps entries on nodes carrying every pair, `?filter=`
- * keeps entries whose JSON matches the expression, `?near=` sorts. Parsed
+ * keeps entries whose JSON matches the expression, `?near=` sorts by
+ * estimated round-trip time from that node's network coordinate. Parsed
  * once per request, before any blocking wait, so a bad parameter answers
  * at once; with none of them given, a list costs what it did before.
  * @module
  */
 
+import { type CoordinateLookup, sortByDistance } from "../coordinate/mod.ts";
 import type { RequestContext } from "./context.ts";
 import { badRequest } from "./errors.ts";
 import type { HttpResponse } from "./exchange.ts";
@@ -18,6 +20,8 @@ export interface ListQuery {
   readonly nodeMeta?: Readonly<Record<string, string>>;
   /** The node to sort nearest to (`_agent` already resolved). */
   readonly near?: string;
+  /** Where `near` finds coordinates (read when the list is computed); none: no sort. */
+  readonly coordinateOf?: CoordinateLookup;
 }
 
 /** Which list parameters an endpoint takes (Consul's docs, per endpoint). */
@@ -33,11 +37,19 @@ export function parseListQuery(ctx: RequestContext, options: ListQueryOptions): 
   const filter = options.filter === undefined ? undefined : ctx.filterBy(options.filter);
   const nodeMeta = options.nodeMeta === true ? ctx.nodeMetaQuery() : undefined;
   const near = options.near === true ? ctx.nearQuery() : undefined;
+  const coordinateOf = near === undefined ? undefined : nearLookup(ctx);
   return {
     ...(filter === undefined ? {} : { filter }),
     ...(nodeMeta === undefined ? {} : { nodeMeta }),
     ...(near === undefined ? {} : { near }),
+    ...(coordinateOf === undefined ? {} : { coordinateOf }),
   };
+}
+
+/** The agent's coordinates as a `?near=` lookup, or undefined when it has none. */
+export function nearLookup(ctx: RequestContext): CoordinateLookup | undefined {
+  const store = ctx.deps.coordinates;
+  return store === undefined ? undefined : (node) => store.coordinateOf(node);
 }
 
 /** How {@link selectList} sees one entry. */
@@ -59,14 +71,14 @@ export function selectList<T>(
   query: ListQuery,
   view: ListEntryView<T>,
 ): Record<string, unknown>[] {
-  const { nodeMeta, filter, near } = query;
+  const { nodeMeta, filter, near, coordinateOf } = query;
   let kept = entries;
   if (nodeMeta !== undefined && view.nodeMeta !== undefined) {
     const metaOf = view.nodeMeta;
     kept = kept.filter((e) => hasNodeMeta(metaOf(e), nodeMeta));
   }
-  if (near !== undefined && view.nodeName !== undefined) {
-    kept = nearFirst(kept, near, view.nodeName);
+  if (near !== undefined && coordinateOf !== undefined && view.nodeName !== undefined) {
+    kept = sortByDistance(kept, near, view.nodeName, coordinateOf);
   }
   const json = kept.map(view.json);
   return filter === undefined ? json : json.filter(filter);
@@ -82,27 +94,6 @@ export function hasNodeMeta(
     if (!Object.hasOwn(meta, key) || meta[key] !== wanted[key]) return false;
   }
   return true;
-}
-
-/**
- * `entries` with those on node `near` (case-insensitive) first, the rest in
- * their order. Consul sorts by estimated round-trip time from `near`'s
- * network coordinate; legate has no coordinates yet, and a node is always
- * nearest to itself, so only that node moves (Consul, too, leaves the
- * order alone when the node has no coordinate).
- */
-export function nearFirst<T>(
-  entries: readonly T[],
-  near: string,
-  nodeName: (entry: T) => string,
-): readonly T[] {
-  const wanted = near.toLowerCase();
-  const first: T[] = [];
-  const rest: T[] = [];
-  for (const entry of entries) {
-    (nodeName(entry).toLowerCase() === wanted ? first : rest).push(entry);
-  }
-  return first.length === 0 ? entries : [...first, ...rest];
 }
 
 /**

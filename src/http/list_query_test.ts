@@ -2,7 +2,7 @@ import type { HealthCheck, ServiceInstance } from "../catalog/mod.ts";
 import { assertEquals, createTestHttpDeps, type TestHttpDeps } from "../testing/mod.ts";
 import type { AgentApi } from "./agent_api.ts";
 import { createHttpApp, type HttpApp } from "./app.ts";
-import { hasNodeMeta, nearFirst } from "./list_query.ts";
+import { hasNodeMeta } from "./list_query.ts";
 import { agentRoutes } from "./routes/mod.ts";
 
 type Json = Record<string, unknown>;
@@ -48,6 +48,15 @@ async function setup(): Promise<Setup> {
     NodeMeta: { rack: "r2", os: "linux" },
     Service: { Service: "db", Tags: ["main"], Port: 5432 },
   });
+  // On a line: node01 at 0, node-b 2 ms away, node-a 5 ms.
+  for (const [node, x] of [["node01", 0], ["node-b", 0.002], ["node-a", 0.005]] as const) {
+    deps.coordinates.post(node, "", {
+      vec: [x, 0, 0, 0, 0, 0, 0, 0],
+      error: 0.1,
+      adjustment: 0,
+      height: 0,
+    });
+  }
   return { app, deps };
 }
 
@@ -103,17 +112,18 @@ Deno.test("GET /v1/catalog/nodes takes ?filter=, ?node-meta= and ?near=", async 
     ],
   );
   assertEquals(await getJson(app, "/v1/catalog/nodes?node-meta=rack"), []);
-  // ?near=_agent puts this agent's node first; other nodes keep their order.
+  // ?near= sorts by estimated RTT from that node (_agent: this agent's).
   assertEquals(nodesOf(await getJson(app, "/v1/catalog/nodes?near=_agent")), [
     "node01",
-    "node-a",
     "node-b",
+    "node-a",
   ]);
   assertEquals(nodesOf(await getJson(app, "/v1/catalog/nodes?near=NODE-B")), [
     "node-b",
-    "node-a",
     "node01",
+    "node-a",
   ]);
+  // A node without a coordinate: nothing moves.
   assertEquals(nodesOf(await getJson(app, "/v1/catalog/nodes?near=ghost")), [
     "node-a",
     "node-b",
@@ -208,8 +218,8 @@ Deno.test("GET /v1/health/service/:service matches any check and every node-meta
   ]);
   assertEquals(nodesOf(await getJson(app, `${path}?near=node-b`), HEALTH_NODE), [
     "node-b",
-    "node-a",
     "node01",
+    "node-a",
   ]);
 });
 
@@ -344,14 +354,11 @@ Deno.test("filtered answers are cached per query and follow the tables they read
   assertEquals(nodesOf(await getJson(app, "/v1/health/checks/web?node-meta=rack:r1")), ["node01"]);
 });
 
-Deno.test("hasNodeMeta() wants every pair; nearFirst() moves only the named node", () => {
+Deno.test("hasNodeMeta() wants every pair", () => {
   assertEquals(hasNodeMeta({ a: "1", b: "2" }, { a: "1" }), true);
   assertEquals(hasNodeMeta({ a: "1" }, { a: "1", b: "" }), false);
   assertEquals(hasNodeMeta({ a: "" }, { a: "" }), true);
   assertEquals(hasNodeMeta(undefined, {}), false);
-  const list = ["a", "b", "B", "c"];
-  assertEquals(nearFirst(list, "b", (x) => x), ["b", "B", "a", "c"]);
-  assertEquals(nearFirst(list, "z", (x) => x), list);
 });
 
 function fakeAgent(): AgentApi {
@@ -390,3 +397,24 @@ function fakeAgent(): AgentApi {
   };
   return partial as AgentApi;
 }
+
+Deno.test("?near= answers follow coordinate changes at the same catalog index", async () => {
+  const { app, deps } = await setup();
+  assertEquals(nodesOf(await getJson(app, "/v1/catalog/nodes?near=_agent")), [
+    "node01",
+    "node-b",
+    "node-a",
+  ]);
+  // node-a moves next to node01; no catalog write happens.
+  deps.coordinates.post("node-a", "", {
+    vec: [0.0005, 0, 0, 0, 0, 0, 0, 0],
+    error: 0.1,
+    adjustment: 0,
+    height: 0,
+  });
+  assertEquals(nodesOf(await getJson(app, "/v1/catalog/nodes?near=_agent")), [
+    "node01",
+    "node-a",
+    "node-b",
+  ]);
+});

@@ -17,6 +17,7 @@ import {
   type TableWatches,
 } from "../catalog/mod.ts";
 import { buildConfig, type RuntimeConfig } from "../config/mod.ts";
+import { CoordinateStore } from "../coordinate/mod.ts";
 import { type Logger, NULL_LOGGER, type Rng, seededRng } from "../lib/mod.ts";
 import { ManualClock } from "./manual_clock.ts";
 
@@ -40,6 +41,8 @@ export interface TestHttpDeps {
   readonly rng: Rng;
   readonly logger: Logger;
   readonly sessionTtl: SessionTtlTracker;
+  /** Empty until a test posts coordinates (`?near=` then sorts by them). */
+  readonly coordinates: CoordinateStore;
   readonly fsm: CatalogFsm;
   readonly log: MemoryCommandLog;
   /** Every command written, in order. */
@@ -85,6 +88,7 @@ export function createTestHttpDeps(options: TestHttpDepsOptions = {}): TestHttpD
     rng: seededRng(options.seed ?? 1),
     logger: NULL_LOGGER,
     sessionTtl,
+    coordinates: new CoordinateStore(),
     fsm,
     log,
     writes,

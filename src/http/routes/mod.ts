@@ -12,3 +12,4 @@ export { sessionRoutes } from "./session.ts";
 export { TXN_OPS_MAX, txnRoutes } from "./txn.ts";
 export { keyringPoolJson, operatorRoutes } from "./operator.ts";
 export { queryJson, queryRoutes } from "./query.ts";
+export { coordinateRoutes } from "./coordinate.ts";

@@ -3,8 +3,9 @@
  * Create (POST, answers `{"ID"}`), list and read (blocking on the
  * prepared_queries table), update (PUT) and delete, which answer an empty
  * body, and execute / explain by ID or name (templates by name). Execute
- * shuffles with the injected rng, puts `?near=` (or the query's Near; `_agent`
- * is this agent) first, then applies `?limit=`. legate serves one
+ * shuffles with the injected rng, sorts by estimated RTT from `?near=` (or
+ * the query's Near; `_agent` is this agent) and swaps that node to the
+ * front when it is among the first 10, then applies `?limit=`. legate serves one
  * datacenter, so Failover never runs: `Failovers` is always 0.
  * @module
  */
@@ -37,6 +38,8 @@ import type { HttpResponse } from "../exchange.ts";
 import type { HttpRouter } from "../handler.ts";
 import { consulHeaders } from "../context.ts";
 import { writeResponse } from "../write_result.ts";
+import { sortByDistance } from "../../coordinate/mod.ts";
+import { nearLookup } from "../list_query.ts";
 import { checkServiceNodeJson } from "./health.ts";
 
 /** Consul's ErrQueryNotFound text, the body of every 404 here. */
@@ -120,10 +123,18 @@ function execute(ctx: RequestContext): HttpResponse {
   const limit = parseLimit(ctx);
   const { catalog, config, rng } = ctx.deps;
   const { query } = resolve(catalog, ctx.param("id"));
-  const nodes = shuffleInPlace(rng, catalog.preparedQueryNodes(query.service));
+  // Shuffled first, so nodes without coordinates still spread (Consul's order).
+  let nodes = shuffleInPlace(rng, catalog.preparedQueryNodes(query.service));
   const near = ctx.nearQuery() ?? nearOf(query.service, config.nodeName);
   if (near !== undefined) {
-    const at = nodes.slice(0, NEAR_SEARCH_DEPTH).findIndex((e) => e.node.node === near);
+    const coordinateOf = nearLookup(ctx);
+    if (coordinateOf !== undefined) {
+      nodes = [...sortByDistance(nodes, near, (e) => e.node.node, coordinateOf)];
+    }
+    const wanted = near.toLowerCase();
+    const at = nodes.slice(0, NEAR_SEARCH_DEPTH).findIndex((e) =>
+      e.node.node.toLowerCase() === wanted
+    );
     if (at > 0) [nodes[0], nodes[at]] = [nodes[at] as typeof nodes[0], nodes[0] as typeof nodes[0]];
   }
   const kept = limit > 0 ? nodes.slice(0, limit) : nodes;
