@@ -84,3 +84,37 @@ Deno.test("requiredPermissions() covers recursors and the local address forwardi
     "--allow-read=d --allow-write=d --allow-net=8.8.8.8:53,0.0.0.0,127.0.0.1:5353,127.0.0.1",
   );
 });
+
+Deno.test("requiredPermissions() covers udp, grpc, h2ping and tcp_use_tls checks; alias needs nothing", () => {
+  const needs = requiredPermissions(
+    config({
+      node_name: "n",
+      data_dir: "data/n",
+      ports: { dns: -1, http: -1, serf_lan: -1 },
+      service: {
+        name: "web",
+        checks: [
+          { udp: "127.0.0.1:53", interval: "10s" },
+          { udp: "10.0.0.9:161", interval: "10s" },
+          { grpc: "127.0.0.1:9090/db", grpc_use_tls: true, interval: "10s" },
+          { h2ping: "[::1]:8443", interval: "10s" },
+          { tcp: "127.0.0.1:443", tcp_use_tls: true, tls_skip_verify: true, interval: "10s" },
+          { alias_service: "db", alias_node: "n2" },
+        ],
+      },
+    }),
+    { configPaths: [], needsHostname: false },
+  );
+  assertEquals(
+    needs.filter((n) => n.name === "net").map((n) => n.value),
+    [
+      "127.0.0.1:53",
+      "127.0.0.1",
+      "10.0.0.9:161",
+      "0.0.0.0",
+      "127.0.0.1:9090",
+      "[::1]:8443",
+      "127.0.0.1:443",
+    ],
+  );
+});

@@ -705,6 +705,104 @@ const KEY_CASES: readonly KeyCase[] = [
     read: (c) => check0(c).failuresBeforeCritical,
     expected: 4,
   },
+  {
+    key: "check.disable_redirects",
+    value: withCheck({ http: "http://127.0.0.1/", interval: "5s", disable_redirects: true }),
+    read: (c) => check0(c).spec,
+    expected: {
+      kind: "http",
+      url: "http://127.0.0.1/",
+      method: "GET",
+      header: {},
+      disableRedirects: true,
+    },
+  },
+  {
+    key: "check.tcp_use_tls",
+    value: withCheck({ tcp: "127.0.0.1:443", interval: "5s", tcp_use_tls: true }),
+    read: (c) => check0(c).spec,
+    expected: { kind: "tcp", host: "127.0.0.1", port: 443, useTls: true },
+  },
+  {
+    key: "check.udp",
+    value: withCheck({ udp: "127.0.0.1:53", interval: "5s" }),
+    read: (c) => [check0(c).spec, check0(c).timeoutMs],
+    expected: [{ kind: "udp", host: "127.0.0.1", port: 53 }, 10_000],
+  },
+  {
+    key: "check.grpc",
+    value: withCheck({ grpc: "127.0.0.1:9090/my.Service", interval: "5s" }),
+    read: (c) => check0(c).spec,
+    expected: {
+      kind: "grpc",
+      target: "127.0.0.1:9090/my.Service",
+      host: "127.0.0.1",
+      port: 9090,
+      service: "my.Service",
+      useTls: false,
+    },
+  },
+  {
+    key: "check.grpc_use_tls",
+    value: withCheck({ grpc: "[::1]:9090", interval: "5s", grpc_use_tls: true }),
+    read: (c) => check0(c).spec,
+    expected: {
+      kind: "grpc",
+      target: "[::1]:9090",
+      host: "::1",
+      port: 9090,
+      service: "",
+      useTls: true,
+    },
+  },
+  {
+    key: "check.h2ping",
+    value: withCheck({ h2ping: "localhost:8443", interval: "5s" }),
+    read: (c) => check0(c).spec,
+    expected: {
+      kind: "h2ping",
+      target: "localhost:8443",
+      host: "localhost",
+      port: 8443,
+      useTls: true,
+    },
+  },
+  {
+    key: "check.h2ping_use_tls",
+    value: withCheck({ h2ping: "localhost:8080", interval: "5s", h2ping_use_tls: false }),
+    read: (c) => check0(c).spec.kind === "h2ping" && check0(c).spec,
+    expected: {
+      kind: "h2ping",
+      target: "localhost:8080",
+      host: "localhost",
+      port: 8080,
+      useTls: false,
+    },
+  },
+  {
+    key: "check.tls_server_name",
+    value: withCheck({ grpc: "127.0.0.1:9090", interval: "5s", tls_server_name: "api.local" }),
+    read: (c) => (check0(c).spec as { tls?: unknown }).tls,
+    expected: { serverName: "api.local", skipVerify: false },
+  },
+  {
+    key: "check.tls_skip_verify",
+    value: withCheck({ http: "https://127.0.0.1/", interval: "5s", tls_skip_verify: true }),
+    read: (c) => (check0(c).spec as { tls?: unknown }).tls,
+    expected: { serverName: "", skipVerify: true },
+  },
+  {
+    key: "check.alias_service",
+    value: withCheck({ alias_service: "web" }),
+    read: (c) => [check0(c).spec, check0(c).intervalMs, check0(c).timeoutMs],
+    expected: [{ kind: "alias", node: "", serviceId: "web" }, undefined, 0],
+  },
+  {
+    key: "check.alias_node",
+    value: withCheck({ alias_node: "node02", alias_service: "db" }),
+    read: (c) => check0(c).spec,
+    expected: { kind: "alias", node: "node02", serviceId: "db" },
+  },
 ];
 
 Deno.test("buildConfig() accepts every key of the schema", () => {
@@ -1010,12 +1108,52 @@ const REJECTIONS: readonly [string, Record<string, unknown>, string][] = [
   [
     "no type",
     { check: { name: "c", interval: "10s" } },
-    'a.json: check: Missing check type: give one of "script", "args", "http", "tcp" or "ttl"',
+    'a.json: check: Missing check type: give one of "script", "args", "http", "tcp", "udp", "grpc", "h2ping", "alias_service", "alias_node" or "ttl"',
   ],
   [
     "two types",
     { check: { name: "c", script: "true", http: "http://x/", interval: "10s" } },
     'a.json: check.http: Conflicting check types "script" and "http": give only one',
+  ],
+  [
+    "alias and ttl",
+    { check: { name: "c", alias_service: "web", ttl: "10s" } },
+    'a.json: check.ttl: Conflicting check types "alias_service" and "ttl": give only one',
+  ],
+  [
+    "alias and grpc",
+    { check: { name: "c", grpc: "x:1", alias_node: "n2", interval: "10s" } },
+    'a.json: check.alias_node: Conflicting check types "grpc" and "alias_node": give only one',
+  ],
+  [
+    "empty alias",
+    { check: { name: "c", alias_service: "" } },
+    'a.json: check.alias_service: Invalid alias check: "alias_service" and "alias_node" are both empty; give the service ID to mirror (and its node), or the node',
+  ],
+  [
+    "udp without interval",
+    { check: { name: "c", udp: "127.0.0.1:53" } },
+    'a.json: check.interval: Missing interval: a "udp" check needs an "interval" like "10s"',
+  ],
+  [
+    "grpc without port",
+    { check: { name: "c", grpc: "localhost/svc", interval: "10s" } },
+    'a.json: check.grpc: Invalid grpc "localhost/svc": expected "host:port" or "host:port/service" like "127.0.0.1:9090/my.Service"',
+  ],
+  [
+    "h2ping without port",
+    { check: { name: "c", h2ping: "localhost", interval: "10s" } },
+    'a.json: check.h2ping: Invalid address "localhost": expected "host:port" like "127.0.0.1:8080" or "[::1]:8080"',
+  ],
+  [
+    "tls_skip_verify not a bool",
+    { check: { name: "c", tcp: "x:1", interval: "10s", tls_skip_verify: "yes" } },
+    'a.json: check.tls_skip_verify: Expected a boolean (true or false), got the string "yes"',
+  ],
+  [
+    "still unsupported check key",
+    { check: { name: "c", ttl: "1s", docker_container_id: "abc" } },
+    'a.json: check.docker_container_id: Unsupported key "docker_container_id": legate does not implement this Consul setting',
   ],
   [
     "script without interval",
@@ -1469,6 +1607,38 @@ Deno.test("buildServiceDefinition() needs enable_script_checks for script checks
   const allowed = buildServiceDefinition(body, { ...API, allowScriptChecks: true });
   assert(allowed.ok);
   assertEquals(allowed.definition.checks[0]?.spec, { kind: "script", argv: ["/bin/check"] });
+});
+
+Deno.test("buildCheckDefinition() reads the new check types from API bodies in Consul's spelling", () => {
+  const grpc = buildCheckDefinition(
+    { Name: "g", GRPC: "127.0.0.1:9090/db", GRPCUseTLS: true, TLSSkipVerify: true, Interval: "5s" },
+    API,
+  );
+  assert(grpc.ok, JSON.stringify(grpc));
+  assertEquals(grpc.definition.spec, {
+    kind: "grpc",
+    target: "127.0.0.1:9090/db",
+    host: "127.0.0.1",
+    port: 9090,
+    service: "db",
+    useTls: true,
+    tls: { serverName: "", skipVerify: true },
+  });
+  const alias = buildCheckDefinition({ Name: "a", AliasService: "web", AliasNode: "n2" }, API);
+  assert(alias.ok, JSON.stringify(alias));
+  assertEquals(alias.definition.spec, { kind: "alias", node: "n2", serviceId: "web" });
+  const h2 = buildCheckDefinition(
+    { Name: "h", H2PING: "127.0.0.1:8080", H2PingUseTLS: false, Interval: "5s" },
+    API,
+  );
+  assert(h2.ok, JSON.stringify(h2));
+  assertEquals((h2.definition.spec as { useTls: boolean }).useTls, false);
+  const http = buildCheckDefinition(
+    { Name: "r", HTTP: "http://127.0.0.1/", DisableRedirects: true, Interval: "5s" },
+    API,
+  );
+  assert(http.ok, JSON.stringify(http));
+  assertEquals((http.definition.spec as { disableRedirects?: boolean }).disableRedirects, true);
 });
 
 Deno.test("buildCheckDefinition() builds a top-level check: Name required, ID defaults to it", () => {

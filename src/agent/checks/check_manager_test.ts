@@ -1,9 +1,10 @@
 import { assert, assertEquals, assertThrows } from "../../testing/assert.ts";
-import { ManualClock } from "../../testing/manual_clock.ts";
+import { ManualClock, settle } from "../../testing/manual_clock.ts";
 import { CaptureSink, createLogger, seededRng } from "../../lib/mod.ts";
 import type { Env, Exec, ExecOptions, ExecResult, Net, Rng } from "../../lib/mod.ts";
 import type { CheckDefinition, CheckSpec } from "../../config/mod.ts";
-import { CheckManager, type CheckUpdate } from "./check_manager.ts";
+import type { AliasCheckInput, AliasSnapshot, AliasTarget } from "./alias.ts";
+import { type AliasSource, CheckManager, type CheckUpdate } from "./check_manager.ts";
 
 interface Harness {
   clock: ManualClock;
@@ -53,7 +54,7 @@ function check(id: string, spec: CheckSpec, extra: Partial<CheckDefinition> = {}
     notes: "",
     status: "critical",
     spec,
-    ...(spec.kind === "ttl" ? {} : { intervalMs: 10_000 }),
+    ...(spec.kind === "ttl" || spec.kind === "alias" ? {} : { intervalMs: 10_000 }),
     timeoutMs: 5000,
     outputMaxBytes: 4096,
     successBeforePassing: 0,
@@ -360,4 +361,104 @@ Deno.test("CheckManager survives an onUpdate callback that throws", async () => 
   assertEquals(manager.status("web"), "passing");
   assert(sink.lines().some((l) => l.includes("check update handler failed")));
   await manager.stop();
+});
+
+/** An AliasSource over a mutable list of checks, woken by {@link FakeCatalog.change}. */
+class FakeCatalog implements AliasSource {
+  index = 1;
+  checks: AliasCheckInput[] = [];
+  services = new Set<string>();
+  reads = 0;
+  #wake: (() => void)[] = [];
+
+  read(target: AliasTarget): AliasSnapshot & { index: number } {
+    this.reads++;
+    const node = target.node === "" ? "local" : target.node;
+    return {
+      index: this.index,
+      checks: this.checks.filter((c) => c.node === node),
+      serviceExists: this.services.has(target.serviceId),
+      localNode: "local",
+    };
+  }
+
+  waitForChange(afterIndex: number, signal: AbortSignal): Promise<number> {
+    if (this.index > afterIndex || signal.aborted) return Promise.resolve(this.index);
+    return new Promise((resolve) => {
+      const done = (): void => resolve(this.index);
+      signal.addEventListener("abort", done, { once: true });
+      this.#wake.push(done);
+    });
+  }
+
+  change(mutate: () => void): void {
+    mutate();
+    this.index++;
+    const wake = this.#wake;
+    this.#wake = [];
+    for (const w of wake) w();
+  }
+}
+
+Deno.test("CheckManager runs alias checks from catalog changes, without timers or thresholds", async () => {
+  const catalog = new FakeCatalog();
+  catalog.services.add("web");
+  catalog.checks = [{
+    node: "local",
+    checkId: "web-http",
+    name: "web http",
+    status: "passing",
+    output: "",
+    serviceId: "web",
+  }];
+  const updates: CheckUpdate[] = [];
+  const clock = new ManualClock();
+  const manager = new CheckManager({
+    env: {
+      clock,
+      timers: clock,
+      rng: { next: () => 0 },
+      log: createLogger({ sink: new CaptureSink(), clock }),
+      exec: noExec,
+      net: noNet,
+    },
+    onUpdate: (u) => updates.push(u),
+    alias: catalog,
+  });
+  manager.add(
+    check("web-alias", { kind: "alias", node: "", serviceId: "web" }, {
+      failuresBeforeCritical: 3,
+    }),
+  );
+  await settle();
+  assertEquals(updates.map((u) => [u.status, u.output]), [
+    ["critical", ""],
+    ["passing", "All checks passing."],
+  ]);
+  // A catalog change re-folds at once; thresholds do not apply to aliases.
+  catalog.change(() => {
+    catalog.checks = [{ ...catalog.checks[0]!, status: "critical", output: "refused" }];
+  });
+  await settle();
+  assertEquals(updates.at(-1), {
+    checkId: "web-alias",
+    status: "critical",
+    output: 'Aliased check "web http" failing: refused',
+  });
+  // A change that does not alter the result is not reported again.
+  const count = updates.length;
+  catalog.change(() => {});
+  await settle();
+  assertEquals(updates.length, count);
+  assertEquals(clock.pendingTimers(), []);
+  await manager.stop();
+  const reads = catalog.reads;
+  catalog.change(() => {});
+  await settle();
+  assertEquals(catalog.reads, reads);
+});
+
+Deno.test("CheckManager.add() refuses an alias check without a catalog", () => {
+  const h = harness();
+  assertThrows(() => h.manager.add(check("a", { kind: "alias", node: "n2", serviceId: "" })));
 });
