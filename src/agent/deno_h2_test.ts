@@ -30,7 +30,7 @@ async function startHealthServer(secure: boolean): Promise<H2Server> {
   server.on("secureConnection", (socket: { servername?: string | false }) => {
     sni.push(socket.servername ?? false);
   });
-  server.on("stream", (stream, headers) => {
+  server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
     const chunks: Uint8Array[] = [];
     stream.on("data", (chunk: Uint8Array) => chunks.push(chunk));
     stream.on("end", () => {
@@ -62,7 +62,7 @@ async function startHealthServer(secure: boolean): Promise<H2Server> {
     });
   });
   const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session) => {
+  server.on("session", (session: http2.ServerHttp2Session) => {
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
   });
