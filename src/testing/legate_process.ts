@@ -42,10 +42,18 @@ export async function runLegate(args: readonly string[]): Promise<LegateResult> 
   };
 }
 
-/** Spawns `legate <args>` from the repo root, stdin closed, stdout and stderr piped. */
-export async function spawnLegate(args: readonly string[]): Promise<Deno.ChildProcess> {
+/**
+ * Spawns `legate <args>` from the repo root, stdin closed, stdout and
+ * stderr piped. `denoFlags` (e.g. `--inspect=127.0.0.1:0`) go right after
+ * `deno run`, before the task's own flags; default none.
+ */
+export async function spawnLegate(
+  args: readonly string[],
+  denoFlags: readonly string[] = [],
+): Promise<Deno.ChildProcess> {
+  const [run, ...rest] = await legateArgv();
   return new Deno.Command(Deno.execPath(), {
-    args: [...await legateArgv(), ...args],
+    args: [run!, ...denoFlags, ...rest, ...args],
     cwd: REPO_ROOT,
     stdin: "null",
     stdout: "piped",
@@ -81,6 +89,8 @@ export interface AgentProcess extends AsyncDisposable {
 export interface StartAgentOptions {
   /** How long to wait for the ready line. */
   readyTimeoutMs?: number;
+  /** Extra Deno flags after `deno run`, e.g. `--inspect=127.0.0.1:<port>`; default none. */
+  denoFlags?: readonly string[];
 }
 
 /**
@@ -103,7 +113,7 @@ export async function startLegateAgent(
   args: readonly string[],
   options: StartAgentOptions = {},
 ): Promise<AgentProcess> {
-  const child = await spawnLegate(["agent", ...args, ...freePortFlags(args)]);
+  const child = await spawnLegate(["agent", ...args, ...freePortFlags(args)], options.denoFlags);
   let stderrText = "";
   const stderrDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
     new WritableStream({ write: (chunk) => void (stderrText += chunk) }),
@@ -196,6 +206,38 @@ export function readyHttpAddr(ready: ReadyLine): string {
     throw new Error(`No http address in ready line: ${JSON.stringify(ready)}`);
   }
   return http;
+}
+
+/** The port of the agent's `field` address (`dns`, `http`, `serf_lan`) from its ready line. */
+export function readyPortOf(ready: ReadyLine, field: string): number {
+  const address = ready[field];
+  if (typeof address !== "string") {
+    throw new Error(`No ${field} address in ready line: ${JSON.stringify(ready)}`);
+  }
+  return Number(address.slice(address.lastIndexOf(":") + 1));
+}
+
+/**
+ * Writes the agent config file `<dir>/<name>` for `-config-file`: data in
+ * `<dir>/data`, bound to 127.0.0.1, DNS on a free port, then `value`
+ * (which overrides any of those); returns its path.
+ */
+export async function writeAgentConfig(
+  dir: string,
+  name: string,
+  value: Record<string, unknown>,
+): Promise<string> {
+  const path = `${dir}/${name}`;
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({
+      data_dir: `${dir}/data`,
+      bind_addr: "127.0.0.1",
+      ports: { dns: 0 },
+      ...value,
+    }),
+  );
+  return path;
 }
 
 /**

@@ -8,13 +8,10 @@ import {
   assertEquals,
   dig,
   makeTestDataDir,
+  readyPortOf,
   startLegateAgent,
+  writeAgentConfig,
 } from "../../src/testing/mod.ts";
-
-function portOf(address: unknown): number {
-  assert(typeof address === "string", `no dns address in the ready line: ${address}`);
-  return Number(address.slice(address.lastIndexOf(":") + 1));
-}
 
 /** One node, two instances of "web" on it (ports 8000, 8001), alt_domain and SOA timers set. */
 async function writeConfig(dir: string): Promise<string> {
@@ -24,28 +21,20 @@ async function writeConfig(dir: string): Promise<string> {
     port,
     check: { ttl: "1h", status: "passing" },
   });
-  const path = `${dir}/details.json`;
-  await Deno.writeTextFile(
-    path,
-    JSON.stringify({
-      node_name: "webnode",
-      data_dir: `${dir}/data`,
-      bind_addr: "127.0.0.1",
-      ports: { dns: 0 },
-      alt_domain: "test-domain.",
-      node_meta: { rack: "r1" },
-      dns_config: { soa: { min_ttl: 60, expire: 43200, refresh: 1800, retry: 300 } },
-      services: [instance("web-a", 8000), instance("web-b", 8001)],
-    }),
-  );
-  return path;
+  return await writeAgentConfig(dir, "details.json", {
+    node_name: "webnode",
+    alt_domain: "test-domain.",
+    node_meta: { rack: "r1" },
+    dns_config: { soa: { min_ttl: 60, expire: 43200, refresh: 1800, retry: 300 } },
+    services: [instance("web-a", 8000), instance("web-b", 8001)],
+  });
 }
 
 Deno.test("DNS answers alt_domain, SOA timers and serial, ECS and shared additionals on the wire", async () => {
   const dir = await makeTestDataDir();
   try {
     await using agent = await startLegateAgent(["-config-file", await writeConfig(dir)]);
-    const port = portOf(agent.ready.dns);
+    const port = readyPortOf(agent.ready, "dns");
 
     // alt_domain: the same answers, names in the domain asked.
     const node = await dig("WebNode.node.Test-Domain.", "A", { port });

@@ -27,6 +27,7 @@ import {
   makeTestDataDir,
   recordData,
   startLegateAgent,
+  writeAgentConfig,
 } from "../../src/testing/mod.ts";
 import { Buffer } from "node:buffer";
 import { randomInt, type Rng, seededRng } from "../../src/lib/mod.ts";
@@ -500,22 +501,16 @@ async function fuzzRawTcp(port: number, rng: Rng): Promise<number> {
 Deno.test("DNS survives 10,000+ random and mutated packets over UDP and TCP without amplifying", async () => {
   const dir = await makeTestDataDir();
   try {
-    const config = `${dir}/fuzz.json`;
-    await Deno.writeTextFile(
-      config,
-      JSON.stringify({
-        node_name: "fuzznode",
-        data_dir: `${dir}/data`,
-        bind_addr: "127.0.0.1",
-        ports: { dns: 0, http: -1 },
-        services: WEB_ADDRESSES.map((address, i) => ({
-          id: `web-${i}`,
-          name: "web",
-          address,
-          check: { ttl: "1h", status: "passing" },
-        })),
-      }),
-    );
+    const config = await writeAgentConfig(dir, "fuzz.json", {
+      node_name: "fuzznode",
+      ports: { dns: 0, http: -1 },
+      services: WEB_ADDRESSES.map((address, i) => ({
+        id: `web-${i}`,
+        name: "web",
+        address,
+        check: { ttl: "1h", status: "passing" },
+      })),
+    });
     await using agent = await startLegateAgent(["-config-file", config]);
     const address = String(agent.ready.dns);
     const port = Number(address.slice(address.lastIndexOf(":") + 1));

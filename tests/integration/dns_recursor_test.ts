@@ -9,18 +9,15 @@ import {
   dnsQuery,
   type DnsQueryResult,
   makeTestDataDir,
+  readyPortOf,
   recordData,
   startLegateAgent,
+  writeAgentConfig,
 } from "../../src/testing/mod.ts";
 import { closedPort, startStubResolver } from "../../src/testing/stub_resolver.ts";
 
 const FLAG_AA = 1 << 10;
 const FLAG_RA = 1 << 7;
-
-function portOf(address: unknown): number {
-  assert(typeof address === "string", `no dns address in the ready line: ${address}`);
-  return Number(address.slice(address.lastIndexOf(":") + 1));
-}
 
 function flag(result: DnsQueryResult, bit: number): boolean {
   return ((result.packet.flags ?? 0) & bit) !== 0;
@@ -28,26 +25,20 @@ function flag(result: DnsQueryResult, bit: number): boolean {
 
 /** Starts an agent forwarding to `recursors` with a 300 ms recursor_timeout. */
 async function agentWith(dir: string, recursors: string[]) {
-  const config = `${dir}/recursors.json`;
-  await Deno.writeTextFile(
-    config,
-    JSON.stringify({
-      node_name: "fwdnode",
-      data_dir: `${dir}/data`,
-      bind_addr: "127.0.0.1",
-      ports: { dns: 0, http: -1 },
-      recursors,
-      dns_config: { recursor_timeout: "300ms" },
-      services: [{
-        id: "web",
-        name: "web",
-        address: "127.0.0.10",
-        check: { ttl: "1h", status: "passing" },
-      }],
-    }),
-  );
+  const config = await writeAgentConfig(dir, "recursors.json", {
+    node_name: "fwdnode",
+    ports: { dns: 0, http: -1 },
+    recursors,
+    dns_config: { recursor_timeout: "300ms" },
+    services: [{
+      id: "web",
+      name: "web",
+      address: "127.0.0.10",
+      check: { ttl: "1h", status: "passing" },
+    }],
+  });
   const agent = await startLegateAgent(["-config-file", config]);
-  return { agent, port: portOf(agent.ready.dns) };
+  return { agent, port: readyPortOf(agent.ready, "dns") };
 }
 
 Deno.test("an agent with recursors relays the upstream answer for names outside its domain, RA set", async () => {

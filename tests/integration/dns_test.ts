@@ -8,15 +8,12 @@ import {
   dig,
   dnsQuery,
   makeTestDataDir,
+  readyPortOf,
   recordData,
   startLegateAgent,
   waitFor,
+  writeAgentConfig,
 } from "../../src/testing/mod.ts";
-
-function portOf(address: unknown): number {
-  assert(typeof address === "string", `no dns address in the ready line: ${address}`);
-  return Number(address.slice(address.lastIndexOf(":") + 1));
-}
 
 Deno.test("configs/node01 answers the walkthrough's queries as Consul would (dig and in-code client)", async () => {
   const dir = await makeTestDataDir();
@@ -29,7 +26,7 @@ Deno.test("configs/node01 answers the walkthrough's queries as Consul would (dig
       "-dns-port",
       "0",
     ]);
-    const port = portOf(agent.ready.dns);
+    const port = readyPortOf(agent.ready, "dns");
     // The echo check starts critical and first runs within its 10s interval.
     await waitFor(() => agent.stderr().includes("check=service:echo status=passing"), {
       what: "the echo check to pass",
@@ -119,26 +116,14 @@ async function writeWebConfig(
     port: 8000 + i,
     check: { ttl: "1h", status: "passing" },
   }));
-  const path = `${dir}/web.json`;
-  await Deno.writeTextFile(
-    path,
-    JSON.stringify({
-      node_name: "webnode",
-      data_dir: `${dir}/data`,
-      bind_addr: "127.0.0.1",
-      ports: { dns: 0 },
-      services,
-      ...extra,
-    }),
-  );
-  return path;
+  return await writeAgentConfig(dir, "web.json", { node_name: "webnode", services, ...extra });
 }
 
 Deno.test("DNS shuffles every answer and truncates UDP with TC, TCP gets everything", async () => {
   const dir = await makeTestDataDir();
   try {
     await using agent = await startLegateAgent(["-config-file", await writeWebConfig(dir, 10)]);
-    const port = portOf(agent.ready.dns);
+    const port = readyPortOf(agent.ready, "dns");
 
     const firsts = new Set<string>();
     for (let i = 0; i < 40; i++) {
@@ -168,27 +153,20 @@ Deno.test("a check turning critical removes its instance from the next answer, p
   try {
     const flag = `${dir}/healthy`;
     await Deno.writeTextFile(flag, "");
-    const config = `${dir}/flap.json`;
-    await Deno.writeTextFile(
-      config,
-      JSON.stringify({
-        node_name: "flapnode",
-        data_dir: `${dir}/data`,
-        bind_addr: "127.0.0.1",
-        ports: { dns: 0 },
-        services: [
-          { id: "a", name: "flap", address: "127.0.0.21", check: { ttl: "1h", status: "passing" } },
-          {
-            id: "b",
-            name: "flap",
-            address: "127.0.0.22",
-            check: { script: `test -f ${flag} || exit 2`, interval: "1s" },
-          },
-        ],
-      }),
-    );
+    const config = await writeAgentConfig(dir, "flap.json", {
+      node_name: "flapnode",
+      services: [
+        { id: "a", name: "flap", address: "127.0.0.21", check: { ttl: "1h", status: "passing" } },
+        {
+          id: "b",
+          name: "flap",
+          address: "127.0.0.22",
+          check: { script: `test -f ${flag} || exit 2`, interval: "1s" },
+        },
+      ],
+    });
     await using agent = await startLegateAgent(["-config-file", config]);
-    const port = portOf(agent.ready.dns);
+    const port = readyPortOf(agent.ready, "dns");
     const addresses = async (): Promise<string[]> => {
       const reply = await dnsQuery("flap.service.consul", "A", { port, ednsUdpSize: 4096 });
       return (reply.packet.answers ?? []).map((a) => String(recordData(a))).sort();

@@ -8,14 +8,10 @@ import {
   assertEquals,
   dig,
   makeTestDataDir,
+  readyPortOf,
   startLegateAgent,
   waitFor,
 } from "../../src/testing/mod.ts";
-
-function portOf(address: unknown): number {
-  const text = String(address);
-  return Number(text.slice(text.lastIndexOf(":") + 1));
-}
 
 async function curl(args: string[]): Promise<string> {
   const out = await new Deno.Command("curl", { args: ["-s", "--fail-with-body", ...args] })
@@ -34,7 +30,7 @@ Deno.test("curl PUT /v1/catalog/deregister removes node01 and its services from 
       "-data-dir",
       `${dir}/data`,
     ]);
-    const dns = portOf(agent.ready.dns);
+    const dns = readyPortOf(agent.ready, "dns");
     await waitFor(() => agent.stderr().includes("check=service:echo status=passing"), {
       what: "echo to pass",
     });
