@@ -25,6 +25,8 @@ import {
   startNetTransport,
   writeKeyringFile,
 } from "../gossip/mod.ts";
+import type { CoordinateStore } from "../coordinate/mod.ts";
+import { type CoordinateSync, startCoordinateSync } from "./agent_coordinates.ts";
 import {
   agentRoutes,
   createHttpApp,
@@ -165,12 +167,26 @@ export async function startAgent(
   const events = new UserEventBuffer();
   let dns: Listener | undefined;
   let gossip: AgentGossip | undefined;
+  let coordinates: CoordinateSync | undefined;
   try {
     gossip = await startGossip(config, agent, events, options.logger);
+    coordinates = gossip === undefined ? undefined : startCoordinateSync({
+      gossip: gossip.node,
+      catalog: agent.catalog,
+      timers: agent.env.timers,
+    });
     dns = await startDns(config, agent, options.logger);
-    const http = await startHttp(config, agent, options, sessionTtl, events, gossip);
-    return new RunningAgent(agent, { dns, http, gossip }, () => ttlWatch.stop());
+    const http = await startHttp(config, agent, options, sessionTtl, events, {
+      gossip,
+      coordinates: coordinates?.store,
+    });
+    const sync = coordinates;
+    return new RunningAgent(agent, { dns, http, gossip }, () => {
+      sync?.stop();
+      return ttlWatch.stop();
+    });
   } catch (err) {
+    coordinates?.stop();
     await dns?.close();
     await gossip?.close();
     await ttlWatch.stop();
@@ -243,9 +259,10 @@ async function startHttp(
   options: StartAgentOptions,
   sessionTtl: SessionTtlTracker,
   events: UserEventBuffer,
-  gossip: AgentGossip | undefined,
+  from: { gossip: AgentGossip | undefined; coordinates: CoordinateStore | undefined },
 ): Promise<Listener | undefined> {
   if (config.ports.http < 0) return undefined;
+  const { gossip, coordinates } = from;
   const httpLogger = options.logger.child("http");
   const routes: RouteInstaller[] = [
     agentRoutes(agent, options.logs === undefined ? {} : { logs: options.logs }),
@@ -261,6 +278,7 @@ async function startHttp(
     rng: agent.env.rng,
     logger: httpLogger,
     sessionTtl,
+    ...(coordinates === undefined ? {} : { coordinates }),
   }, { extraRoutes: routes, events, metrics: agent.metricsRegistry });
   const server = await bindOrExplain(
     "HTTP",

@@ -19,6 +19,7 @@ import { leaveCommand } from "./leave_command.ts";
 import { lockCommand } from "./lock_command.ts";
 import { maintCommand } from "./maint_command.ts";
 import { membersCommand } from "./members_command.ts";
+import { rttCommand } from "./rtt_command.ts";
 import { monitorCommand } from "./monitor_command.ts";
 import { reloadCommand } from "./reload_command.ts";
 import { servicesCommand } from "./services_command.ts";
@@ -43,6 +44,7 @@ const COMMANDS: readonly Command[] = [
   membersCommand,
   monitorCommand,
   reloadCommand,
+  rttCommand,
   servicesCommand,
   validateCommand,
   versionCommand,
