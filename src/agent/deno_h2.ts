@@ -8,7 +8,7 @@
  */
 
 import http2 from "node:http2";
-import { formatDuration, H2ProbeError } from "../lib/mod.ts";
+import { concatBytes, formatDuration, H2ProbeError } from "../lib/mod.ts";
 import type { GrpcProbeRequest, H2PingProbeRequest, TlsProbeOptions } from "../lib/mod.ts";
 import { decodeHealthCheckResponse, encodeHealthCheckRequest } from "./grpc_health_codec.ts";
 
@@ -97,7 +97,7 @@ function readReply(stream: http2.ClientHttp2Stream, frame: Uint8Array): Promise<
       "error",
       (err: Error) => reject(new H2ProbeError("rpc", err.message, { cause: err })),
     );
-    stream.on("end", () => resolve({ headers, trailers, body: concat(chunks) }));
+    stream.on("end", () => resolve({ headers, trailers, body: concatBytes(chunks) }));
     stream.end(frame);
   });
 }
@@ -151,16 +151,6 @@ async function withSession<T>(
     session.destroy();
     await closed;
   }
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 function percentDecode(text: string): string {

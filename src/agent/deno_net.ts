@@ -14,7 +14,7 @@
 import https from "node:https";
 import tls from "node:tls";
 import { recursorBindAddress } from "../dns/mod.ts";
-import { formatDuration } from "../lib/mod.ts";
+import { concatBytes, formatDuration } from "../lib/mod.ts";
 import type { HttpProbeRequest, HttpProbeResult, Net, TlsProbeOptions } from "../lib/mod.ts";
 import { grpcProbe, h2pingProbe } from "./deno_h2.ts";
 
@@ -114,12 +114,7 @@ async function readCapped(response: Response, maxBytes: number): Promise<string>
   } finally {
     await reader.cancel().catch(() => {});
   }
-  const bytes = new Uint8Array(kept);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
+  const bytes = concatBytes(chunks);
   // `stream: true` leaves out a character cut at the cap.
   return new TextDecoder().decode(bytes, { stream: kept >= max });
 }
@@ -207,12 +202,7 @@ function nodeHttpsRequest(
       let kept = 0;
       const finish = (): void => {
         clearTimeout(timer);
-        const bytes = new Uint8Array(kept);
-        let at = 0;
-        for (const chunk of chunks) {
-          bytes.set(chunk, at);
-          at += chunk.length;
-        }
+        const bytes = concatBytes(chunks);
         res.destroy();
         const location = res.headers.location;
         resolve({
