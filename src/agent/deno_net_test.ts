@@ -1,11 +1,10 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../testing/assert.ts";
 import type { HttpProbeRequest } from "../lib/mod.ts";
-import { selfSignedCert, TEST_TLS_NAME } from "../testing/self_signed_cert.ts";
+import { TEST_TLS_CERT, TEST_TLS_NAME } from "../testing/self_signed_cert.ts";
 import tls from "node:tls";
 import { denoNet } from "./deno_net.ts";
 
-const CERT = await selfSignedCert();
-const NO_OPENSSL = CERT === undefined;
+const CERT = TEST_TLS_CERT;
 
 interface SeenRequest {
   method: string;
@@ -28,7 +27,7 @@ function startServer(secure = false): TestServer {
     release = resolve;
   });
   const options = { hostname: "127.0.0.1", port: 0, onListen: () => {} };
-  const tlsOptions = secure && CERT !== undefined ? { cert: CERT.cert, key: CERT.key } : {};
+  const tlsOptions = secure ? { cert: CERT.cert, key: CERT.key } : {};
   const server = Deno.serve({ ...options, ...tlsOptions }, async (req) => {
     seen.push({ method: req.method, headers: new Headers(req.headers) });
     bodies.push(await req.text());
@@ -174,7 +173,6 @@ Deno.test("denoNet.httpProbe() with disableRedirects reports the 3xx itself", as
 
 Deno.test({
   name: "denoNet.httpProbe() honours tls_skip_verify per check on https, redirects included",
-  ignore: NO_OPENSSL,
   fn: async () => {
     const server = startServer(true);
     try {
@@ -205,11 +203,10 @@ Deno.test({
 Deno.test({
   name:
     "denoNet.tcpProbe() with TLS completes a handshake, sends the server name, verifies unless skipped",
-  ignore: NO_OPENSSL,
   fn: async () => {
     let sawName = (_name: string | false): void => {};
     const name = new Promise<string | false>((resolve) => (sawName = resolve));
-    const server = tls.createServer({ cert: CERT?.cert, key: CERT?.key }, (socket) => {
+    const server = tls.createServer({ cert: CERT.cert, key: CERT.key }, (socket) => {
       sawName(socket.servername ?? false);
       socket.end();
     });

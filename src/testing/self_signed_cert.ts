@@ -1,6 +1,9 @@
 /**
- * A throwaway self-signed certificate for TLS tests, made with the
- * `openssl` CLI at test time (Deno cannot write X.509 itself).
+ * A fixed self-signed certificate for TLS tests (P-256, CN and SAN
+ * legate-test.local plus IP 127.0.0.1, valid 2000-01-01 to 2100-01-01).
+ * Checked in rather than generated at test time, so TLS tests never
+ * depend on an `openssl` binary and never skip. Test-only: its private
+ * key is public.
  * @module
  */
 
@@ -13,51 +16,24 @@ export interface SelfSignedCert {
 /** The name the test certificate is issued for. */
 export const TEST_TLS_NAME = "legate-test.local";
 
-/**
- * Creates a P-256 self-signed certificate valid for one day, or returns
- * `undefined` when `openssl` cannot be run (tests then skip their TLS cases).
- *
- * @example
- * ```ts ignore
- * const tls = await selfSignedCert();
- * Deno.test({ name: "...", ignore: tls === undefined, fn: () => {} });
- * ```
- */
-export async function selfSignedCert(): Promise<SelfSignedCert | undefined> {
-  const dir = await Deno.makeTempDir({ prefix: "legate-tls-" });
-  try {
-    const { success } = await new Deno.Command("openssl", {
-      args: [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        `/CN=${TEST_TLS_NAME}`,
-        "-addext",
-        `subjectAltName=DNS:${TEST_TLS_NAME},IP:127.0.0.1`,
-        "-keyout",
-        `${dir}/key.pem`,
-        "-out",
-        `${dir}/cert.pem`,
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    if (!success) return undefined;
-    return {
-      cert: await Deno.readTextFile(`${dir}/cert.pem`),
-      key: await Deno.readTextFile(`${dir}/key.pem`),
-    };
-  } catch {
-    // openssl is not installed or may not be run: no TLS tests.
-    return undefined;
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+/** The test certificate and its key. */
+export const TEST_TLS_CERT: SelfSignedCert = {
+  cert: `-----BEGIN CERTIFICATE-----
+MIIBfjCCASWgAwIBAgIBATAKBggqhkjOPQQDAjAcMRowGAYDVQQDDBFsZWdhdGUt
+dGVzdC5sb2NhbDAgFw0wMDAxMDEwMDAwMDBaGA8yMTAwMDEwMTAwMDAwMFowHDEa
+MBgGA1UEAwwRbGVnYXRlLXRlc3QubG9jYWwwWTATBgcqhkjOPQIBBggqhkjOPQMB
+BwNCAARYI5Mg+CVWrsXSJCIouHiIRIZy1m6EelAT+gBGk5Qg+6aMCc874oz/JTDv
++ZxnaM1bfiWwD7HeqTkqCmoUVh2Io1YwVDAiBgNVHREEGzAZghFsZWdhdGUtdGVz
+dC5sb2NhbIcEfwAAATAPBgNVHRMBAf8EBTADAQH/MB0GA1UdDgQWBBTanRDYIE4W
+Ud9JpshfXv2t8YuTpjAKBggqhkjOPQQDAgNHADBEAiBNxXFQaY8vf0MbQMGxkcSN
+OfR803qTvlNNepOvyHTPqgIgdFUzaAgDxSAn8RaGz6bB5tVxOBdmV9rPH0BADehR
+CxI=
+-----END CERTIFICATE-----
+`,
+  key: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgjn/0AY9grLWSdZe1
+CqcaerS0qMNa4e2pxrSsi6NjdPGhRANCAARYI5Mg+CVWrsXSJCIouHiIRIZy1m6E
+elAT+gBGk5Qg+6aMCc874oz/JTDv+ZxnaM1bfiWwD7HeqTkqCmoUVh2I
+-----END PRIVATE KEY-----
+`,
+};
