@@ -55,6 +55,20 @@ function entries(list: unknown): Entry[] {
   }));
 }
 
+/** `/v1/agent/self`'s Config (the second node defaults to this agent); undefined after printing the error. */
+async function agentConfig(
+  client: ApiClient,
+  io: CliIo,
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    const self = await client.self();
+    return (self["Config"] as Record<string, unknown> | undefined) ?? {};
+  } catch (err) {
+    io.stderr(`Unable to look up agent info: ${errorMessage(err)}\n`);
+    return undefined;
+  }
+}
+
 async function getJson(client: ApiClient, path: string): Promise<unknown> {
   return JSON.parse((await client.request("GET", path, { read: true })).text);
 }
@@ -76,15 +90,9 @@ async function lanPair(
   io: CliIo,
 ): Promise<[Coordinate | undefined, Coordinate | undefined] | number> {
   if (nodes.length < 2) {
-    let self: Record<string, unknown>;
-    try {
-      self = await client.self();
-    } catch (err) {
-      io.stderr(`Unable to look up agent info: ${errorMessage(err)}\n`);
-      return 1;
-    }
-    const config = self["Config"] as Record<string, unknown> | undefined;
-    nodes.push(String(config?.["NodeName"] ?? ""));
+    const config = await agentConfig(client, io);
+    if (config === undefined) return 1;
+    nodes.push(String(config["NodeName"] ?? ""));
   }
   let list: Entry[];
   try {
@@ -109,15 +117,9 @@ async function wanPair(
   io: CliIo,
 ): Promise<[Coordinate | undefined, Coordinate | undefined] | number> {
   if (nodes.length < 2) {
-    let self: Record<string, unknown>;
-    try {
-      self = await client.self();
-    } catch (err) {
-      io.stderr(`Unable to look up agent info: ${errorMessage(err)}\n`);
-      return 1;
-    }
-    const config = self["Config"] as Record<string, unknown> | undefined;
-    nodes.push(`${config?.["NodeName"] ?? ""}.${config?.["Datacenter"] ?? ""}`);
+    const config = await agentConfig(client, io);
+    if (config === undefined) return 1;
+    nodes.push(`${config["NodeName"] ?? ""}.${config["Datacenter"] ?? ""}`);
   }
   const parts1 = (nodes[0] as string).split(".");
   const parts2 = (nodes[1] as string).split(".");
