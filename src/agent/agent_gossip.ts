@@ -200,7 +200,10 @@ export class AgentGossip implements KeyringApi {
     const address = config.advertiseAddr.includes(":")
       ? `[${config.advertiseAddr}]:${port}`
       : `${config.advertiseAddr}:${port}`;
-    const gossipConfig = config.dev ? defaultLocalGossipConfig() : defaultLanGossipConfig();
+    const gossipConfig = {
+      ...(config.dev ? defaultLocalGossipConfig() : defaultLanGossipConfig()),
+      disableCoordinates: config.disableCoordinates,
+    };
     const core = new SwimCore({
       name: config.nodeName,
       address,

@@ -170,11 +170,13 @@ export async function startAgent(
   let coordinates: CoordinateSync | undefined;
   try {
     gossip = await startGossip(config, agent, events, options.logger);
-    coordinates = gossip === undefined ? undefined : startCoordinateSync({
-      gossip: gossip.node,
-      catalog: agent.catalog,
-      timers: agent.env.timers,
-    });
+    coordinates = gossip === undefined || config.disableCoordinates
+      ? undefined
+      : startCoordinateSync({
+        gossip: gossip.node,
+        catalog: agent.catalog,
+        timers: agent.env.timers,
+      });
     dns = await startDns(config, agent, options.logger);
     const http = await startHttp(config, agent, options, sessionTtl, events, {
       gossip,

@@ -371,6 +371,7 @@ class Builder {
       retryMax: this.#intAtLeast(root, "retry_max", 0) ?? DEFAULTS.retryMax,
       reconnectTimeoutMs: this.#reconnectTimeout(),
       rejoinAfterLeave: bool(root, "rejoin_after_leave")?.value ?? false,
+      disableCoordinates: bool(root, "disable_coordinates")?.value ?? false,
       leaveOnTerminate: bool(root, "leave_on_terminate")?.value ?? !server,
       skipLeaveOnInterrupt: bool(root, "skip_leave_on_interrupt")?.value ?? server,
       recursors: this.#recursors(),

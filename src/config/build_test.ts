@@ -75,6 +75,7 @@ Deno.test("buildConfig() applies Consul's defaults", () => {
   assertEquals([config.retryIntervalMs, config.retryMax], [30_000, 0]);
   assertEquals(config.reconnectTimeoutMs, 72 * 3_600_000);
   assertEquals(config.rejoinAfterLeave, false);
+  assertEquals(config.disableCoordinates, false);
   // A client leaves on SIGTERM and SIGINT.
   assertEquals([config.leaveOnTerminate, config.skipLeaveOnInterrupt], [true, false]);
   assertEquals(config.encrypt, undefined);
@@ -315,6 +316,12 @@ const KEY_CASES: readonly KeyCase[] = [
     value: { reconnect_timeout: "8h" },
     read: (c) => c.reconnectTimeoutMs,
     expected: 8 * 3_600_000,
+  },
+  {
+    key: "disable_coordinates",
+    value: { disable_coordinates: true },
+    read: (c) => c.disableCoordinates,
+    expected: true,
   },
   {
     key: "rejoin_after_leave",

@@ -169,6 +169,8 @@ export interface RuntimeConfig {
   readonly retryMax: number;
   /** Failed members are forgotten (reaped) after this long, ms. */
   readonly reconnectTimeoutMs: number;
+  /** No network coordinates: acks carry none, /v1/coordinate answers 401, `?near=` does not sort. */
+  readonly disableCoordinates: boolean;
   /** Keep the member snapshot on a graceful leave, so a restart rejoins (Consul: false). */
   readonly rejoinAfterLeave: boolean;
   /** Leave the cluster gracefully on SIGTERM (Consul: true on clients, false on servers). */

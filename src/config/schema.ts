@@ -242,6 +242,10 @@ export const CONFIG_SCHEMA: Schema = {
     type: DURATION,
     doc: "Forget a failed member after this long, default 72h, at least 8h",
   },
+  disable_coordinates: {
+    type: BOOL,
+    doc: "Turn off network coordinates (Vivaldi); default false",
+  },
   rejoin_after_leave: {
     type: BOOL,
     doc: "After a graceful leave, rejoin the remembered members on restart; default false",

@@ -101,3 +101,18 @@ Deno.test("coordinates: three agents learn each other's coordinates; rtt and ?ne
     await Promise.all(agents.map((a) => a.stop("SIGKILL")));
   }
 });
+
+Deno.test("coordinates: disable_coordinates turns the endpoints off with Consul's 401", async () => {
+  await using agent = await startLegateAgent([
+    "-dev",
+    "-node",
+    "solo",
+    "-hcl",
+    "disable_coordinates = true",
+  ]);
+  const res = await fetch(`http://${agent.ready.http}/v1/coordinate/nodes`);
+  assertEquals(res.status, 401);
+  assertEquals((await res.text()).trim(), "Coordinate support disabled");
+  const nodes = await getJson<{ Node: string }[]>(agent, "/v1/catalog/nodes?near=_agent");
+  assertEquals(nodes.map((n) => n.Node), ["solo"]);
+});
