@@ -25,8 +25,15 @@ import { DatabaseSync } from "node:sqlite";
 import { CatalogFsm, MemoryCommandLog, openFileLog } from "../src/catalog/mod.ts";
 import type { ApplyResult, Command, CommandLog, FileCommandLog } from "../src/catalog/mod.ts";
 import { NULL_LOGGER } from "../src/lib/mod.ts";
-import { formatMachine, machineInfo } from "./machine.ts";
-import { formatBytes, formatCount, formatMs, formatTable, recordRun } from "./report.ts";
+import { machineInfo } from "./machine.ts";
+import {
+  formatBytes,
+  formatCount,
+  formatMs,
+  formatTable,
+  printAndRecord,
+  printRunHeader,
+} from "./report.ts";
 import { sizeOfFiles, withScratchDir } from "./scratch.ts";
 import { LatencyRecorder, median } from "./stats.ts";
 import { parseCommonBenchArgs } from "./common_args.ts";
@@ -501,8 +508,7 @@ export async function run(args: readonly string[]): Promise<void> {
   const started = new Date();
   await withScratchDir("catalog", async (dir) => {
     const machine = await machineInfo(dir, ["src/catalog", "src/lib"]);
-    console.log(`catalog benchmark (${settings.quick ? "quick" : "default"} run)`);
-    for (const line of formatMachine(machine)) console.log(line);
+    printRunHeader("catalog", settings.quick, machine);
     console.log("");
 
     // Start-up first, while the process is coldest (closest to a real start).
@@ -559,19 +565,13 @@ export async function run(args: readonly string[]): Promise<void> {
       "",
       ...observations(runs, startup),
     ].join("\n");
-    console.log("");
-    console.log(body);
-
-    if (settings.record) {
-      const path = await recordRun({
-        name: "catalog",
-        quick: settings.quick,
-        started,
-        machine,
-        body,
-      });
-      console.log("");
-      console.log(`Recorded in ${path}`);
-    }
+    await printAndRecord({
+      name: "catalog",
+      quick: settings.quick,
+      record: settings.record,
+      started,
+      machine,
+      body,
+    });
   });
 }

@@ -32,14 +32,21 @@ import { createDnsHandler, decodePacket, type DnsView, resolve } from "../src/dn
 import { NULL_LOGGER } from "../src/lib/mod.ts";
 import { type AgentProcess, encodeQuery, udpExchange, waitFor } from "../src/testing/mod.ts";
 import {
-  formatMachine,
+  type CpuPerOperation,
   loadAverage,
-  machineInfo,
-  processCpuSeconds,
+  measureCpu,
   processRssBytes,
   sampleRss,
 } from "./machine.ts";
-import { formatBytes, formatCount, formatMs, formatTable, recordRun } from "./report.ts";
+import {
+  agentWarningsLine,
+  formatBytesOrNa as fmtRss,
+  formatCount,
+  formatMs,
+  formatTable,
+  printAndRecord,
+  verdict,
+} from "./report.ts";
 import {
   readyPort,
   requireTools,
@@ -47,9 +54,9 @@ import {
   startNode01Agent,
   trackChild,
   untrackChild,
-  withChildrenKilledOnInterrupt,
 } from "./processes.ts";
-import { withScratchDir } from "./scratch.ts";
+import { alternatingRounds } from "./rounds.ts";
+import { type BenchRun, withBenchRun } from "./bench_run.ts";
 import { percentile } from "./stats.ts";
 import { parseCommonBenchArgs } from "./common_args.ts";
 
@@ -416,14 +423,9 @@ async function runDnsperf(options: DnsperfOptions): Promise<DnsperfResult> {
 }
 
 /** One dnsperf run against one server, with the server's resource use during it. */
-interface Measured {
+interface Measured extends CpuPerOperation {
   readonly result: DnsperfResult;
   readonly peakRss: number | undefined;
-  /** Server CPU (all threads) per answered query, user and system, microseconds. */
-  readonly cpuUserUs: number | undefined;
-  readonly cpuSystemUs: number | undefined;
-  /** Server CPU time / wall time: 1 = one core busy. */
-  readonly cpuCores: number | undefined;
 }
 
 interface SaturationRun extends Measured {
@@ -438,30 +440,16 @@ interface RateRun extends Measured {
 
 async function measured(server: Server, options: Omit<DnsperfOptions, "port">): Promise<Measured> {
   const rss = sampleRss(server.pid, RSS_SAMPLE_MS);
-  const cpuBefore = await processCpuSeconds(server.pid);
-  const start = performance.now();
-  let result: DnsperfResult;
   let peakRss: number | undefined;
-  try {
-    result = await runDnsperf({ ...options, port: server.port });
-  } finally {
-    peakRss = await rss.stop();
-  }
-  const wallSeconds = (performance.now() - start) / 1000;
-  const cpuAfter = await processCpuSeconds(server.pid);
-  if (result.completed === 0) throw new Error(`${server.label} answered no dnsperf query`);
-  if (cpuBefore === undefined || cpuAfter === undefined) {
-    return { result, peakRss, cpuUserUs: undefined, cpuSystemUs: undefined, cpuCores: undefined };
-  }
-  const user = cpuAfter.user - cpuBefore.user;
-  const system = cpuAfter.system - cpuBefore.system;
-  return {
-    result,
-    peakRss,
-    cpuUserUs: (user * 1e6) / result.completed,
-    cpuSystemUs: (system * 1e6) / result.completed,
-    cpuCores: (user + system) / wallSeconds,
-  };
+  const run = await measureCpu(server.pid, async () => {
+    try {
+      return await runDnsperf({ ...options, port: server.port });
+    } finally {
+      peakRss = await rss.stop();
+    }
+  }, (r) => r.completed);
+  if (run.result.completed === 0) throw new Error(`${server.label} answered no dnsperf query`);
+  return { ...run, peakRss };
 }
 
 function fmtUs(us: number | undefined): string {
@@ -570,10 +558,6 @@ async function handlerCost(ms: number): Promise<HandlerCost> {
 
 // --- report ---
 
-function fmtRss(bytes: number | undefined): string {
-  return bytes === undefined ? "n/a" : formatBytes(bytes);
-}
-
 /** Aggregate QPS of `server` over its saturation rounds: completed queries / run time. */
 function aggregateQps(runs: readonly SaturationRun[], server: string): number {
   const own = runs.filter((r) => r.server === server);
@@ -680,10 +664,6 @@ function rateTable(runs: readonly RateRun[]): string {
   );
 }
 
-function verdict(ok: boolean): string {
-  return ok ? "met" : "NOT met";
-}
-
 // --- run ---
 
 /** Runs the DNS benchmark. */
@@ -693,20 +673,13 @@ export async function run(args: readonly string[]): Promise<void> {
     { cmd: "dnsperf", args: ["-h"] },
     { cmd: "dnsmasq", args: ["--version"] },
   ], INSTALL_HINT);
-  const started = new Date();
-  await withChildrenKilledOnInterrupt(() =>
-    withScratchDir("dns", (dir) => bench(dir, settings, started))
-  );
+  await withBenchRun("dns", settings, (run) => bench(run, settings));
 }
 
-async function bench(dir: string, settings: Settings, started: Date): Promise<void> {
-  const machine = await machineInfo(dir);
-  const loadBefore = await loadAverage();
-  console.log(`dns benchmark (${settings.quick ? "quick" : "default"} run)`);
-  for (const line of formatMachine(machine)) console.log(line);
-  console.log(`- Load average at start: ${loadBefore ?? "unknown"}`);
-  console.log("");
-
+async function bench(
+  { dir, started, machine, loadBefore }: BenchRun,
+  settings: Settings,
+): Promise<void> {
   const queryFile = join(dir, "queries.txt");
   await Deno.writeTextFile(queryFile, QUERIES.map((q) => `${q.name} ${q.type}\n`).join(""));
 
@@ -735,36 +708,29 @@ async function bench(dir: string, settings: Settings, started: Date): Promise<vo
     }
 
     const saturation: SaturationRun[] = [];
-    for (let round = 1; round <= settings.rounds; round++) {
-      const order = round % 2 === 1 ? servers : [...servers].reverse();
-      for (const server of order) {
-        console.log(`round ${round}: ${server.label}, saturation (${settings.seconds} s) ...`);
-        const run = await measured(server, { queryFile, seconds: settings.seconds });
-        saturation.push({ server: server.label, round, ...run });
-      }
+    for (const { round, item: server } of alternatingRounds(servers, settings.rounds)) {
+      console.log(`round ${round}: ${server.label}, saturation (${settings.seconds} s) ...`);
+      const run = await measured(server, { queryFile, seconds: settings.seconds });
+      saturation.push({ server: server.label, round, ...run });
     }
 
     const rate: RateRun[] = [];
-    for (let round = 1; round <= settings.rounds; round++) {
-      const order = round % 2 === 1 ? servers : [...servers].reverse();
-      for (const server of order) {
-        console.log(
-          `round ${round}: ${server.label}, ${
-            formatCount(FIXED_QPS)
-          } QPS offered (${settings.rateSeconds} s) ...`,
-        );
-        const run = await measured(server, {
-          queryFile,
-          seconds: settings.rateSeconds,
-          qps: FIXED_QPS,
-          perQuery: true,
-        });
-        rate.push({ server: server.label, round, ...run });
-      }
+    for (const { round, item: server } of alternatingRounds(servers, settings.rounds)) {
+      console.log(
+        `round ${round}: ${server.label}, ${
+          formatCount(FIXED_QPS)
+        } QPS offered (${settings.rateSeconds} s) ...`,
+      );
+      const run = await measured(server, {
+        queryFile,
+        seconds: settings.rateSeconds,
+        qps: FIXED_QPS,
+        perQuery: true,
+      });
+      rate.push({ server: server.label, round, ...run });
     }
     const loadAfter = await loadAverage();
 
-    const agentErrors = agent.stderr().split("\n").filter((l) => /\[(ERROR|WARN)\]/.test(l));
     const legateQps = aggregateQps(saturation, legate.label);
     const dnsmasqQps = aggregateQps(saturation, dnsmasq.server.label);
     const floorQps = aggregateQps(saturation, floor.server.label);
@@ -840,20 +806,18 @@ async function bench(dir: string, settings: Settings, started: Date): Promise<vo
       }, dnsmasq ${fmtCpu(cpuPerQuery(saturation, dnsmasq.server.label))}, Deno UDP floor ${
         fmtCpu(cpuPerQuery(saturation, floor.server.label))
       }; legate's handler is ${(cost.hitNs / 1000).toFixed(2)} µs of that.`,
-      `- Agent warnings/errors during the run: ${agentErrors.length}${
-        agentErrors.length === 0 ? "" : ` (first: ${agentErrors[0]})`
-      }.`,
+      agentWarningsLine(agent.stderr()),
       `- Load average before/after: ${loadBefore ?? "?"} / ${loadAfter ?? "?"} ` +
       `(other work on this machine shows up here; compare ratios within this run).`,
     ].join("\n");
-    console.log("");
-    console.log(body);
-
-    if (settings.record) {
-      const path = await recordRun({ name: "dns", quick: settings.quick, started, machine, body });
-      console.log("");
-      console.log(`Recorded in ${path}`);
-    }
+    await printAndRecord({
+      name: "dns",
+      quick: settings.quick,
+      record: settings.record,
+      started,
+      machine,
+      body,
+    });
   } finally {
     for (const stop of stops.reverse()) await stop();
   }

@@ -26,30 +26,31 @@
 
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { awaitConnectionsReleased, runBlockingClient } from "./blocking_queries.ts";
 import type { BlockingClientOptions, DoneReport, ParkedReport } from "./http_blocking_client.ts";
-import { parseWrk } from "./http_bench.ts";
 import {
   loadAverage,
   machineInfo,
+  measureCpu,
   processCpuSeconds,
   processOpenFds,
   processRssBytes,
+  waitForIdle,
 } from "./machine.ts";
 import {
-  killTrackedChild,
-  openFileLimit,
+  requireOpenFiles,
   requireTools,
   spawnDenoServer,
   type SpawnedServer,
-  trackChild,
-  untrackChild,
+  until,
   withChildrenKilledOnInterrupt,
 } from "./processes.ts";
-import { formatBytes, formatCount, formatMs, formatTable, recordRun } from "./report.ts";
+import { formatBytes, formatCount, formatMs, formatTable, printAndRecord } from "./report.ts";
+import { alternatingRounds } from "./rounds.ts";
+import { runWrk, type WrkResult } from "./wrk.ts";
 
 const SERVER_SCRIPT = fileURLToPath(new URL("./http1_experiment_server.ts", import.meta.url));
 const FLOOR_SCRIPT = fileURLToPath(new URL("./http_floor_server.ts", import.meta.url));
-const CLIENT_SCRIPT = fileURLToPath(new URL("./http_blocking_client.ts", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 type Mode = "own" | "own-watch" | "deno-serve";
@@ -69,32 +70,6 @@ function startServer(mode: Mode | "floor"): Promise<SpawnedServer> {
     ? ["run", "--no-prompt", "--allow-net=127.0.0.1", FLOOR_SCRIPT, "516"]
     : ["run", "--no-prompt", "--allow-net=127.0.0.1", SERVER_SCRIPT, mode];
   return spawnDenoServer(LABELS[mode], args);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `pid`'s CPU time until it used under 2% of a core over 250 ms; throws after `timeoutMs`. */
-async function waitForIdle(pid: number, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  let last = await processCpuSeconds(pid);
-  while (performance.now() < deadline) {
-    await sleep(250);
-    const now = await processCpuSeconds(pid);
-    if (now === undefined || last === undefined) return;
-    if (now.user + now.system - last.user - last.system < 0.005) return;
-    last = now;
-  }
-  throw new Error(`Process ${pid} kept using CPU for ${timeoutMs} ms`);
-}
-
-async function until(probe: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await probe())) {
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
-    await sleep(50);
-  }
 }
 
 // --- smoke check ---
@@ -157,22 +132,6 @@ interface ParkRun {
   readonly parkCpuUs: number;
 }
 
-function jsonLines(stream: ReadableStream<Uint8Array>): () => Promise<Record<string, unknown>> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  return async () => {
-    while (!buffer.includes("\n")) {
-      const next = await reader.read();
-      if (next.done) throw new Error(`The blocking client exited early: "${buffer}"`);
-      buffer += next.value;
-    }
-    const newline = buffer.indexOf("\n");
-    const line = buffer.slice(0, newline);
-    buffer = buffer.slice(newline + 1);
-    return JSON.parse(line) as Record<string, unknown>;
-  };
-}
-
 function need<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`Cannot read ${what} from /proc`);
   return value;
@@ -196,20 +155,7 @@ async function parkRun(mode: Mode, round: number, count: number): Promise<ParkRu
       connectConcurrency: 128,
       answerTimeoutMs: 30_000,
     };
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", "--allow-net=127.0.0.1", CLIENT_SCRIPT, JSON.stringify(options)],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    trackChild(child.pid);
-    const stdin = child.stdin.getWriter();
-    try {
-      const next = jsonLines(child.stdout);
-      const parked = await next() as unknown as ParkedReport;
-      if (parked.parked !== true || parked.count !== count) {
-        throw new Error(`The blocking client reported ${JSON.stringify(parked)}`);
-      }
+    const { parked, measured: atPark, done } = await runBlockingClient(options, async () => {
       await until(
         async () => ((await processOpenFds(pid)) ?? 0) >= fdsBefore + count,
         30_000,
@@ -219,42 +165,36 @@ async function parkRun(mode: Mode, round: number, count: number): Promise<ParkRu
       const rssParked = need(await processRssBytes(pid), "RSS");
       const fdsParked = need(await processOpenFds(pid), "open fds");
       const cpuParked = need(await processCpuSeconds(pid), "CPU time");
-      await stdin.write(encoder.encode("go\n"));
-      const done = await next() as unknown as DoneReport;
-      await stdin.close();
-      const status = await child.status;
-      untrackChild(child.pid);
-      if (!status.success) throw new Error(`The blocking client exited with ${status.code}`);
-      if (done.putStatus !== 200 || done.answered !== count) {
-        throw new Error(
-          `${server.label}: wake answered ${done.putStatus}; ${done.answered} of ${count} ` +
-            `answered (${done.early} early); first failure: ${done.firstFailure}`,
-        );
-      }
-      await until(
-        async () => ((await processOpenFds(pid)) ?? 0) <= fdsBefore + 16,
-        10_000,
-        `${server.label} to close the parked connections`,
+      return { rssParked, fdsParked, cpuParked };
+    });
+    if (done.putStatus !== 200 || done.answered !== count) {
+      throw new Error(
+        `${server.label}: wake answered ${done.putStatus}; ${done.answered} of ${count} ` +
+          `answered (${done.early} early); first failure: ${done.firstFailure}`,
       );
-      await waitForIdle(pid, 10_000);
-      const rssAfter = need(await processRssBytes(pid), "RSS");
-      const parkCpuUs = (cpuParked.user + cpuParked.system - cpuBefore.user - cpuBefore.system) *
-        1e6 / count;
-      return {
-        mode,
-        round,
-        parked,
-        done,
-        rssBefore,
-        rssParked,
-        rssAfter,
-        fdsBefore,
-        fdsParked,
-        parkCpuUs,
-      };
-    } finally {
-      await killTrackedChild(child, stdin);
     }
+    await awaitConnectionsReleased(
+      pid,
+      fdsBefore,
+      10_000,
+      `${server.label} to close the parked connections`,
+    );
+    const rssAfter = need(await processRssBytes(pid), "RSS");
+    const { rssParked, fdsParked, cpuParked } = atPark;
+    const parkCpuUs = (cpuParked.user + cpuParked.system - cpuBefore.user - cpuBefore.system) *
+      1e6 / count;
+    return {
+      mode,
+      round,
+      parked,
+      done,
+      rssBefore,
+      rssParked,
+      rssAfter,
+      fdsBefore,
+      fdsParked,
+      parkCpuUs,
+    };
   } finally {
     await server.stop();
   }
@@ -275,14 +215,10 @@ interface ReadRun {
   readonly sysUs: number;
 }
 
-async function wrk(port: number, seconds: number): Promise<ReturnType<typeof parseWrk>> {
-  const args = ["-t1", "-c32", `-d${seconds}s`, "--latency", `http://127.0.0.1:${port}/fixed`];
-  const out = await new Deno.Command("wrk", { args, stdout: "piped", stderr: "piped" }).output();
-  const text = decoder.decode(out.stdout);
-  if (!out.success) throw new Error(`wrk ${args.join(" ")} failed: ${decoder.decode(out.stderr)}`);
-  const result = parseWrk(text);
+async function wrk(port: number, seconds: number): Promise<WrkResult> {
+  const result = await runWrk({ port, path: "/fixed", connections: 32, seconds });
   if (result.requests === 0 || result.non2xx > 0 || result.socketErrors !== undefined) {
-    throw new Error(`wrk against port ${port}: errors or no answers:\n${text}`);
+    throw new Error(`wrk against port ${port}: errors or no answers: ${JSON.stringify(result)}`);
   }
   return result;
 }
@@ -296,33 +232,25 @@ async function readRuns(
     console.log(`warm-up ${LABELS[target]} (2 s) ...`);
     await wrk(server.port, 2);
   }
-  const order = [...servers.keys()];
   const runs: ReadRun[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    for (const target of round % 2 === 1 ? order : [...order].reverse()) {
-      const server = servers.get(target);
-      if (server === undefined) continue;
-      console.log(`round ${round}: ${LABELS[target]} (${seconds} s) ...`);
-      const before = need(await processCpuSeconds(server.pid), "CPU time");
-      const start = performance.now();
-      const r = await wrk(server.port, seconds);
-      const wall = (performance.now() - start) / 1000;
-      const after = need(await processCpuSeconds(server.pid), "CPU time");
-      const user = after.user - before.user;
-      const sys = after.system - before.system;
-      runs.push({
-        target,
-        round,
-        requests: r.requests,
-        rps: r.rps,
-        p50Ms: r.p50Ms,
-        p99Ms: r.p99Ms,
-        maxMs: r.maxMs,
-        cores: (user + sys) / wall,
-        userUs: user * 1e6 / r.requests,
-        sysUs: sys * 1e6 / r.requests,
-      });
-    }
+  for (const { round, item: target } of alternatingRounds([...servers.keys()], rounds)) {
+    const server = servers.get(target);
+    if (server === undefined) continue;
+    console.log(`round ${round}: ${LABELS[target]} (${seconds} s) ...`);
+    const run = await measureCpu(server.pid, () => wrk(server.port, seconds), (r) => r.requests);
+    const r = run.result;
+    runs.push({
+      target,
+      round,
+      requests: r.requests,
+      rps: r.rps,
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      maxMs: r.maxMs,
+      cores: need(run.cpuCores, "CPU time"),
+      userUs: need(run.cpuUserUs, "CPU time"),
+      sysUs: need(run.cpuSystemUs, "CPU time"),
+    });
   }
   return runs;
 }
@@ -435,10 +363,7 @@ async function main(): Promise<void> {
     [{ cmd: "wrk", args: ["--version"] }],
     "apt-get install -y wrk",
   );
-  const limit = await openFileLimit();
-  if (limit !== undefined && limit < count + 512) {
-    throw new Error(`The open-file limit is ${limit}: ${count} connections need ${count + 512}`);
-  }
+  await requireOpenFiles(count + 512, `${count} connections`);
   const started = new Date();
   const loadBefore = await loadAverage();
   const modes: Mode[] = ["own", "own-watch", "deno-serve"];
@@ -446,13 +371,11 @@ async function main(): Promise<void> {
   console.log("pipelining smoke check passed on every server");
 
   const parkRuns: ParkRun[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    for (const mode of round % 2 === 1 ? modes : [...modes].reverse()) {
-      console.log(`round ${round}: ${formatCount(count)} parked on ${LABELS[mode]} ...`);
-      const run = await parkRun(mode, round, count);
-      console.log(`  ${formatBytes(perConn(run, count))} per parked connection`);
-      parkRuns.push(run);
-    }
+  for (const { round, item: mode } of alternatingRounds(modes, rounds)) {
+    console.log(`round ${round}: ${formatCount(count)} parked on ${LABELS[mode]} ...`);
+    const run = await parkRun(mode, round, count);
+    console.log(`  ${formatBytes(perConn(run, count))} per parked connection`);
+    parkRuns.push(run);
   }
 
   const servers = new Map<Mode | "floor", SpawnedServer>();
@@ -500,18 +423,14 @@ async function main(): Promise<void> {
     ...perMode.map((line) => `- ${line}.`),
     `- Load average before/after: ${loadBefore ?? "n/a"} / ${loadAfter ?? "n/a"}.`,
   ].join("\n");
-  console.log(`\n${body}`);
-  if (values.record) {
-    const machine = await machineInfo(REPO_ROOT, ["bench/http1_experiment_server.ts"]);
-    const path = await recordRun({
-      name: "http1 experiment",
-      quick: false,
-      started,
-      machine,
-      body,
-    });
-    console.log(`\nrecorded in ${path}`);
-  }
+  await printAndRecord({
+    name: "http1 experiment",
+    quick: false,
+    record: values.record === true,
+    started,
+    machine: () => machineInfo(REPO_ROOT, ["bench/http1_experiment_server.ts"]),
+    body,
+  });
 }
 
 if (import.meta.main) await withChildrenKilledOnInterrupt(main);

@@ -31,30 +31,40 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AgentProcess } from "../src/testing/mod.ts";
+import { awaitConnectionsReleased, runBlockingClient } from "./blocking_queries.ts";
 import { parseCommonBenchArgs } from "./common_args.ts";
 import type { BlockingClientOptions, DoneReport, ParkedReport } from "./http_blocking_client.ts";
 import {
-  formatMachine,
+  type CpuPerOperation,
   loadAverage,
-  machineInfo,
+  measureCpu,
   processCpuSeconds,
   processOpenFds,
   processRssBytes,
+  waitForIdle,
 } from "./machine.ts";
 import {
-  killTrackedChild,
-  openFileLimit,
   readyPort,
+  requireOpenFiles,
   requireTools,
   spawnDenoServer,
   type SpawnedServer,
   startNode01Agent,
-  trackChild,
-  untrackChild,
-  withChildrenKilledOnInterrupt,
+  until,
 } from "./processes.ts";
-import { formatBytes, formatCount, formatMs, formatTable, recordRun } from "./report.ts";
-import { withScratchDir } from "./scratch.ts";
+import {
+  agentWarningsLine,
+  formatBytes,
+  formatBytesOrNa as fmtRss,
+  formatCount,
+  formatMs,
+  formatTable,
+  printAndRecord,
+  verdict,
+} from "./report.ts";
+import { alternatingRounds } from "./rounds.ts";
+import { type BenchRun, withBenchRun } from "./bench_run.ts";
+import { runWrk, type WrkOptions, type WrkResult } from "./wrk.ts";
 
 /** wrk threads: one leaves the other core of a 2-vCPU machine to the server. */
 const WRK_THREADS = 1;
@@ -81,9 +91,6 @@ const TARGET_WAKE_MS = 1000;
 
 const INSTALL_HINT = "apt-get install -y wrk";
 const FLOOR_SCRIPT = fileURLToPath(new URL("./http_floor_server.ts", import.meta.url));
-const BLOCKING_CLIENT_SCRIPT = fileURLToPath(
-  new URL("./http_blocking_client.ts", import.meta.url),
-);
 
 interface Settings {
   readonly quick: boolean;
@@ -173,128 +180,15 @@ async function checkRead(port: number, path: string, entries: number): Promise<n
 
 // --- wrk ---
 
-interface WrkResult {
-  readonly requests: number;
-  readonly seconds: number;
-  readonly rps: number;
-  readonly meanMs: number;
-  readonly maxMs: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  /** `Non-2xx or 3xx responses`, 0 when wrk printed none. */
-  readonly non2xx: number;
-  /** wrk's `Socket errors:` line, if any. */
-  readonly socketErrors: string | undefined;
-  /** The Lua script's `bad_responses` count, if it printed one. */
-  readonly badResponses: number | undefined;
-}
-
-const UNIT_MS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
-
-function durationMs(value: string, unit: string, text: string): number {
-  const factor = UNIT_MS[unit];
-  if (factor === undefined) throw new Error(`wrk printed the unknown unit "${unit}":\n${text}`);
-  return Number(value) * factor;
-}
-
-/** Parses wrk's report (run with `--latency`). */
-export function parseWrk(text: string): WrkResult {
-  const total = /(\d+) requests in ([\d.]+)(us|ms|s|m)/.exec(text);
-  const rps = /^Requests\/sec:\s*([\d.]+)/m.exec(text);
-  const latency = /^\s*Latency\s+([\d.]+)(us|ms|s|m)\s+[\d.]+(?:us|ms|s|m)\s+([\d.]+)(us|ms|s|m)/m
-    .exec(text);
-  const pct = (p: number): number => {
-    const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s|m)`, "m").exec(text);
-    if (m?.[1] === undefined || m[2] === undefined) {
-      throw new Error(`wrk printed no ${p}% latency (was --latency given?):\n${text}`);
-    }
-    return durationMs(m[1], m[2], text);
-  };
-  if (
-    total?.[1] === undefined || total[2] === undefined || total[3] === undefined ||
-    rps?.[1] === undefined || latency?.[1] === undefined || latency[2] === undefined ||
-    latency[3] === undefined || latency[4] === undefined
-  ) {
-    throw new Error(`Cannot parse wrk's output:\n${text}`);
-  }
-  const bad = /^bad_responses (\d+)$/m.exec(text)?.[1];
-  return {
-    requests: Number(total[1]),
-    seconds: durationMs(total[2], total[3], text) / 1000,
-    rps: Number(rps[1]),
-    meanMs: durationMs(latency[1], latency[2], text),
-    maxMs: durationMs(latency[3], latency[4], text),
-    p50Ms: pct(50),
-    p99Ms: pct(99),
-    non2xx: Number(/Non-2xx or 3xx responses:\s*(\d+)/.exec(text)?.[1] ?? "0"),
-    socketErrors: /Socket errors:\s*(.+)$/m.exec(text)?.[1]?.trim(),
-    badResponses: bad === undefined ? undefined : Number(bad),
-  };
-}
-
-interface WrkOptions {
-  readonly port: number;
-  readonly path: string;
-  readonly connections: number;
-  readonly seconds: number;
-  /** A Lua script (`-s`). */
-  readonly script?: string;
-}
-
-async function runWrk(options: WrkOptions): Promise<WrkResult> {
-  const args = [
-    `-t${WRK_THREADS}`,
-    `-c${options.connections}`,
-    `-d${options.seconds}s`,
-    "--latency",
-    ...(options.script === undefined ? [] : ["-s", options.script]),
-    `http://127.0.0.1:${options.port}${options.path}`,
-  ];
-  const out = await new Deno.Command("wrk", {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    throw new Error(
-      `wrk ${args.join(" ")} failed (exit ${out.code}): ${
-        new TextDecoder().decode(out.stderr).trim()
-      }\n${text}`,
-    );
-  }
-  return parseWrk(text);
-}
-
 /** One wrk run with the server's CPU use during it. */
-interface Measured {
+interface Measured extends CpuPerOperation {
   readonly result: WrkResult;
-  /** Server CPU (all threads) per request, user and system, microseconds. */
-  readonly cpuUserUs: number | undefined;
-  readonly cpuSystemUs: number | undefined;
-  /** Server CPU time / wall time: 1 = one core busy. */
-  readonly cpuCores: number | undefined;
 }
 
 async function measured(pid: number, options: WrkOptions): Promise<Measured> {
-  const before = await processCpuSeconds(pid);
-  const start = performance.now();
-  const result = await runWrk(options);
-  const wallSeconds = (performance.now() - start) / 1000;
-  const after = await processCpuSeconds(pid);
-  if (result.requests === 0) throw new Error(`wrk got no answer from ${options.path}`);
-  if (before === undefined || after === undefined) {
-    return { result, cpuUserUs: undefined, cpuSystemUs: undefined, cpuCores: undefined };
-  }
-  const user = after.user - before.user;
-  const system = after.system - before.system;
-  return {
-    result,
-    cpuUserUs: (user * 1e6) / result.requests,
-    cpuSystemUs: (system * 1e6) / result.requests,
-    cpuCores: (user + system) / wallSeconds,
-  };
+  const run = await measureCpu(pid, () => runWrk(options), (r) => r.requests);
+  if (run.result.requests === 0) throw new Error(`wrk got no answer from ${options.path}`);
+  return run;
 }
 
 /** Throws when a run saw errors: every request must have been answered 2xx. */
@@ -320,24 +214,23 @@ async function readRuns(targets: readonly ReadTarget[], settings: Settings): Pro
     await runWrk({
       port: t.port,
       path: t.path,
+      threads: WRK_THREADS,
       connections: READ_CONNECTIONS,
       seconds: settings.warmupSeconds,
     });
   }
   const runs: ReadRun[] = [];
-  for (let round = 1; round <= settings.rounds; round++) {
-    const order = round % 2 === 1 ? targets : [...targets].reverse();
-    for (const t of order) {
-      console.log(`round ${round}: ${t.label} (${settings.seconds} s) ...`);
-      const run = await measured(t.pid, {
-        port: t.port,
-        path: t.path,
-        connections: READ_CONNECTIONS,
-        seconds: settings.seconds,
-      });
-      expectClean(`GET ${t.path}`, run.result);
-      runs.push({ target: t.label, round, ...run });
-    }
+  for (const { round, item: t } of alternatingRounds(targets, settings.rounds)) {
+    console.log(`round ${round}: ${t.label} (${settings.seconds} s) ...`);
+    const run = await measured(t.pid, {
+      port: t.port,
+      path: t.path,
+      threads: WRK_THREADS,
+      connections: READ_CONNECTIONS,
+      seconds: settings.seconds,
+    });
+    expectClean(`GET ${t.path}`, run.result);
+    runs.push({ target: t.label, round, ...run });
   }
   return runs;
 }
@@ -403,6 +296,7 @@ async function putRun(dir: string, agent: ReadTarget, settings: Settings): Promi
   const options = {
     port: agent.port,
     path: "/",
+    threads: WRK_THREADS,
     connections: PUT_CONNECTIONS,
     script,
   };
@@ -423,33 +317,6 @@ async function putRun(dir: string, agent: ReadTarget, settings: Settings): Promi
 
 // --- blocking queries ---
 
-/** Polls `pid`'s CPU time until it used under 2% of a core over 250 ms; throws after `timeoutMs`. */
-export async function waitForIdle(pid: number, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  let last = await processCpuSeconds(pid);
-  while (performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    const now = await processCpuSeconds(pid);
-    if (now === undefined || last === undefined) return;
-    if (now.user + now.system - last.user - last.system < 0.005) return;
-    last = now;
-  }
-  throw new Error(`Process ${pid} kept using CPU for ${timeoutMs} ms`);
-}
-
-/** Resolves once `probe` is true, polling every 50 ms; throws after `timeoutMs`. */
-export async function until(
-  probe: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await probe())) {
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 interface BlockingRun {
   readonly count: number;
   readonly parked: ParkedReport;
@@ -463,25 +330,6 @@ interface BlockingRun {
   readonly fdsParked: number | undefined;
   /** Agent CPU cores used while every query was parked. */
   readonly parkedCores: number | undefined;
-}
-
-/** Reads newline-separated JSON objects from a child's stdout. */
-export function jsonLines(
-  stream: ReadableStream<Uint8Array>,
-): () => Promise<Record<string, unknown>> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  return async () => {
-    while (!buffer.includes("\n")) {
-      const next = await reader.read();
-      if (next.done) throw new Error(`The blocking-query client exited early: "${buffer}"`);
-      buffer += next.value;
-    }
-    const newline = buffer.indexOf("\n");
-    const line = buffer.slice(0, newline);
-    buffer = buffer.slice(newline + 1);
-    return JSON.parse(line) as Record<string, unknown>;
-  };
 }
 
 /** The agent's V8 heap used and reserved, from its metrics gauges; undefined if absent. */
@@ -499,14 +347,11 @@ async function runtimeHeap(
 
 async function blockingRun(agent: ReadTarget, settings: Settings): Promise<BlockingRun> {
   const count = settings.blockingQueries;
-  const limit = await openFileLimit();
-  if (limit !== undefined && limit < count + AGENT_FD_HEADROOM) {
-    throw new Error(
-      `The open-file limit is ${limit} (ulimit -n): ${count} blocking queries need at least ` +
-        `${count + AGENT_FD_HEADROOM} for the agent; raise it in the shell first, e.g. ` +
-        "`ulimit -n 65536`, or run with --quick",
-    );
-  }
+  await requireOpenFiles(
+    count + AGENT_FD_HEADROOM,
+    `the agent's ${count} blocking queries`,
+    ", or run with --quick",
+  );
   const current = await http(agent.port, "GET", `/v1/kv/${KV_KEY}`);
   const index = consulIndex(current, `GET /v1/kv/${KV_KEY}`);
   await waitForIdle(agent.pid, 10_000);
@@ -523,27 +368,8 @@ async function blockingRun(agent: ReadTarget, settings: Settings): Promise<Block
     connectConcurrency: 128,
     answerTimeoutMs: 30_000,
   };
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      "--allow-net=127.0.0.1",
-      BLOCKING_CLIENT_SCRIPT,
-      JSON.stringify(options),
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  trackChild(child.pid);
-  const stdin = child.stdin.getWriter();
-  try {
-    const next = jsonLines(child.stdout);
-    console.log(`opening ${formatCount(count)} blocking queries ...`);
-    const parked = await next() as unknown as ParkedReport;
-    if (parked.parked !== true || parked.count !== count) {
-      throw new Error(`The blocking-query client reported ${JSON.stringify(parked)}`);
-    }
+  console.log(`opening ${formatCount(count)} blocking queries ...`);
+  const { parked, measured: atPark, done } = await runBlockingClient(options, async () => {
     // Every connection accepted, every request read and parked: the agent goes quiet.
     if (fdsBefore !== undefined) {
       await until(
@@ -563,60 +389,31 @@ async function blockingRun(agent: ReadTarget, settings: Settings): Promise<Block
       ? undefined
       : (cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system) /
         (settings.parkedIdleMs / 1000);
-
     console.log("one PUT wakes them all ...");
-    await stdin.write(new TextEncoder().encode("go\n"));
-    const done = await next() as unknown as DoneReport;
-    await stdin.close();
-    const status = await child.status;
-    untrackChild(child.pid);
-    if (!status.success) throw new Error(`The blocking-query client exited with ${status.code}`);
-    if (done.putStatus !== 200 || done.answered !== count) {
-      throw new Error(
-        `The PUT answered ${done.putStatus}; ${done.answered} of ${count} blocking queries ` +
-          `were answered (${done.early} before the PUT); first failure: ${done.firstFailure}`,
-      );
-    }
-    // The client closed its connections: the agent must let go of them.
-    if (fdsBefore !== undefined) {
-      await until(
-        async () => ((await processOpenFds(agent.pid)) ?? 0) <= fdsBefore + 16,
-        10_000,
-        "the agent to close the blocking queries' connections",
-      );
-    }
-    await waitForIdle(agent.pid, 10_000);
-    const rssAfter = await processRssBytes(agent.pid);
-    const heapAfter = await runtimeHeap(agent.port);
-    return {
-      count,
-      parked,
-      done,
-      rssBefore,
-      rssParked,
-      rssAfter,
-      heapAfter,
-      fdsBefore,
-      fdsParked,
-      parkedCores,
-    };
-  } finally {
-    await killTrackedChild(child, stdin);
+    return { rssParked, fdsParked, parkedCores };
+  });
+  if (done.putStatus !== 200 || done.answered !== count) {
+    throw new Error(
+      `The PUT answered ${done.putStatus}; ${done.answered} of ${count} blocking queries ` +
+        `were answered (${done.early} before the PUT); first failure: ${done.firstFailure}`,
+    );
   }
+  // The client closed its connections: the agent must let go of them.
+  await awaitConnectionsReleased(
+    agent.pid,
+    fdsBefore,
+    10_000,
+    "the agent to close the blocking queries' connections",
+  );
+  const rssAfter = await processRssBytes(agent.pid);
+  const heapAfter = await runtimeHeap(agent.port);
+  return { count, parked, done, rssBefore, rssAfter, heapAfter, fdsBefore, ...atPark };
 }
 
 // --- report ---
 
 function fmtOpt(value: number | undefined, digits: number): string {
   return value === undefined ? "n/a" : value.toFixed(digits);
-}
-
-function fmtRss(bytes: number | undefined): string {
-  return bytes === undefined ? "n/a" : formatBytes(bytes);
-}
-
-function verdict(ok: boolean): string {
-  return ok ? "met" : "NOT met";
 }
 
 function readTable(runs: readonly ReadRun[]): string {
@@ -656,20 +453,13 @@ function readTable(runs: readonly ReadRun[]): string {
 export async function run(args: readonly string[]): Promise<void> {
   const settings = parseSettings(args);
   await requireTools("http", [{ cmd: "wrk", args: ["--version"] }], INSTALL_HINT);
-  const started = new Date();
-  await withChildrenKilledOnInterrupt(() =>
-    withScratchDir("http", (dir) => bench(dir, settings, started))
-  );
+  await withBenchRun("http", settings, (run) => bench(run, settings));
 }
 
-async function bench(dir: string, settings: Settings, started: Date): Promise<void> {
-  const machine = await machineInfo(dir);
-  const loadBefore = await loadAverage();
-  console.log(`http benchmark (${settings.quick ? "quick" : "default"} run)`);
-  for (const line of formatMachine(machine)) console.log(line);
-  console.log(`- Load average at start: ${loadBefore ?? "unknown"}`);
-  console.log("");
-
+async function bench(
+  { dir, started, machine, loadBefore }: BenchRun,
+  settings: Settings,
+): Promise<void> {
   console.log("starting legate (configs/node01) ...");
   const agent: AgentProcess = await startNode01Agent(join(dir, "agent"), [
     "-http-port",
@@ -755,7 +545,6 @@ async function bench(dir: string, settings: Settings, started: Date): Promise<vo
     const writes = await putRun(dir, catalog, settings);
     const blocking = await blockingRun(kv, settings);
     const loadAfter = await loadAverage();
-    const agentErrors = agent.stderr().split("\n").filter((l) => /\[(ERROR|WARN)\]/.test(l));
 
     const ceilingRps = aggregateRps(reads, ceiling.label);
     const ratio = (t: ReadTarget): number => aggregateRps(reads, t.label) / ceilingRps;
@@ -891,20 +680,18 @@ async function bench(dir: string, settings: Settings, started: Date): Promise<vo
       "after the blocking queries closed is mostly V8 heap that holds their garbage until the " +
       "next collection and stays reserved for the next burst; it does not grow over repeated " +
       "bursts (`deno task bench http-memory`).",
-      `- Agent warnings/errors during the run: ${agentErrors.length}${
-        agentErrors.length === 0 ? "" : ` (first: ${agentErrors[0]})`
-      }.`,
+      agentWarningsLine(agent.stderr()),
       `- Load average before/after: ${loadBefore ?? "?"} / ${loadAfter ?? "?"} ` +
       `(other work on this machine shows up here; compare ratios within this run).`,
     ].join("\n");
-    console.log("");
-    console.log(body);
-
-    if (settings.record) {
-      const path = await recordRun({ name: "http", quick: settings.quick, started, machine, body });
-      console.log("");
-      console.log(`Recorded in ${path}`);
-    }
+    await printAndRecord({
+      name: "http",
+      quick: settings.quick,
+      record: settings.record,
+      started,
+      machine,
+      body,
+    });
   } finally {
     for (const stop of stops.reverse()) await stop();
   }

@@ -26,25 +26,13 @@
 
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { legateArgv, REPO_ROOT } from "../src/testing/mod.ts";
-import type { BlockingClientOptions, DoneReport, ParkedReport } from "./http_blocking_client.ts";
-import { jsonLines, until, waitForIdle } from "./http_bench.ts";
-import {
-  formatMachine,
-  loadAverage,
-  machineInfo,
-  processOpenFds,
-  processRssBytes,
-} from "./machine.ts";
-import {
-  killTrackedChild,
-  openFileLimit,
-  trackChild,
-  untrackChild,
-  withChildrenKilledOnInterrupt,
-} from "./processes.ts";
-import { formatCount, formatTable, recordRun } from "./report.ts";
-import { withScratchDir } from "./scratch.ts";
+import { type AgentProcess, waitFor } from "../src/testing/mod.ts";
+import { awaitConnectionsReleased, runBlockingClient } from "./blocking_queries.ts";
+import type { BlockingClientOptions } from "./http_blocking_client.ts";
+import { loadAverage, processOpenFds, processRssBytes, waitForIdle } from "./machine.ts";
+import { readyPort, requireOpenFiles, startNode01Agent, until } from "./processes.ts";
+import { agentWarningsLine, formatCount, formatTable, printAndRecord } from "./report.ts";
+import { type BenchRun, withBenchRun } from "./bench_run.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Blocking queries per round (quick runs hold fewer). */
@@ -57,8 +45,6 @@ const KV_VALUE = "legate-http-bench-".padEnd(64, "0123456789");
 const TIMEOUT_WAIT_S = 20;
 /** Constructors counted in `--gc` heap snapshots. */
 const COUNTED = ["Connection", "Http1Request", "AbortController", "AbortSignal", "TcpConn"];
-
-const CLIENT_SCRIPT = new URL("./http_blocking_client.ts", import.meta.url).pathname;
 
 type Mode = "wake" | "hangup" | "timeout";
 
@@ -118,12 +104,11 @@ function parseSettings(args: readonly string[]): Settings {
 // --- the agent ---
 
 interface Agent {
+  readonly process: AgentProcess;
   readonly pid: number;
   readonly port: number;
   /** The inspector's WebSocket URL, with `--gc`. */
   readonly inspector: string | undefined;
-  stderr(): string;
-  stop(): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -135,76 +120,24 @@ async function freePort(): Promise<number> {
 
 /**
  * `legate agent -config-dir configs/node01` with the flags of the http
- * bench (and of src/testing's free-port defaults), plus `denoFlags` after
- * `deno run`; resolves at the ready line.
+ * bench, plus `--inspect` on a free port after `deno run` with `inspect`;
+ * resolves once the echo service's check passed (and, with `inspect`, the
+ * inspector's URL was printed).
  */
-async function startAgent(dataDir: string, denoFlags: readonly string[]): Promise<Agent> {
-  const [run, ...rest] = await legateArgv();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      run!,
-      ...denoFlags,
-      ...rest,
-      "agent",
-      "-config-dir",
-      "configs/node01",
-      "-data-dir",
-      dataDir,
-      "-http-port",
-      "0",
-      "-dns-port",
-      "-1",
-      "-serf-lan-port",
-      "0",
-      "-server-port",
-      "0",
-    ],
-    cwd: REPO_ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  trackChild(child.pid);
-  let stderrText = "";
-  const stderrDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-    new WritableStream({ write: (chunk) => void (stderrText += chunk) }),
-  );
-  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const stop = async (): Promise<void> => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-    await stdout.cancel().catch(() => {});
-    await child.status;
-    await stderrDone.catch(() => {});
-    untrackChild(child.pid);
-  };
+async function startAgent(dataDir: string, inspect: boolean): Promise<Agent> {
+  const denoFlags = inspect ? [`--inspect=127.0.0.1:${await freePort()}`] : [];
+  const agent = await startNode01Agent(dataDir, ["-http-port", "0", "-dns-port", "-1"], denoFlags);
   try {
-    let text = "";
-    let port: number | undefined;
-    while (port === undefined) {
-      const next = await stdout.read();
-      if (next.done) throw new Error(`The agent exited before its ready line:\n${stderrText}`);
-      text += next.value;
-      const match = /"http":"127\.0\.0\.1:(\d+)"/.exec(text);
-      if (match !== null) port = Number(match[1]);
-    }
-    // Keep stdout drained.
-    (async () => {
-      while (!(await stdout.read().catch(() => ({ done: true }))).done) { /* discard */ }
-    })();
-    const inspector = denoFlags.length === 0
-      ? undefined
-      : /Debugger listening on (ws:\/\/\S+)/.exec(stderrText)?.[1];
-    if (denoFlags.length > 0 && inspector === undefined) {
-      throw new Error(`The agent did not print its inspector URL:\n${stderrText}`);
-    }
-    return { pid: child.pid, port, inspector, stderr: () => stderrText, stop };
+    const inspector = inspect
+      ? await waitFor(() => /Debugger listening on (ws:\/\/\S+)/.exec(agent.stderr())?.[1], {
+        timeoutMs: 5_000,
+        intervalMs: 20,
+        what: "the agent to print its inspector URL",
+      })
+      : undefined;
+    return { process: agent, pid: agent.pid, port: readyPort(agent, "http"), inspector };
   } catch (err) {
-    await stop();
+    await agent.stop("SIGKILL");
     throw err;
   }
 }
@@ -340,20 +273,7 @@ async function oneRound(
     answerTimeoutMs: mode === "timeout" ? (TIMEOUT_WAIT_S * 1.1 + 30) * 1000 : 30_000,
     mode,
   };
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--allow-net=127.0.0.1", CLIENT_SCRIPT, JSON.stringify(options)],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  trackChild(child.pid);
-  const stdin = child.stdin.getWriter();
-  try {
-    const next = jsonLines(child.stdout);
-    const parked = await next() as unknown as ParkedReport;
-    if (parked.parked !== true || parked.count !== count) {
-      throw new Error(`The blocking-query client reported ${JSON.stringify(parked)}`);
-    }
+  const { measured: atPark, done } = await runBlockingClient(options, async () => {
     await until(
       async () =>
         ((await gauges(agent.port)).get("legate.catalog.watchers") ?? 0) >= count + idle.watchers,
@@ -363,55 +283,34 @@ async function oneRound(
     await waitForIdle(agent.pid, 30_000);
     const rssParked = await processRssBytes(agent.pid);
     const watchersParked = (await gauges(agent.port)).get("legate.catalog.watchers");
-    await stdin.write(new TextEncoder().encode("go\n"));
-    const done = await next() as unknown as DoneReport;
-    await stdin.close();
-    const status = await child.status;
-    untrackChild(child.pid);
-    if (!status.success) throw new Error(`The blocking-query client exited with ${status.code}`);
-    if (done.answered !== count) {
-      throw new Error(
-        `Round ${round} (${mode}): ${done.answered} of ${count} queries ended as expected ` +
-          `(${done.early} early); first failure: ${done.firstFailure}`,
-      );
-    }
-    const fdsIdle = idle.fds;
-    if (fdsIdle !== undefined) {
-      await until(
-        async () => ((await processOpenFds(agent.pid)) ?? 0) <= fdsIdle + 16,
-        30_000,
-        "the agent to close the queries' connections",
-      );
-    }
-    await waitForIdle(agent.pid, 10_000);
-    const rssAfter = await processRssBytes(agent.pid);
-    const fdsAfter = await processOpenFds(agent.pid);
-    const after = await gauges(agent.port);
-    let afterGc: Map<string, number> | undefined;
-    let objects: Map<string, number> | undefined;
-    let rssAfterGc: number | undefined;
-    if (inspector !== undefined) {
-      await inspector.call("HeapProfiler.collectGarbage");
-      await inspector.call("HeapProfiler.collectGarbage");
-      afterGc = await gauges(agent.port);
-      rssAfterGc = await processRssBytes(agent.pid);
-      if (settings.snapshots) objects = await inspector.objectCounts();
-    }
-    return {
-      round,
-      mode,
-      rssParked,
-      watchersParked,
-      rssAfter,
-      rssAfterGc,
-      fdsAfter,
-      after,
-      afterGc,
-      objects,
-    };
-  } finally {
-    await killTrackedChild(child, stdin);
+    return { rssParked, watchersParked };
+  });
+  if (done.answered !== count) {
+    throw new Error(
+      `Round ${round} (${mode}): ${done.answered} of ${count} queries ended as expected ` +
+        `(${done.early} early); first failure: ${done.firstFailure}`,
+    );
   }
+  await awaitConnectionsReleased(
+    agent.pid,
+    idle.fds,
+    30_000,
+    "the agent to close the queries' connections",
+  );
+  const rssAfter = await processRssBytes(agent.pid);
+  const fdsAfter = await processOpenFds(agent.pid);
+  const after = await gauges(agent.port);
+  let afterGc: Map<string, number> | undefined;
+  let objects: Map<string, number> | undefined;
+  let rssAfterGc: number | undefined;
+  if (inspector !== undefined) {
+    await inspector.call("HeapProfiler.collectGarbage");
+    await inspector.call("HeapProfiler.collectGarbage");
+    afterGc = await gauges(agent.port);
+    rssAfterGc = await processRssBytes(agent.pid);
+    if (settings.snapshots) objects = await inspector.objectCounts();
+  }
+  return { round, mode, ...atPark, rssAfter, rssAfterGc, fdsAfter, after, afterGc, objects };
 }
 
 // --- report ---
@@ -480,26 +379,23 @@ function growth(rounds: readonly Round[]): string {
 /** Runs the rounds; see the module docs. */
 export async function run(args: readonly string[]): Promise<void> {
   const settings = parseSettings(args);
-  const limit = await openFileLimit();
-  if (limit !== undefined && limit < settings.queries + 512) {
-    throw new Error(
-      `The open-file limit is ${limit} (ulimit -n): ${settings.queries} queries need at least ` +
-        `${settings.queries + 512}; raise it first, e.g. \`ulimit -n 65536\`, or run with --quick`,
-    );
-  }
-  const started = new Date();
-  await withChildrenKilledOnInterrupt(() =>
-    withScratchDir("http-memory", (dir) => bench(dir, settings, started))
+  await requireOpenFiles(
+    settings.queries + 512,
+    `${settings.queries} queries`,
+    ", or run with --quick",
+  );
+  await withBenchRun(
+    "http-memory",
+    { quick: settings.quick, printLoad: false },
+    (run) => bench(run, settings),
   );
 }
 
-async function bench(dir: string, settings: Settings, started: Date): Promise<void> {
-  const machine = await machineInfo(dir);
-  const loadBefore = await loadAverage();
-  console.log(`http-memory benchmark (${settings.quick ? "quick" : "default"} run)`);
-  for (const line of formatMachine(machine)) console.log(line);
-  const denoFlags = settings.gc ? [`--inspect=127.0.0.1:${await freePort()}`] : [];
-  const agent = await startAgent(join(dir, "agent"), denoFlags);
+async function bench(
+  { dir, started, machine, loadBefore }: BenchRun,
+  settings: Settings,
+): Promise<void> {
+  const agent = await startAgent(join(dir, "agent"), settings.gc);
   let inspector: Inspector | undefined;
   try {
     if (agent.inspector !== undefined) inspector = await Inspector.connect(agent.inspector);
@@ -542,7 +438,6 @@ async function bench(dir: string, settings: Settings, started: Date): Promise<vo
       );
     }
     const loadAfter = await loadAverage();
-    const agentErrors = agent.stderr().split("\n").filter((l) => /\[(ERROR|WARN)\]/.test(l));
     const body = [
       `legate runs from configs/node01 as in \`deno task bench http\` (HTTP on a free port, DNS ` +
       `off)${
@@ -575,26 +470,19 @@ async function bench(dir: string, settings: Settings, started: Date): Promise<vo
       ...(settings.snapshots
         ? [`- Live objects grown from round 1 to the last: ${growth(rounds)}.`]
         : []),
-      `- Agent warnings/errors during the run: ${agentErrors.length}${
-        agentErrors.length === 0 ? "" : ` (first: ${agentErrors[0]})`
-      }.`,
+      agentWarningsLine(agent.process.stderr()),
       `- Load average before/after: ${loadBefore ?? "?"} / ${loadAfter ?? "?"}.`,
     ].join("\n");
-    console.log("");
-    console.log(body);
-    if (settings.record) {
-      const path = await recordRun({
-        name: "http-memory",
-        quick: settings.quick,
-        started,
-        machine,
-        body,
-      });
-      console.log("");
-      console.log(`Recorded in ${path}`);
-    }
+    await printAndRecord({
+      name: "http-memory",
+      quick: settings.quick,
+      record: settings.record,
+      started,
+      machine,
+      body,
+    });
   } finally {
     inspector?.close();
-    await agent.stop();
+    await agent.process.stop("SIGKILL");
   }
 }

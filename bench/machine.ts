@@ -134,6 +134,58 @@ export async function processCpuSeconds(
   return { user: utime / ticks, system: stime / ticks };
 }
 
+/** CPU a process spent on a batch of operations, see {@link measureCpu}; undefined when /proc was unreadable. */
+export interface CpuPerOperation {
+  /** CPU (all threads) per operation, user and system, microseconds. */
+  readonly cpuUserUs: number | undefined;
+  readonly cpuSystemUs: number | undefined;
+  /** CPU time / wall time: 1 = one core busy. */
+  readonly cpuCores: number | undefined;
+}
+
+/**
+ * Runs `fn` and reads process `pid`'s CPU time before and after it;
+ * `operations(result)` is how many operations (requests, queries) `fn`
+ * made the process serve.
+ */
+export async function measureCpu<T>(
+  pid: number,
+  fn: () => Promise<T>,
+  operations: (result: T) => number,
+): Promise<{ readonly result: T } & CpuPerOperation> {
+  const before = await processCpuSeconds(pid);
+  const start = performance.now();
+  const result = await fn();
+  const wallSeconds = (performance.now() - start) / 1000;
+  const after = await processCpuSeconds(pid);
+  if (before === undefined || after === undefined) {
+    return { result, cpuUserUs: undefined, cpuSystemUs: undefined, cpuCores: undefined };
+  }
+  const user = after.user - before.user;
+  const system = after.system - before.system;
+  const n = operations(result);
+  return {
+    result,
+    cpuUserUs: (user * 1e6) / n,
+    cpuSystemUs: (system * 1e6) / n,
+    cpuCores: (user + system) / wallSeconds,
+  };
+}
+
+/** Polls `pid`'s CPU time until it used under 2% of a core over 250 ms; throws after `timeoutMs`. */
+export async function waitForIdle(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let last = await processCpuSeconds(pid);
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = await processCpuSeconds(pid);
+    if (now === undefined || last === undefined) return;
+    if (now.user + now.system - last.user - last.system < 0.005) return;
+    last = now;
+  }
+  throw new Error(`Process ${pid} kept using CPU for ${timeoutMs} ms`);
+}
+
 let clockTicksCache: number | undefined;
 
 /** Clock ticks per second (`getconf CLK_TCK`), 100 when unknown. */

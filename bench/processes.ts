@@ -149,13 +149,15 @@ export async function spawnDenoServer(
 
 /**
  * Starts `legate agent -config-dir configs/node01 -data-dir <dataDir>
- * <extraArgs>` (the `legate` task's permissions) and waits until the echo
- * service's script check has passed, so every interface answers for it.
- * The pid is tracked until `stop`.
+ * <extraArgs>` (the `legate` task's permissions, plus `denoFlags` such as
+ * `--inspect=...` after `deno run`) and waits until the echo service's
+ * script check has passed, so every interface answers for it. The pid is
+ * tracked until `stop`.
  */
 export async function startNode01Agent(
   dataDir: string,
   extraArgs: readonly string[],
+  denoFlags: readonly string[] = [],
 ): Promise<AgentProcess> {
   const agent = await startLegateAgent([
     "-config-dir",
@@ -163,7 +165,7 @@ export async function startNode01Agent(
     "-data-dir",
     dataDir,
     ...extraArgs,
-  ]);
+  ], { denoFlags });
   trackChild(agent.pid);
   const stop = async (signal?: Deno.Signal): Promise<Deno.CommandStatus> => {
     try {
@@ -207,6 +209,34 @@ export function readyPort(agent: AgentProcess, field: string): number {
     );
   }
   return port;
+}
+
+/**
+ * Throws when the open-file limit (`ulimit -n`) is below `needed`, saying
+ * what needs them (`what`, e.g. `2000 blocking queries`) and `hint` after
+ * how to raise it (e.g. `, or run with --quick`).
+ */
+export async function requireOpenFiles(needed: number, what: string, hint = ""): Promise<void> {
+  const limit = await openFileLimit();
+  if (limit !== undefined && limit < needed) {
+    throw new Error(
+      `The open-file limit is ${limit} (ulimit -n): ${what} need at least ${needed}; raise it ` +
+        `in the shell first, e.g. \`ulimit -n 65536\`${hint}`,
+    );
+  }
+}
+
+/** Resolves once `probe` is true, polling every 50 ms; throws after `timeoutMs`. */
+export async function until(
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await probe())) {
+    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** The soft limit on open files of this process (children inherit it), from `ulimit -n`. */

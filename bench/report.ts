@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- benchmark output: the console is where results go
 /**
  * Result output: aligned markdown tables (readable in a terminal and in
  * RESULTS.md alike) and the dated sections appended to `bench/RESULTS.md`.
@@ -93,6 +94,53 @@ export async function recordRun(run: RecordedRun): Promise<string> {
   return RESULTS_PATH;
 }
 
+/** A run's results to print and maybe record, see {@link printAndRecord}. */
+export interface ReportedRun extends Omit<RecordedRun, "machine"> {
+  /** Append to RESULTS.md too. */
+  readonly record: boolean;
+  /** The machine details, or how to collect them when recording. */
+  readonly machine: MachineInfo | (() => Promise<MachineInfo>);
+}
+
+/**
+ * Prints the run's body after a blank line and, when `run.record` is set,
+ * appends it to RESULTS.md ({@link recordRun}) and says where.
+ */
+export async function printAndRecord(run: ReportedRun): Promise<void> {
+  console.log("");
+  console.log(run.body);
+  if (!run.record) return;
+  const machine = typeof run.machine === "function" ? await run.machine() : run.machine;
+  const path = await recordRun({ ...run, machine });
+  console.log("");
+  console.log(`Recorded in ${path}`);
+}
+
+/** Prints `<name> benchmark (quick|default run)` and the machine details. */
+export function printRunHeader(name: string, quick: boolean, machine: MachineInfo): void {
+  console.log(`${name} benchmark (${quick ? "quick" : "default"} run)`);
+  for (const line of formatMachine(machine)) console.log(line);
+}
+
+/** Prints the load average at the start (`undefined`: unknown) and a blank line. */
+export function printLoadAtStart(loadBefore: string | undefined): void {
+  console.log(`- Load average at start: ${loadBefore ?? "unknown"}`);
+  console.log("");
+}
+
+/** The report line counting the agent's `[WARN]`/`[ERROR]` log lines in `stderr`, quoting the first. */
+export function agentWarningsLine(stderr: string): string {
+  const lines = stderr.split("\n").filter((l) => /\[(ERROR|WARN)\]/.test(l));
+  return `- Agent warnings/errors during the run: ${lines.length}${
+    lines.length === 0 ? "" : ` (first: ${lines[0]})`
+  }.`;
+}
+
+/** `met` or `NOT met`, for a target. */
+export function verdict(ok: boolean): string {
+  return ok ? "met" : "NOT met";
+}
+
 /** `1234567.8` -> `1,234,568`. */
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString("en-US");
@@ -110,4 +158,9 @@ export function formatMs(ms: number): string {
 export function formatBytes(bytes: number): string {
   if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
   return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
+}
+
+/** {@link formatBytes}, or `n/a` when unknown (say, /proc unreadable). */
+export function formatBytesOrNa(bytes: number | undefined): string {
+  return bytes === undefined ? "n/a" : formatBytes(bytes);
 }
