@@ -17,3 +17,4 @@ export * from "./sim_network.ts";
 export * from "./gossip_sim.ts";
 export * from "./gossip_checkers.ts";
 export * from "./gossip_swarm.ts";
+export * from "./http_response_parser.ts";
