@@ -191,12 +191,22 @@ function nodeHttpsRequest(
 ): Promise<NodeHttpsResponse> {
   const max = Math.max(0, Math.floor(options.outputMaxBytes));
   return new Promise<NodeHttpsResponse>((resolve, reject) => {
+    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const servername = options.tls.serverName === "" ? undefined : options.tls.serverName;
     const req = https.request(url, {
       method: options.method,
       headers: Object.fromEntries(options.headers),
-      agent: false,
-      rejectUnauthorized: !options.tls.skipVerify,
-      ...(options.tls.serverName === "" ? {} : { servername: options.tls.serverName }),
+      // Our own node:tls socket: node:https's default one first reads the
+      // system CA store, which asks for sys access "ca", a descriptor the
+      // CLI cannot grant on its own (only a blanket --allow-sys would do);
+      // node:tls connects and verifies without it.
+      createConnection: () =>
+        tls.connect({
+          host,
+          port: Number(url.port || 443),
+          rejectUnauthorized: !options.tls.skipVerify,
+          ...(servername === undefined ? {} : { servername }),
+        }),
     }, (res) => {
       const chunks: Uint8Array[] = [];
       let kept = 0;
