@@ -107,6 +107,14 @@ const REASONS: Readonly<Record<number, string>> = {
 
 /** An HTTP token (method, header name). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/**
+ * A control character other than HTAB. In a header value it is refused
+ * (RFC 9110 field-value): a bare CR or LF there is a line end to some
+ * proxies and not to this server, the seed of request smuggling.
+ */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** A request target holds no whitespace or control characters (RFC 9112 §3.2). */
+const TARGET_INVALID = /[\x00-\x20\x7f]/;
 
 /** A request the client sent wrong: answered with `status` and the connection closed. */
 class ProtocolError extends Error {
@@ -344,9 +352,11 @@ class Connection {
   #buf: Uint8Array | undefined;
   #start = 0;
   #end = 0;
-  /** A 1-byte read left pending while the app computes. */
-  #watchRead: Promise<number | null> | undefined;
+  /** The hang-up watch of the request the app computes (see watch()); ends with its last read. */
+  #watching: Promise<void> | undefined;
   #watchByte: Uint8Array | undefined;
+  /** The watch read the end of the stream. */
+  #peerEnded = false;
   /** `performance.now()` after which the sweep closes this connection; 0 when none. */
   deadline = 0;
   #closed = false;
@@ -459,18 +469,13 @@ class Connection {
 
   /** The next request, or undefined when the peer closed between requests. */
   async #readRequest(): Promise<ParsedRequest | undefined> {
-    if (this.#watchRead !== undefined) {
-      const watchRead = this.#watchRead;
-      this.#watchRead = undefined;
-      let n: number | null;
+    if (this.#watching !== undefined) {
+      const watching = this.#watching;
+      this.#watching = undefined;
       this.#setTimer(IDLE_TIMEOUT_MS);
-      try {
-        n = await watchRead;
-      } catch {
-        return undefined;
-      }
-      if (n === null || this.#server.closing) return undefined;
-      this.#prependWatchByte();
+      await watching;
+      if (this.#server.closing) return undefined;
+      if (this.#peerEnded && (this.#buf === undefined || this.#start === this.#end)) return undefined;
     }
     if (this.#buf === undefined || this.#start === this.#end) {
       this.#setTimer(IDLE_TIMEOUT_MS);
@@ -607,26 +612,45 @@ class Connection {
   }
 
   /**
-   * Keeps a 1-byte read pending while the app computes `request`: end of
-   * stream (or an error) aborts it; a byte (a pipelined request) is kept
-   * for the next #readRequest. Skipped when bytes are buffered (a
-   * pipelining client) or `request` is no longer the one being answered
+   * Watches for the client hanging up while the app computes `request`:
+   * end of stream (or an error) aborts it. While nothing arrives (the
+   * usual case) that costs one pending 1-byte read and no buffer. Bytes
+   * that do arrive (a pipelined request, or garbage) are kept for the next
+   * #readRequest, and reading goes on into the buffer, so that a client
+   * that sent more and then left is noticed too, up to a head's worth of
+   * held bytes. Skipped when `request` is no longer the one being answered
    * (a second read would race #readRequest's).
    */
   watch(request: Http1Request): void {
-    if (this.request !== request || this.#buf !== undefined || this.#watchRead !== undefined) {
-      return;
-    }
-    this.#watchByte ??= new Uint8Array(1);
-    const watchRead = this.#conn.read(this.#watchByte);
-    this.#watchRead = watchRead;
+    if (this.request !== request || this.#watching !== undefined) return;
+    this.#watching = this.#watch(request);
+  }
+
+  async #watch(request: Http1Request): Promise<void> {
     // Once answered, the request needs no abort: the next read sees the end.
     const gone = (): void => {
       if (this.request === request) request.abort();
     };
-    watchRead.then((n) => {
-      if (n === null) gone();
-    }, gone);
+    try {
+      if (this.#buf === undefined) {
+        this.#watchByte ??= new Uint8Array(1);
+        const n = await this.#conn.read(this.#watchByte);
+        if (n === null) {
+          this.#peerEnded = true;
+          return gone();
+        }
+        this.#prependWatchByte();
+      }
+      while (this.request === request && this.#end - this.#start < MAX_HEAD_BYTES) {
+        if (!(await this.#fill(MAX_HEAD_BYTES, headTooLarge))) {
+          this.#peerEnded = true;
+          return gone();
+        }
+      }
+    } catch (err) {
+      // A full buffer is refused by the next #readRequest; anything else is the peer gone.
+      if (!(err instanceof ProtocolError)) gone();
+    }
   }
 
   /** Calls the app and writes its answer; true when the connection must close. */
@@ -736,6 +760,9 @@ function parseHead(text: string): ParsedHead {
   ) {
     throw new ProtocolError(400, "Malformed request line");
   }
+  if (TARGET_INVALID.test(target)) {
+    throw new ProtocolError(400, "Invalid request: control character in the target");
+  }
   if (!target.startsWith("/") && !/^https?:\/\//i.test(target)) {
     throw new ProtocolError(400, `Invalid request: target "${target.slice(0, 64)}" is not a path`);
   }
@@ -751,7 +778,8 @@ function parseHead(text: string): ParsedHead {
     if (colon <= 0) throw new ProtocolError(400, "Malformed header line");
     const name = line.slice(0, colon);
     if (!TOKEN.test(name)) throw new ProtocolError(400, "Malformed header name");
-    const value = line.slice(colon + 1).trim();
+    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+    if (CONTROL.test(value)) throw new ProtocolError(400, "Control character in a header value");
     headers.push([name, value]);
     const lower = name.toLowerCase();
     if (lower === "content-length") {

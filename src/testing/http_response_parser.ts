@@ -125,7 +125,10 @@ export function parseWireResponses(
       const codings = all("transfer-encoding");
       const connection = all("connection").join(",").toLowerCase();
       const close = connection.split(",").some((t) => t.trim() === "close");
-      if (all("date").length !== 1) throw new WireError(`Status ${code} without exactly one Date`);
+      // An origin server dates every final response (RFC 9110 §6.6.1); a 1xx needs none.
+      if (all("date").length !== (code < 200 ? 0 : 1)) {
+        throw new WireError(`Status ${code} without exactly one Date`);
+      }
       if (lengths.length > 1) throw new WireError(`Status ${code} with ${lengths.length} lengths`);
       if (lengths.length === 1 && !/^\d{1,15}$/.test(lengths[0]!)) {
         throw new WireError(`Malformed Content-Length "${lengths[0]}"`);

@@ -18,3 +18,4 @@ export * from "./gossip_sim.ts";
 export * from "./gossip_checkers.ts";
 export * from "./gossip_swarm.ts";
 export * from "./http_response_parser.ts";
+export * from "./raw_http.ts";
