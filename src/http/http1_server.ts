@@ -491,11 +491,12 @@ class Connection {
     let end = headEnd(this.#buf!, this.#start, this.#end);
     while (end < 0) {
       if (this.#end - this.#start >= MAX_HEAD_BYTES) throw headTooLarge();
-      const scanned = this.#end;
+      // Relative to #start: #fill may move the held bytes to the front of the buffer.
+      const scanned = this.#end - this.#start;
       if (!(await this.#fill(MAX_HEAD_BYTES, headTooLarge))) {
         throw new ProtocolError(400, "Connection closed inside a request head");
       }
-      end = headEnd(this.#buf!, Math.max(this.#start, scanned), this.#end);
+      end = headEnd(this.#buf!, this.#start + scanned, this.#end);
     }
     if (end - this.#start + 4 > MAX_HEAD_BYTES) throw headTooLarge();
     const headText = decoder.decode(this.#buf!.subarray(this.#start, end));
@@ -549,13 +550,13 @@ class Connection {
       if (this.#end - this.#start >= MAX_CHUNK_LINE_BYTES) {
         throw new ProtocolError(400, "Chunk line over 4 KiB");
       }
-      const scanned = this.#end;
+      const scanned = this.#end - this.#start;
       const more = await this.#fill(
         this.#end - this.#start + MAX_CHUNK_LINE_BYTES,
         () => new ProtocolError(400, "Chunk line over 4 KiB"),
       );
       if (!more) throw new ProtocolError(400, "Connection closed inside a chunked body");
-      end = lineEnd(this.#buf!, Math.max(this.#start, scanned), this.#end);
+      end = lineEnd(this.#buf!, this.#start + scanned, this.#end);
     }
     const line = decoder.decode(this.#buf!.subarray(this.#start, end));
     this.#start = end + 2;
@@ -767,7 +768,8 @@ function parseHead(text: string): ParsedHead {
     throw new ProtocolError(400, `Invalid request: target "${target.slice(0, 64)}" is not a path`);
   }
   const headers: [string, string][] = [];
-  let close = version === "HTTP/1.0";
+  let closeAsked = false;
+  let keepAliveAsked = false;
   let contentLength: number | undefined;
   let chunked = false;
   let hasTransferEncoding = false;
@@ -800,9 +802,10 @@ function parseHead(text: string): ParsedHead {
       }
       chunked = true;
     } else if (lower === "connection") {
+      // "close" in any Connection header wins over "keep-alive" in another (RFC 9112 §9.6).
       const tokens = value.toLowerCase().split(",").map((s) => s.trim());
-      if (tokens.includes("close")) close = true;
-      else if (tokens.includes("keep-alive")) close = false;
+      if (tokens.includes("close")) closeAsked = true;
+      else if (tokens.includes("keep-alive")) keepAliveAsked = true;
     } else if (lower === "expect") {
       if (value.toLowerCase() === "100-continue") expectContinue = version === "HTTP/1.1";
       else throw new ProtocolError(417, `Expectation "${value}" is not supported`);
@@ -821,7 +824,7 @@ function parseHead(text: string): ParsedHead {
     method,
     target,
     headers,
-    close,
+    close: closeAsked || (version === "HTTP/1.0" && !keepAliveAsked),
     http10: version === "HTTP/1.0",
     contentLength: contentLength ?? 0,
     chunked,

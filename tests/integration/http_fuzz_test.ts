@@ -37,8 +37,8 @@ const SEED = Number(Deno.env.get("LEGATE_FUZZ_SEED") ?? 0x5eed_4777);
 const REPLAY = `LEGATE_FUZZ_SEED=${SEED} deno test --no-prompt --allow-read ` +
   "--allow-write=data,/tmp --allow-net=127.0.0.1,127.0.0.2,127.0.0.3,localhost --allow-run " +
   "--allow-env --allow-sys=hostname tests/integration/http_fuzz_test.ts";
-const BATCHES = 6;
-const CONNECTIONS_PER_BATCH = 300;
+const BATCHES = 8;
+const CONNECTIONS_PER_BATCH = 500;
 const PARALLEL = 32;
 const SLOWLORIS_CONNECTIONS = 150;
 const PARKED_CONNECTIONS = 60;
@@ -95,30 +95,55 @@ const PATHS = [
   "/",
 ];
 
-/** One valid request, with a body for PUT (length-framed or chunked). */
-function validRequest(rng: Rng): string {
+/** One valid request, and whether the server must close the connection after it. */
+interface ValidRequest {
+  readonly text: string;
+  readonly closes: boolean;
+}
+
+/** One valid request, with a body for PUT (length-framed or chunked, small or in many chunks). */
+function validRequest(rng: Rng): ValidRequest {
   const http10 = chance(rng, 8);
   const version = http10 ? "HTTP/1.0" : "HTTP/1.1";
   const headers = ["Host: 127.0.0.1", "User-Agent: fuzz"];
-  if (chance(rng, 6)) headers.push("Connection: close");
-  if (chance(rng, 6)) headers.push("Connection: keep-alive");
+  const close = chance(rng, 6);
+  const keepAlive = chance(rng, 6);
+  if (close) headers.push("Connection: close");
+  if (keepAlive) headers.push("Connection: keep-alive");
+  const closes = close || (http10 && !keepAlive);
   const kind = randomInt(rng, 10);
   if (kind < 3) {
     const key = `fuzz/${randomInt(rng, 8)}`;
-    const body = "v".repeat(randomInt(rng, 40));
+    const body = "v".repeat(chance(rng, 8) ? randomInt(rng, 6000) : randomInt(rng, 40));
     if (chance(rng, 4)) headers.push("Expect: 100-continue");
     if (!http10 && chance(rng, 2)) {
-      const chunks = body.match(/.{1,7}/g) ?? [];
+      const chunks: string[] = [];
+      for (let at = 0; at < body.length;) {
+        const size = 1 + randomInt(rng, 64);
+        chunks.push(body.slice(at, at + size));
+        at += size;
+      }
       const encoded = chunks.map((c) => `${c.length.toString(16)}\r\n${c}\r\n`).join("");
       headers.push("Transfer-Encoding: chunked");
-      return `PUT /v1/kv/${key} ${version}\r\n${headers.join("\r\n")}\r\n\r\n${encoded}0\r\n\r\n`;
+      const text = `PUT /v1/kv/${key} ${version}\r\n${
+        headers.join("\r\n")
+      }\r\n\r\n${encoded}0\r\n\r\n`;
+      return { text, closes };
     }
     headers.push(`Content-Length: ${body.length}`);
-    return `PUT /v1/kv/${key} ${version}\r\n${headers.join("\r\n")}\r\n\r\n${body}`;
+    return {
+      text: `PUT /v1/kv/${key} ${version}\r\n${headers.join("\r\n")}\r\n\r\n${body}`,
+      closes,
+    };
   }
-  if (kind === 3) return `DELETE /v1/kv/fuzz/${randomInt(rng, 8)} ${version}\r\n\r\n`;
+  if (kind === 3) {
+    return { text: `DELETE /v1/kv/fuzz/${randomInt(rng, 8)} ${version}\r\n\r\n`, closes: http10 };
+  }
   const method = kind === 4 ? "HEAD" : kind === 5 ? pick(rng, ["OPTIONS", "FOO", "POST"]) : "GET";
-  return `${method} ${pick(rng, PATHS)} ${version}\r\n${headers.join("\r\n")}\r\n\r\n`;
+  return {
+    text: `${method} ${pick(rng, PATHS)} ${version}\r\n${headers.join("\r\n")}\r\n\r\n`,
+    closes,
+  };
 }
 
 function replaceFirst(text: string, from: RegExp, to: string): string {
@@ -299,6 +324,8 @@ interface FuzzCase {
   readonly smuggling: boolean;
   /** Read only this much of the reply, then hang up. */
   readonly dropAfterBytes?: number;
+  /** Valid requests, unmutated: this many final answers, none a framing error. */
+  readonly answers?: number;
 }
 
 function fuzzCase(rng: Rng): FuzzCase {
@@ -323,7 +350,14 @@ function fuzzCase(rng: Rng): FuzzCase {
     return { kind: "smuggling", bytes: encoder.encode(smuggling(rng)), smuggling: true };
   }
   let text = "";
-  for (let n = 1 + randomInt(rng, 4); n > 0; n--) text += validRequest(rng);
+  let answers = 0;
+  let closed = false;
+  for (let n = chance(rng, 8) ? 10 + randomInt(rng, 30) : 1 + randomInt(rng, 4); n > 0; n--) {
+    const request = validRequest(rng);
+    text += request.text;
+    if (!closed) answers++;
+    closed ||= request.closes;
+  }
   const kinds: string[] = [];
   if (roll > 5) {
     for (let n = 1 + randomInt(rng, 2); n > 0; n--) {
@@ -339,6 +373,9 @@ function fuzzCase(rng: Rng): FuzzCase {
     bytes = mutate(rng, bytes.slice());
   }
   const drop = chance(rng, 15) ? { dropAfterBytes: 1 + randomInt(rng, 200) } : {};
+  if (kinds.length === 0 && drop.dropAfterBytes === undefined) {
+    return { kind: "valid", bytes, smuggling: false, answers };
+  }
   return { kind: kinds.join(" + ") || "valid", bytes, smuggling: false, ...drop };
 }
 
@@ -365,6 +402,13 @@ function checkExchange(c: FuzzCase, result: RawHttpExchangeResult): void {
     if (response.status === 500) fail(`An internal error: ${what()}`);
     if (response.status === 501 && !/transfer-encoding/i.test(decoder.decode(c.bytes))) {
       fail(`501 without a Transfer-Encoding: ${what()}`);
+    }
+  }
+  if (c.answers !== undefined) {
+    const finals = parsed.responses.filter((r) => !r.interim);
+    const refused = finals.find((r) => [400, 413, 431, 501].includes(r.status));
+    if (finals.length !== c.answers || refused !== undefined) {
+      fail(`${c.answers} valid requests got ${finals.length} answers: ${what()}`);
     }
   }
   if (c.smuggling) {
@@ -628,7 +672,7 @@ Deno.test("HTTP server survives thousands of malformed and adversarial requests"
       () => () =>
         runCase(port, {
           kind: "warm-up",
-          bytes: encoder.encode(validRequest(rng)),
+          bytes: encoder.encode(validRequest(rng).text),
           smuggling: false,
         }),
     ),
