@@ -60,6 +60,8 @@ const MAX_HEAD_BYTES = 8 * 1024;
 const INITIAL_BUFFER_BYTES = 512;
 /** Largest request body accepted (413 beyond); the app enforces its own, smaller limits. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** A body buffer starts at most this large and doubles as bytes arrive. */
+const INITIAL_BODY_BYTES = 16 * 1024;
 /** Longest chunk-size or trailer line of a chunked body. */
 const MAX_CHUNK_LINE_BYTES = 4 * 1024;
 /** An idle keep-alive connection is closed after this many ms. */
@@ -112,8 +114,17 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * (RFC 9110 field-value): a bare CR or LF there is a line end to some
  * proxies and not to this server, the seed of request smuggling.
  */
+// deno-lint-ignore no-control-regex -- finding control characters is the point
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/**
+ * A chunk-size line: hex size, optional whitespace, extensions without
+ * control characters (RFC 9112 §7.1.1; a bare LF in one is a line end to
+ * some proxies).
+ */
+// deno-lint-ignore no-control-regex -- finding control characters is the point
+const CHUNK_LINE = /^([0-9a-fA-F]{1,8})[ \t]*(?:;[^\x00-\x08\x0a-\x1f\x7f]*)?$/;
 /** A request target holds no whitespace or control characters (RFC 9112 §3.2). */
+// deno-lint-ignore no-control-regex -- finding control characters is the point
 const TARGET_INVALID = /[\x00-\x20\x7f]/;
 
 /** A request the client sent wrong: answered with `status` and the connection closed. */
@@ -475,7 +486,9 @@ class Connection {
       this.#setTimer(IDLE_TIMEOUT_MS);
       await watching;
       if (this.#server.closing) return undefined;
-      if (this.#peerEnded && (this.#buf === undefined || this.#start === this.#end)) return undefined;
+      if (this.#peerEnded && (this.#buf === undefined || this.#start === this.#end)) {
+        return undefined;
+      }
     }
     if (this.#buf === undefined || this.#start === this.#end) {
       this.#setTimer(IDLE_TIMEOUT_MS);
@@ -510,7 +523,7 @@ class Connection {
       }
       body = parsed.chunked
         ? await this.#readChunked()
-        : await this.#readBody(parsed.contentLength);
+        : await this.#readBody(EMPTY_BODY, 0, parsed.contentLength, parsed.contentLength);
     }
     this.#clearTimer();
     this.#release();
@@ -524,16 +537,29 @@ class Connection {
     };
   }
 
-  async #readBody(length: number): Promise<Uint8Array> {
-    const body = new Uint8Array(length);
+  /**
+   * Reads `length` more body bytes into `body` after its first `have`,
+   * growing it as they arrive (doubling, up to `capacityMax`): memory
+   * follows what the client sent, not what it promised. Returns the
+   * buffer that now holds them.
+   */
+  async #readBody(
+    body: Uint8Array,
+    have: number,
+    length: number,
+    capacityMax: number,
+  ): Promise<Uint8Array> {
+    const want = have + length;
     const buffered = Math.min(length, this.#end - this.#start);
-    body.set(this.#buf!.subarray(this.#start, this.#start + buffered));
+    body = growBody(body, have, have + buffered, capacityMax);
+    if (buffered > 0) body.set(this.#buf!.subarray(this.#start, this.#start + buffered), have);
     this.#start += buffered;
-    let have = buffered;
-    while (have < length) {
+    have += buffered;
+    while (have < want) {
+      body = growBody(body, have, Math.min(want, have + INITIAL_BODY_BYTES), capacityMax);
       let n: number | null;
       try {
-        n = await this.#conn.read(body.subarray(have));
+        n = await this.#conn.read(body.subarray(have, Math.min(body.length, want)));
       } catch {
         throw new PeerGone();
       }
@@ -563,20 +589,21 @@ class Connection {
     return line;
   }
 
+  /** A chunked body, its chunks joined in one buffer (no array per chunk: a body of 1-byte chunks costs what its bytes do). */
   async #readChunked(): Promise<Uint8Array> {
-    const chunks: Uint8Array[] = [];
+    let body: Uint8Array = EMPTY_BODY;
     let total = 0;
     while (true) {
       const line = await this.#readLine();
-      const sizeText = line.split(";", 1)[0]!.trim();
-      if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) {
-        throw new ProtocolError(400, `Malformed chunk size "${sizeText.slice(0, 32)}"`);
+      const size = CHUNK_LINE.exec(line);
+      if (size === null) {
+        throw new ProtocolError(400, `Malformed chunk size line "${line.slice(0, 32)}"`);
       }
-      const size = parseInt(sizeText, 16);
-      if (size === 0) break;
-      total += size;
-      if (total > MAX_BODY_BYTES) throw new ProtocolError(413, "Request body over 8 MiB");
-      chunks.push(await this.#readBody(size));
+      const length = parseInt(size[1]!, 16);
+      if (length === 0) break;
+      if (total + length > MAX_BODY_BYTES) throw new ProtocolError(413, "Request body over 8 MiB");
+      body = await this.#readBody(body, total, length, MAX_BODY_BYTES);
+      total += length;
       if (this.#end - this.#start < 2) {
         await this.#readLine().then((rest) => {
           if (rest !== "") throw new ProtocolError(400, "Chunk data longer than its size");
@@ -594,10 +621,14 @@ class Connection {
     while (true) {
       const trailer = await this.#readLine();
       if (trailer === "") break;
+      const colon = trailer.indexOf(":");
+      if (!TOKEN.test(trailer.slice(0, Math.max(colon, 0))) || CONTROL.test(trailer)) {
+        throw new ProtocolError(400, "Malformed trailer line");
+      }
       trailerBytes += trailer.length;
       if (trailerBytes > MAX_HEAD_BYTES) throw headTooLarge();
     }
-    return concatBytes(chunks);
+    return body.subarray(0, total);
   }
 
   /** Moves the watch read's byte in front of the buffered bytes. */
@@ -732,6 +763,14 @@ class Connection {
       await iterator.return?.();
     }
   }
+}
+
+/** `body` (its first `have` bytes kept) with room for `needed` bytes: at least doubled, at most `capacityMax`. */
+function growBody(body: Uint8Array, have: number, needed: number, capacityMax: number): Uint8Array {
+  if (needed <= body.length) return body;
+  const next = new Uint8Array(Math.min(capacityMax, Math.max(needed, body.length * 2)));
+  next.set(body.subarray(0, have));
+  return next;
 }
 
 function headTooLarge(): ProtocolError {

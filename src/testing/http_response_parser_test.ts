@@ -29,7 +29,10 @@ Deno.test("parseWireResponses() rejects mis-framed responses", () => {
     ["two lengths", `HTTP/1.1 200 OK\r\n${DATE}content-length: 1\r\ncontent-length: 1\r\n\r\na`],
     ["bare LF", `HTTP/1.1 200 OK\n${DATE}content-length: 0\r\n\r\n`],
     ["HTTP/1.0", `HTTP/1.0 200 OK\r\n${DATE}content-length: 0\r\n\r\n`],
-    ["bad chunk", `HTTP/1.1 200 OK\r\n${DATE}transfer-encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n`],
+    [
+      "bad chunk",
+      `HTTP/1.1 200 OK\r\n${DATE}transfer-encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n`,
+    ],
     ["unframed", `HTTP/1.1 200 OK\r\n${DATE}\r\nbody`],
     ["after close", `HTTP/1.1 400 Bad\r\n${DATE}connection: close\r\ncontent-length: 0\r\n\r\nx`],
     ["204 with length", `HTTP/1.1 204 No Content\r\n${DATE}content-length: 0\r\n\r\n`],

@@ -146,10 +146,6 @@ function validRequest(rng: Rng): ValidRequest {
   };
 }
 
-function replaceFirst(text: string, from: RegExp, to: string): string {
-  return text.replace(from, to);
-}
-
 /** Text-level mutations, applied to a stream of valid requests. */
 const TEXT_MUTATIONS: readonly [string, (rng: Rng, text: string) => string][] = [
   ["duplicate CRLF", (rng, t) => {
