@@ -11,13 +11,18 @@
  * bench/http1_experiment_server.ts in its hang-up-detecting variant: once
  * the app asks for a request's signal (a blocking query about to park),
  * the connection keeps a pending 1-byte read, and end of stream aborts
- * the signal. Requests that never ask pay for neither.
+ * the signal (bytes sent meanwhile are kept, and reading goes on behind
+ * them). Requests that never ask pay for neither.
  *
  * Handles: request heads up to 8 KiB (431 beyond; read with a 512-byte
  * buffer first), Content-Length and chunked request bodies up to 8 MiB
  * (413 beyond), `Expect: 100-continue`, keep-alive (HTTP/1.1 default,
  * `Connection: close`, HTTP/1.0), pipelining answered in order, HEAD,
- * idle and header-read timeouts, a connection cap. Responses are written
+ * idle, head, body and write timeouts, a connection cap. Ambiguous
+ * framing (Content-Length with Transfer-Encoding, differing lengths,
+ * codings other than one `chunked`) and control characters in the target,
+ * header values or chunk lines are refused with the connection closed, so
+ * no request can hide in another's body. Responses are written
  * whole with one write, with Content-Length, Date and Connection set here.
  * A streamed body (exchange.ts `HttpStreamBody`, `/v1/agent/monitor`)
  * is written chunk by chunk as it comes, with chunked transfer encoding
@@ -44,6 +49,23 @@ export interface Http1ServerOptions {
   readonly port: number;
   readonly app: { readonly handle: HttpHandler };
   readonly logger: Logger;
+  /** Overrides of the connection timeouts (tests shorten them); see {@link Http1Timeouts}. */
+  readonly timeoutsMs?: Partial<Http1Timeouts>;
+}
+
+/** How long a connection may take, in ms, before the server closes it. */
+export interface Http1Timeouts {
+  /** Between requests on a keep-alive connection; default 60 s. */
+  readonly idle: number;
+  /** From a request's first byte to the end of its head; default 10 s (slowloris). */
+  readonly head: number;
+  /** From the end of a head to the end of its body; default 60 s. */
+  readonly body: number;
+  /**
+   * One write of an answer, for a client that stops reading (its socket
+   * buffer full, the write never ends); default 60 s.
+   */
+  readonly write: number;
 }
 
 /** A running HTTP server. */
@@ -64,13 +86,13 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const INITIAL_BODY_BYTES = 16 * 1024;
 /** Longest chunk-size or trailer line of a chunked body. */
 const MAX_CHUNK_LINE_BYTES = 4 * 1024;
-/** An idle keep-alive connection is closed after this many ms. */
-const IDLE_TIMEOUT_MS = 60_000;
-/** A request head must arrive within this many ms of its first byte. */
-const HEAD_TIMEOUT_MS = 10_000;
-/** A request body must arrive within this many ms of its head. */
-const BODY_TIMEOUT_MS = 60_000;
-/** How often late connections are looked for: timeouts are this precise. */
+const DEFAULT_TIMEOUTS_MS: Http1Timeouts = {
+  idle: 60_000,
+  head: 10_000,
+  body: 60_000,
+  write: 60_000,
+};
+/** How often late connections are looked for (at most): timeouts are this precise. */
 const SWEEP_INTERVAL_MS = 1_000;
 /** Open connections beyond this are closed at once. */
 const MAX_CONNECTIONS = 16_384;
@@ -429,9 +451,16 @@ class Connection {
     this.deadline = 0;
   }
 
+  /** Writes all of `bytes`; a client that stops reading is closed after the write timeout. */
   async #write(bytes: Uint8Array): Promise<void> {
-    let written = 0;
-    while (written < bytes.length) written += await this.#conn.write(bytes.subarray(written));
+    const deadline = this.deadline;
+    this.#setTimer(this.#server.timeoutsMs.write);
+    try {
+      let written = 0;
+      while (written < bytes.length) written += await this.#conn.write(bytes.subarray(written));
+    } finally {
+      this.deadline = deadline;
+    }
   }
 
   /** Reads more bytes into the buffer, growing it up to `limit`; false at end of stream. */
@@ -483,7 +512,7 @@ class Connection {
     if (this.#watching !== undefined) {
       const watching = this.#watching;
       this.#watching = undefined;
-      this.#setTimer(IDLE_TIMEOUT_MS);
+      this.#setTimer(this.#server.timeoutsMs.idle);
       await watching;
       if (this.#server.closing) return undefined;
       if (this.#peerEnded && (this.#buf === undefined || this.#start === this.#end)) {
@@ -491,7 +520,7 @@ class Connection {
       }
     }
     if (this.#buf === undefined || this.#start === this.#end) {
-      this.#setTimer(IDLE_TIMEOUT_MS);
+      this.#setTimer(this.#server.timeoutsMs.idle);
       try {
         if (!(await this.#fill(MAX_HEAD_BYTES, headTooLarge))) return undefined;
       } catch (err) {
@@ -500,7 +529,7 @@ class Connection {
       }
       if (this.#server.closing) return undefined;
     }
-    this.#setTimer(HEAD_TIMEOUT_MS);
+    this.#setTimer(this.#server.timeoutsMs.head);
     let end = headEnd(this.#buf!, this.#start, this.#end);
     while (end < 0) {
       if (this.#end - this.#start >= MAX_HEAD_BYTES) throw headTooLarge();
@@ -517,7 +546,7 @@ class Connection {
     const parsed = parseHead(headText);
     let body: Uint8Array | undefined;
     if (parsed.chunked || parsed.contentLength > 0) {
-      this.#setTimer(BODY_TIMEOUT_MS);
+      this.#setTimer(this.#server.timeoutsMs.body);
       if (parsed.expectContinue && this.#start === this.#end) {
         await this.#write(encoder.encode("HTTP/1.1 100 Continue\r\n\r\n"));
       }
@@ -880,15 +909,19 @@ class Http1Server {
   #acceptLoop: Promise<void> | undefined;
   #sweep: ReturnType<typeof setInterval> | undefined;
   closing = false;
+  readonly timeoutsMs: Http1Timeouts;
 
   constructor(options: Http1ServerOptions, listener: Deno.TcpListener) {
     this.options = options;
+    this.timeoutsMs = { ...DEFAULT_TIMEOUTS_MS, ...options.timeoutsMs };
     this.#listener = listener;
   }
 
   start(): void {
     this.#acceptLoop = this.#accept();
-    this.#sweep = setInterval(() => this.#closeLate(), SWEEP_INTERVAL_MS);
+    const shortest = Math.min(...Object.values(this.timeoutsMs));
+    const interval = Math.max(10, Math.min(SWEEP_INTERVAL_MS, Math.floor(shortest / 4)));
+    this.#sweep = setInterval(() => this.#closeLate(), interval);
   }
 
   /** Closes connections past their idle, head or body deadline. */
