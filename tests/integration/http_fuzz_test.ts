@@ -711,3 +711,109 @@ Deno.test("HTTP server survives thousands of malformed and adversarial requests"
   const status = await agent.stop("SIGTERM");
   assertEquals(status.code, 0, `the agent did not exit cleanly (seed ${SEED}):\n${agent.stderr()}`);
 });
+
+// ---------------------------------------------------------------------------
+// Real clients.
+
+interface CurlResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs curl (silent, errors shown, 10 s cap) with `stdin` piped in when given. */
+async function curl(args: readonly string[], stdin?: Uint8Array): Promise<CurlResult> {
+  const child = new Deno.Command("curl", {
+    args: ["-sS", "--max-time", "10", ...args],
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(stdin);
+    await writer.close();
+  }
+  const output = await child.output();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+function assertCurl(result: CurlResult, stdout: string | RegExp, what: string): void {
+  const detail = `${what}: exit ${result.code}, stdout ${JSON.stringify(result.stdout)}, ` +
+    `stderr ${JSON.stringify(result.stderr)}`;
+  assertEquals(result.code, 0, detail);
+  if (typeof stdout === "string") assertEquals(result.stdout, stdout, detail);
+  else assert(stdout.test(result.stdout), detail);
+}
+
+Deno.test("HTTP server works with curl: HTTP/1.0 and 1.1, chunked uploads, 100-continue, HEAD, one connection reused", async () => {
+  await using agent = await startLegateAgent(["-dev", "-node", "curlnode", "-dns-port", "-1"]);
+  const base = `http://127.0.0.1:${readyPortOf(agent.ready, "http")}`;
+  const leader = /^"127\.0\.0\.1:\d+"$/;
+
+  for (const version of ["--http1.0", "--http1.1"]) {
+    assertCurl(await curl([version, `${base}/v1/status/leader`]), leader, version);
+    assertCurl(
+      await curl([version, "-o", "/dev/null", "-w", "%{http_code}", `${base}/v1/nope`]),
+      "404",
+      `${version} 404`,
+    );
+  }
+
+  // Binary values, every byte value included, uploaded from stdin three ways.
+  const value = new Uint8Array(70_000).map((_, i) => (i * 7 + (i >> 8)) & 0xff);
+  const uploads: [string, string[]][] = [
+    ["--data-binary @- chunked", [
+      "-X",
+      "PUT",
+      "-H",
+      "Transfer-Encoding: chunked",
+      "--data-binary",
+      "@-",
+    ]],
+    ["-T - (chunked by curl)", ["-T", "-"]],
+    ["--data-binary @- with 100-continue", [
+      "-X",
+      "PUT",
+      "-H",
+      "Expect: 100-continue",
+      "--data-binary",
+      "@-",
+    ]],
+    ["--http1.0 --data-binary @-", ["--http1.0", "-X", "PUT", "--data-binary", "@-"]],
+  ];
+  for (const [i, [what, args]] of uploads.entries()) {
+    assertCurl(await curl([...args, `${base}/v1/kv/curl/${i}`], value), "true", what);
+    const back = await new Deno.Command("curl", {
+      args: ["-sS", "--max-time", "10", `${base}/v1/kv/curl/${i}?raw`],
+    }).output();
+    assertEquals(back.stdout, value, `${what}: the value read back differs`);
+  }
+
+  // HEAD: the head only (curl would report excess bytes, or not reuse the connection).
+  const head = await curl(["-I", "-v", `${base}/v1/status/leader`, `${base}/v1/status/leader`]);
+  assertEquals(head.code, 0, head.stderr);
+  assertEquals(head.stdout.match(/^HTTP\/1\.1 \d{3} /gm)?.length, 2, head.stdout);
+  assert(/content-length: \d+/i.test(head.stdout), head.stdout);
+  assert(!/excess/i.test(head.stderr), head.stderr);
+  assert(/Re-using existing connection/i.test(head.stderr), head.stderr);
+
+  // Several URLs over one connection: only the first connects.
+  const urls = ["/v1/status/leader", "/v1/kv/curl/0?raw", "/v1/agent/self", "/v1/status/peers"];
+  const reused = await curl(
+    urls.flatMap((
+      path,
+    ) => ["-o", "/dev/null", "-w", "%{http_code}:%{num_connects}\\n", base + path]),
+  );
+  assertCurl(reused, "200:1\n200:0\n200:0\n200:0\n", "keep-alive reuse");
+
+  const status = await agent.stop("SIGTERM");
+  assertEquals(status.code, 0, agent.stderr());
+  for (const bad of ["Uncaught", "panicked", "[ERROR]"]) {
+    assert(!agent.stderr().includes(bad), `the agent logged "${bad}":\n${agent.stderr()}`);
+  }
+});
