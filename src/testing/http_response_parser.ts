@@ -85,7 +85,9 @@ function startsResponse(bytes: Uint8Array, at: number): boolean {
  * @example
  * ```ts
  * import { parseWireResponses } from "./http_response_parser.ts";
- * const wire = new TextEncoder().encode("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi");
+ * const wire = new TextEncoder().encode(
+ *   "HTTP/1.1 200 OK\r\ndate: Thu, 01 Jan 2026 00:00:00 GMT\r\ncontent-length: 2\r\n\r\nhi",
+ * );
  * const { responses, error } = parseWireResponses(wire);
  * if (error !== undefined || responses[0]?.status !== 200) throw new Error("not parsed");
  * ```
@@ -126,7 +128,8 @@ export function parseWireResponses(
       const connection = all("connection").join(",").toLowerCase();
       const close = connection.split(",").some((t) => t.trim() === "close");
       // An origin server dates every final response (RFC 9110 §6.6.1); a 1xx needs none.
-      if (all("date").length !== (code < 200 ? 0 : 1)) {
+      const dates = all("date").length;
+      if (code < 200 ? dates > 1 : dates !== 1) {
         throw new WireError(`Status ${code} without exactly one Date`);
       }
       if (lengths.length > 1) throw new WireError(`Status ${code} with ${lengths.length} lengths`);
