@@ -96,6 +96,7 @@ Deno.test("requiredPermissions() covers udp, grpc, h2ping and tcp_use_tls checks
         checks: [
           { udp: "127.0.0.1:53", interval: "10s" },
           { udp: "10.0.0.9:161", interval: "10s" },
+          { udp: "localhost:514", interval: "10s" },
           { grpc: "127.0.0.1:9090/db", grpc_use_tls: true, interval: "10s" },
           { h2ping: "[::1]:8443", interval: "10s" },
           { tcp: "127.0.0.1:443", tcp_use_tls: true, tls_skip_verify: true, interval: "10s" },
@@ -112,6 +113,8 @@ Deno.test("requiredPermissions() covers udp, grpc, h2ping and tcp_use_tls checks
       "127.0.0.1",
       "10.0.0.9:161",
       "0.0.0.0",
+      "localhost:514",
+      "localhost",
       "127.0.0.1:9090",
       "[::1]:8443",
       "127.0.0.1:443",

@@ -257,6 +257,29 @@ Deno.test("denoNet.udpProbe() resolves reply from an echo port and timeout from 
   }
 });
 
+Deno.test("denoNet.udpProbe() to localhost needs only a localhost grant, not the wildcard", async () => {
+  // `deno task legate` grants net to localhost but not to 0.0.0.0.
+  assertEquals((await Deno.permissions.query({ name: "net", host: "0.0.0.0" })).state, "prompt");
+  const echo = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const echoing = (async () => {
+    try {
+      const [, from] = await echo.receive();
+      await echo.send(new Uint8Array([1]), from);
+    } catch {
+      // Closed at the end of the test.
+    }
+  })();
+  try {
+    assertEquals(
+      await denoNet.udpProbe("localhost", (echo.addr as Deno.NetAddr).port, 5000),
+      "reply",
+    );
+  } finally {
+    echo.close();
+    await echoing;
+  }
+});
+
 Deno.test("denoNet.udpProbe() cannot see ICMP port unreachable: a closed port times out", async () => {
   const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   const port = (conn.addr as Deno.NetAddr).port;

@@ -15,9 +15,12 @@ export function splitHostPort(text: string): { hostname: string; port: number } 
 /**
  * The local address an ephemeral UDP socket to `hostname` binds: loopback
  * for loopback recursors (no wider grant needed), else the wildcard of the
- * recursor's family.
+ * recursor's family. "localhost" binds "localhost" itself: the socket lands
+ * on the address the name resolves to, and a grant of `localhost` (as
+ * `deno task legate` has) covers it where the wildcard would need its own.
  */
 export function recursorBindAddress(hostname: string): string {
+  if (hostname.toLowerCase() === "localhost") return "localhost";
   if (hostname.includes(":")) return hostname === "::1" ? "::1" : "::";
   return hostname.startsWith("127.") ? "127.0.0.1" : "0.0.0.0";
 }
