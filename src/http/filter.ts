@@ -106,6 +106,13 @@ export function parseFilter(text: string): FilterExpression {
 // was wanted there, so its errors name the same position and alternatives.
 
 const WHITESPACE = "[ \\t\\r\\n]";
+/**
+ * Deepest nesting of parentheses and `not`s a filter may have. The parser
+ * and the compiled predicate recurse once per level, so a URL of `((((...`
+ * would otherwise overflow the stack; go-bexpr has no limit, but nothing
+ * real comes near this.
+ */
+export const MAX_FILTER_DEPTH = 256;
 const IDENT_START = "[a-zA-Z]";
 const IDENT_REST = "[a-zA-Z0-9_]";
 
@@ -122,6 +129,17 @@ class Parser {
   /** Inside a `!` predicate, successes are what the error reports (pigeon's invert). */
   #inverted = false;
   #ruleError: RuleError | undefined;
+  /** Open parentheses and `not`s around the current position. */
+  #depth = 0;
+  /**
+   * OrExpression's outcome per start offset (packrat memo): an unclosed
+   * `(` re-parses its contents for the "Unmatched parentheses" check, which
+   * without this doubled the work per unclosed level.
+   */
+  readonly #orMemo = new Map<
+    number,
+    { readonly expr: FilterExpression | undefined; readonly end: number }
+  >();
 
   constructor(text: string) {
     this.#text = text;
@@ -134,7 +152,7 @@ class Parser {
       this.#optWs();
       if (!this.#lit("(")) return undefined;
       this.#optWs();
-      const expr = this.#or();
+      const expr = this.#nested(() => this.#or());
       if (expr === undefined) return undefined;
       this.#optWs();
       if (!this.#lit(")")) return undefined;
@@ -159,9 +177,17 @@ class Parser {
     );
   }
 
-  /** `OrExpression <- AndExpression _ "or" _ OrExpression / AndExpression`. */
+  /** `OrExpression <- AndExpression _ "or" _ OrExpression / AndExpression` (memoized). */
   #or(): FilterExpression | undefined {
-    return this.#binary("or", () => this.#and());
+    const start = this.#pos;
+    const known = this.#orMemo.get(start);
+    if (known !== undefined) {
+      this.#pos = known.end;
+      return known.expr;
+    }
+    const expr = this.#binary("or", () => this.#and());
+    this.#orMemo.set(start, { expr, end: this.#pos });
+    return expr;
   }
 
   /** `AndExpression <- NotExpression _ "and" _ AndExpression / NotExpression`. */
@@ -169,24 +195,52 @@ class Parser {
     return this.#binary("and", () => this.#not());
   }
 
+  /**
+   * `X _ kind _ Self / X` parsed as a loop (a chain of any length costs no
+   * stack), folded to the right as the recursive rule builds it.
+   */
   #binary(
     kind: "and" | "or",
     operand: () => FilterExpression | undefined,
   ): FilterExpression | undefined {
-    const left = operand();
-    if (left === undefined) return undefined;
-    const right = this.#seq(() => {
-      if (!this.#ws() || !this.#lit(kind) || !this.#ws()) return undefined;
-      return kind === "or" ? this.#or() : this.#and();
-    });
-    return right === undefined ? left : { kind, left, right };
+    const first = operand();
+    if (first === undefined) return undefined;
+    const operands = [first];
+    for (;;) {
+      const next = this.#seq(() => {
+        if (!this.#ws() || !this.#lit(kind) || !this.#ws()) return undefined;
+        return operand();
+      });
+      if (next === undefined) break;
+      operands.push(next);
+    }
+    let expr = operands.pop() as FilterExpression;
+    while (operands.length > 0) {
+      expr = { kind, left: operands.pop() as FilterExpression, right: expr };
+    }
+    return expr;
+  }
+
+  /** Runs `body` one nesting level deeper; a FilterError past {@link MAX_FILTER_DEPTH}. */
+  #nested<T>(body: () => T): T {
+    if (this.#depth >= MAX_FILTER_DEPTH) {
+      throw new FilterError(
+        `${this.#where(this.#pos)}: expression nested deeper than ${MAX_FILTER_DEPTH} levels`,
+      );
+    }
+    this.#depth++;
+    try {
+      return body();
+    } finally {
+      this.#depth--;
+    }
   }
 
   /** `NotExpression <- "not" _ NotExpression / ParenthesizedExpression`. */
   #not(): FilterExpression | undefined {
     const negated = this.#seq(() => {
       if (!this.#lit("not") || !this.#ws()) return undefined;
-      return this.#not();
+      return this.#nested(() => this.#not());
     });
     if (negated !== undefined) {
       // go-bexpr folds `not not X` into X.
@@ -200,7 +254,7 @@ class Parser {
     const grouped = this.#seq(() => {
       if (!this.#lit("(")) return undefined;
       this.#optWs();
-      const expr = this.#or();
+      const expr = this.#nested(() => this.#or());
       if (expr === undefined) return undefined;
       this.#optWs();
       return this.#lit(")") ? expr : undefined;
@@ -211,7 +265,7 @@ class Parser {
     this.#seq(() => {
       if (!this.#lit("(")) return undefined;
       this.#optWs();
-      if (this.#or() === undefined) return undefined;
+      if (this.#nested(() => this.#or()) === undefined) return undefined;
       this.#optWs();
       if (!this.#notAhead(() => this.#lit(")"))) return undefined;
       this.#fail("grouping", "Unmatched parentheses");
@@ -678,14 +732,12 @@ type Compiled = (value: unknown) => boolean;
 function compile(expr: FilterExpression, schema: StructType): Compiled {
   switch (expr.kind) {
     case "and": {
-      const left = compile(expr.left, schema);
-      const right = compile(expr.right, schema);
-      return (v) => left(v) && right(v);
+      const parts = chainOf(expr, "and").map((part) => compile(part, schema));
+      return (v) => parts.every((part) => part(v));
     }
     case "or": {
-      const left = compile(expr.left, schema);
-      const right = compile(expr.right, schema);
-      return (v) => left(v) || right(v);
+      const parts = chainOf(expr, "or").map((part) => compile(part, schema));
+      return (v) => parts.some((part) => part(v));
     }
     case "not": {
       const operand = compile(expr.operand, schema);
@@ -694,6 +746,22 @@ function compile(expr: FilterExpression, schema: StructType): Compiled {
     case "match":
       return compileMatch(expr, schema);
   }
+}
+
+/**
+ * The operands of a chain of `kind` (`a and (b and c) and d` gives a, b,
+ * c, d), left to right, gathered without recursion: a chain's length is
+ * bounded only by the URL, its nesting by the parser.
+ */
+function chainOf(expr: FilterExpression, kind: "and" | "or"): FilterExpression[] {
+  const operands: FilterExpression[] = [];
+  const pending: FilterExpression[] = [expr];
+  while (pending.length > 0) {
+    const next = pending.pop() as FilterExpression;
+    if (next.kind === kind) pending.push(next.right, next.left);
+    else operands.push(next);
+  }
+  return operands;
 }
 
 type MatchNode = Extract<FilterExpression, { kind: "match" }>;

@@ -247,3 +247,44 @@ Deno.test("compileFilter() matches in linear time: a pattern that makes backtrac
   // With JavaScript's RegExp this takes about 2^40 steps (it would hang the agent); RE2 is linear.
   assertEquals(run('Name matches "(w+)+x$"', { ...BARE, Name: "w".repeat(40) }), false);
 });
+
+Deno.test("parseFilter() refuses nesting deeper than its limit with a FilterError, not a stack overflow", () => {
+  const deep = [
+    "(".repeat(100_000) + "Name == x" + ")".repeat(100_000),
+    "not ".repeat(100_000) + "Name == x",
+    "(".repeat(100_000),
+  ];
+  for (const text of deep) {
+    const err = assertThrows(() => parseFilter(text), text.slice(0, 20));
+    assertEquals(err instanceof FilterError, true, `${text.slice(0, 20)}: ${err.message}`);
+    assertEquals(/nested deeper than 256 levels/.test(err.message), true, err.message);
+  }
+  // Up to the limit is fine.
+  const ok = "(".repeat(255) + "Name == web1" + ")".repeat(255);
+  assertEquals(run(ok, WEB), true);
+  assertEquals(run("not ".repeat(255) + "Name == web1", WEB), false);
+});
+
+Deno.test("compileFilter() takes long and/or chains without recursing per term", () => {
+  const chain = Array.from({ length: 100_000 }, () => "Name == web1").join(" and ");
+  assertEquals(run(chain, WEB), true);
+  assertEquals(run(chain, BARE), false);
+  const either = Array.from({ length: 100_000 }, () => "Name == nope").join(" or ") +
+    " or Port == 0";
+  assertEquals(run(either, BARE), true);
+  assertEquals(run(either, WEB), false);
+});
+
+Deno.test("parseFilter() parses unclosed parentheses in linear time (no exponential backtracking)", () => {
+  // Each unclosed "(" used to double the work: 30 of them took hours.
+  for (const depth of [30, 200]) {
+    const text = "(".repeat(depth) + "Name == x";
+    const err = assertThrows(() => parseFilter(text));
+    assertEquals(
+      err.message,
+      `1:${depth + 10} (${depth + 9}): rule "grouping": Unmatched parentheses`,
+    );
+  }
+  const err = assertThrows(() => parseFilter("(".repeat(30) + "Name == x and (Port == 1"));
+  assertEquals(err.message, '1:55 (54): rule "grouping": Unmatched parentheses');
+});
