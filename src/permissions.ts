@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { RuntimeConfig } from "./config/mod.ts";
+import type { CheckDefinition, RuntimeConfig } from "./config/mod.ts";
 import { recursorBindAddress, splitHostPort } from "./dns/mod.ts";
 
 /** Deno permission names the agent uses. */
@@ -72,31 +72,56 @@ export function requiredPermissions(
     add("net", local.includes(":") ? `[${local}]` : local, "DNS recursor (local UDP port)");
   }
   for (const check of allChecks(config)) {
-    const spec = check.spec;
-    const what = `check "${check.id}"`;
-    switch (spec.kind) {
-      case "script":
-        add("run", spec.argv[0] ?? "", `script ${what}`);
-        break;
-      case "http":
-        add("net", urlHost(spec.url), `http ${what}`);
-        break;
-      case "tcp":
-      case "grpc":
-      case "h2ping":
-        add("net", hostPort(spec.host, spec.port), `${spec.kind} ${what}`);
-        break;
-      case "udp": {
-        add("net", hostPort(spec.host, spec.port), `udp ${what}`);
-        // The probe sends from an ephemeral UDP port on the matching local address.
-        const local = recursorBindAddress(spec.host);
-        add("net", local.includes(":") ? `[${local}]` : local, `udp ${what} (local UDP port)`);
-        break;
-      }
-      case "ttl":
-      case "alias":
-        break;
+    for (const need of checkPermissions(check)) add(need.name, need.value, need.reason);
+  }
+  return needs;
+}
+
+/**
+ * What running one check needs: its script's program, or network access
+ * to its target (plus the local address a udp probe sends from). TTL and
+ * alias checks need nothing. The agent asks this for checks registered
+ * at runtime too, which the startup derivation never saw.
+ *
+ * @example
+ * ```ts ignore
+ * checkPermissions(def); // [{ name: "net", value: "10.0.0.9:80", reason: 'http check "web"' }]
+ * ```
+ */
+export function checkPermissions(check: CheckDefinition): PermissionNeed[] {
+  const needs: PermissionNeed[] = [];
+  const spec = check.spec;
+  const what = `check "${check.id}"`;
+  switch (spec.kind) {
+    case "script":
+      needs.push({ name: "run", value: spec.argv[0] ?? "", reason: `script ${what}` });
+      break;
+    case "http":
+      needs.push({ name: "net", value: urlHost(spec.url), reason: `http ${what}` });
+      break;
+    case "tcp":
+    case "grpc":
+    case "h2ping":
+      needs.push({
+        name: "net",
+        value: hostPort(spec.host, spec.port),
+        reason: `${spec.kind} ${what}`,
+      });
+      break;
+    case "udp": {
+      needs.push({ name: "net", value: hostPort(spec.host, spec.port), reason: `udp ${what}` });
+      // The probe sends from an ephemeral UDP port on the matching local address.
+      const local = recursorBindAddress(spec.host);
+      needs.push({
+        name: "net",
+        value: local.includes(":") ? `[${local}]` : local,
+        reason: `udp ${what} (local UDP port)`,
+      });
+      break;
     }
+    case "ttl":
+    case "alias":
+      break;
   }
   return needs;
 }
@@ -121,6 +146,20 @@ export function formatMissingPermissions(missing: readonly PermissionNeed[]): st
   return `Cannot start the agent: Deno permissions are missing; add ${
     formatPermissionFlags(missing)
   }\n${lines.join("\n")}`;
+}
+
+/**
+ * The error text for a check the agent cannot run with the permissions it
+ * has (a check registered at runtime or by a reload): the check is refused
+ * rather than left failing on the permission as if its target were down.
+ */
+export function formatMissingCheckPermissions(
+  checkId: string,
+  missing: readonly PermissionNeed[],
+): string {
+  return `Cannot register check "${checkId}": the agent lacks the Deno permissions to run it; restart the agent with ${
+    formatPermissionFlags(missing)
+  } added, or register a check it may run`;
 }
 
 function allChecks(config: RuntimeConfig): RuntimeConfig["checks"] {

@@ -1,5 +1,7 @@
 import { buildConfig, type RuntimeConfig } from "./config/mod.ts";
 import {
+  checkPermissions,
+  formatMissingCheckPermissions,
   formatMissingPermissions,
   formatPermissionFlags,
   requiredPermissions,
@@ -119,5 +121,38 @@ Deno.test("requiredPermissions() covers udp, grpc, h2ping and tcp_use_tls checks
       "[::1]:8443",
       "127.0.0.1:443",
     ],
+  );
+});
+
+Deno.test("checkPermissions() names what one check needs, as runtime registrations are checked", () => {
+  const built = config({
+    node_name: "n",
+    data_dir: "data/n",
+    enable_local_script_checks: true,
+    checks: [
+      { id: "s", name: "s", args: ["/usr/bin/check", "-v"], interval: "10s" },
+      {
+        id: "h",
+        name: "h",
+        http: "https://10.0.0.9/health",
+        tls_skip_verify: true,
+        interval: "10s",
+      },
+      { id: "u", name: "u", udp: "localhost:514", interval: "10s" },
+      { id: "t", name: "t", ttl: "10s" },
+    ],
+  });
+  assertEquals(built.checks.map((c) => checkPermissions(c)), [
+    [{ name: "run", value: "/usr/bin/check", reason: 'script check "s"' }],
+    [{ name: "net", value: "10.0.0.9:443", reason: 'http check "h"' }],
+    [
+      { name: "net", value: "localhost:514", reason: 'udp check "u"' },
+      { name: "net", value: "localhost", reason: 'udp check "u" (local UDP port)' },
+    ],
+    [],
+  ]);
+  assertEquals(
+    formatMissingCheckPermissions("h", checkPermissions(built.checks[1]!)),
+    'Cannot register check "h": the agent lacks the Deno permissions to run it; restart the agent with --allow-net=10.0.0.9:443 added, or register a check it may run',
   );
 });

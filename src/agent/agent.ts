@@ -38,6 +38,7 @@ import type {
 } from "../http/mod.ts";
 import { HttpError, MetricsRegistry } from "../http/mod.ts";
 import { AgentError, type Env, type HealthStatus } from "../lib/mod.ts";
+import type { PermissionNeed } from "../permissions.ts";
 import { agentMetrics, type RuntimeMemory } from "./agent_metrics.ts";
 import { agentSelfInfo, localMember } from "./agent_self.ts";
 import { catalogAliasSource } from "./alias_source.ts";
@@ -80,6 +81,11 @@ export interface AgentOptions {
   readonly fsyncStats?: () => FsyncStats;
   /** The process's memory, for metrics (`legate.runtime.*`); absent in tests. */
   readonly runtimeMemory?: () => RuntimeMemory;
+  /**
+   * Which of the given Deno permissions the process lacks; checks registered
+   * at runtime that need one are refused (400). Absent: all granted (tests).
+   */
+  readonly missingPermissions?: (needs: readonly PermissionNeed[]) => PermissionNeed[];
 }
 
 /** What the agent asks of its gossip layer (the composition root attaches it). */
@@ -184,6 +190,9 @@ export class Agent implements AgentApi {
       antiEntropy: this.#antiEntropy,
       work,
       metrics: this.metricsRegistry,
+      ...(options.missingPermissions === undefined
+        ? {}
+        : { missingPermissions: options.missingPermissions }),
     });
     this.#views = new LocalViews(local, options.catalog, nodeName);
     this.#reaper = new CriticalReaper({

@@ -8,6 +8,7 @@ import { resolve } from "../dns/mod.ts";
 import { agentRoutes, createHttpApp, type HttpApp } from "../http/mod.ts";
 import { CaptureSink, createLogger } from "../lib/mod.ts";
 import type { Env, Net } from "../lib/mod.ts";
+import type { PermissionNeed } from "../permissions.ts";
 import { Agent, type AgentOptions } from "./agent.ts";
 import type { LocalStateStore, PersistedLocalState } from "./local_state_codec.ts";
 import {
@@ -380,6 +381,63 @@ Deno.test("PUT /v1/agent/check/register adds node and service checks; ServiceID 
     assertStringIncludes(missingName.body, 'Missing name: a check needs a "name"');
     const noType = await h.text("PUT", "/v1/agent/check/register", { Name: "x" });
     assertStringIncludes(noType.body, "Missing check type");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("check and service registration and reload refuse checks the process lacks a permission for", async () => {
+  // As if started with --allow-net for loopback only.
+  const missingPermissions = (needs: readonly PermissionNeed[]): PermissionNeed[] =>
+    needs.filter((n) => n.name === "run" || n.value.startsWith("10.") || n.value === "0.0.0.0");
+  let next = config({ services: [{ name: "b", check: { tcp: "10.0.0.9:22", interval: "5s" } }] });
+  const h = await harness({ enable_script_checks: true }, {
+    missingPermissions,
+    reloadConfig: () => Promise.resolve(next),
+  });
+  try {
+    assertEquals(
+      await h.text("PUT", "/v1/agent/check/register", {
+        ID: "far",
+        Name: "far",
+        HTTP: "http://10.0.0.9:8080/health",
+        Interval: "5s",
+      }),
+      {
+        status: 400,
+        body:
+          'Cannot register check "far": the agent lacks the Deno permissions to run it; restart the agent with --allow-net=10.0.0.9:8080 added, or register a check it may run\n',
+      },
+    );
+    const udp = await h.text("PUT", "/v1/agent/check/register", {
+      Name: "dns",
+      UDP: "10.0.0.9:53",
+      Interval: "5s",
+    });
+    assertEquals(udp.status, 400);
+    // The target and the wildcard the probe sends from, in one flag.
+    assertStringIncludes(udp.body, "restart the agent with --allow-net=10.0.0.9:53,0.0.0.0 added");
+    const service = await h.text("PUT", "/v1/agent/service/register", {
+      Name: "web",
+      Checks: [{ TTL: "5s" }, { Args: ["/usr/bin/check"], Interval: "5s" }],
+    });
+    assertEquals(service.status, 400);
+    assertStringIncludes(service.body, 'Cannot register check "service:web:2"');
+    assertStringIncludes(service.body, "--allow-run=/usr/bin/check");
+    const reload = await h.text("PUT", "/v1/agent/reload");
+    assertEquals(reload.status, 400);
+    assertStringIncludes(
+      reload.body,
+      'Reload failed, the running config is kept: Cannot register check "service:b"',
+    );
+    assertEquals(agentChecks(h), []);
+    assertEquals(h.fsm.queries.nodeServices("node01")?.services ?? [], []);
+    // What needs nothing missing registers as usual.
+    const near = { Name: "near", TCP: "127.0.0.1:22", Interval: "5s" };
+    assertEquals((await h.text("PUT", "/v1/agent/check/register", near)).status, 200);
+    next = config({ services: [{ name: "b", check: { ttl: "5s" } }] });
+    assertEquals((await h.text("PUT", "/v1/agent/reload")).status, 200);
+    assertEquals(agentChecks(h).map((c) => c.checkId), ["near", "service:b"]);
   } finally {
     await h.close();
   }

@@ -42,6 +42,7 @@ import { createFileMemberSnapshot } from "./file_serf_snapshot.ts";
 import { createAgentDnsHandler } from "./dns_wiring.ts";
 import { createFileLocalStateStore } from "./file_local_state.ts";
 import { createRealEnv } from "./real_env.ts";
+import { missingPermissions } from "./deno_permissions.ts";
 
 /** Options for {@link startAgent}. */
 export interface StartAgentOptions {
@@ -419,6 +420,7 @@ async function startAgentCore(config: RuntimeConfig, options: StartAgentOptions)
         : { localStore: createFileLocalStateStore(config.dataDir) }),
       ...(fsyncStats === undefined ? {} : { fsyncStats }),
       runtimeMemory: () => Deno.memoryUsage(),
+      missingPermissions,
       ...(options.reloadConfig === undefined ? {} : { reloadConfig: options.reloadConfig }),
     });
   } catch (err) {

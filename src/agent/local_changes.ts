@@ -8,6 +8,11 @@
 import type { CheckDefinition, RuntimeConfig, ServiceDefinition } from "../config/mod.ts";
 import type { MetricsRegistry } from "../http/mod.ts";
 import { AgentError, type Env, type HealthStatus } from "../lib/mod.ts";
+import {
+  checkPermissions,
+  formatMissingCheckPermissions,
+  type PermissionNeed,
+} from "../permissions.ts";
 import type { CheckManager } from "./checks/mod.ts";
 import type { AgentWork } from "./agent_work.ts";
 import type { AntiEntropy } from "./anti_entropy.ts";
@@ -25,6 +30,11 @@ export interface LocalChangesOptions {
   readonly antiEntropy: AntiEntropy;
   readonly work: AgentWork;
   readonly metrics: MetricsRegistry;
+  /**
+   * Which of `needs` the process was not granted. Checks added at runtime
+   * (API, reload) that need one are refused. Absent: everything is granted.
+   */
+  readonly missingPermissions?: (needs: readonly PermissionNeed[]) => PermissionNeed[];
 }
 
 /** Applies local-state changes in order. */
@@ -42,6 +52,7 @@ export class LocalChanges {
   ): Promise<void> {
     const { local, work, antiEntropy, env } = this.#o;
     return work.change(async () => {
+      this.#assertRunnable(definition.checks);
       const id = definition.id;
       const previous = local.checksOf(id);
       local.setService(definition, "api");
@@ -80,6 +91,7 @@ export class LocalChanges {
   registerCheck(definition: CheckDefinition): Promise<void> {
     const { local, work, antiEntropy, env } = this.#o;
     return work.change(async () => {
+      this.#assertRunnable([definition]);
       const serviceId = definition.serviceId;
       if (serviceId !== undefined && !local.services.has(serviceId)) {
         throw new AgentError(
@@ -144,6 +156,7 @@ export class LocalChanges {
     return work.change(async () => {
       const nextServices = new Set(next.services.map((s) => s.id));
       const nextChecks = allCheckDefinitions(next);
+      this.#assertRunnable(nextChecks, "Reload failed, the running config is kept: ");
       const nextCheckIds = new Set(nextChecks.map((c) => c.id));
       for (const [id, service] of [...local.services]) {
         if (service.source !== "config" || nextServices.has(id)) continue;
@@ -180,6 +193,24 @@ export class LocalChanges {
     this.#o.checks.remove(id);
     this.#o.local.deleteCheck(id);
     this.#o.results.forget(id);
+  }
+
+  /**
+   * Refuses checks the process lacks a permission for: they could only ever
+   * fail on the permission, which would read as their target being down.
+   */
+  #assertRunnable(checks: readonly CheckDefinition[], prefix = ""): void {
+    const missingPermissions = this.#o.missingPermissions;
+    if (missingPermissions === undefined) return;
+    for (const check of checks) {
+      const missing = missingPermissions(checkPermissions(check));
+      if (missing.length > 0) {
+        throw new AgentError(
+          "invalid_argument",
+          prefix + formatMissingCheckPermissions(check.id, missing),
+        );
+      }
+    }
   }
 
   async #setMaintenance(serviceId: string, enable: boolean, reason: string): Promise<void> {
