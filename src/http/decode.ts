@@ -147,5 +147,7 @@ export function optObjects(
 function typeOf(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (value === null) return "null";
+  // A bigint is an integer past 2^53 from parseJsonExact (JSON.stringify throws on it).
+  if (typeof value === "bigint") return `number ${value}`;
   return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
 }

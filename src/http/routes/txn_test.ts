@@ -160,6 +160,17 @@ Deno.test("PUT /v1/txn answers 400 for malformed ops and 413 past 64 ops or 512 
       "[0].KV.Flags: json: cannot unmarshal number -1 into Go value of type uint64",
     ],
     [[{ KV: { Verb: "lock", Key: "a" } }], 400, 'Invalid operation 0: "lock" needs a Session'],
+    // Integers past 2^53 are read exactly (bigint) for Flags; elsewhere they are a 400, not a 500.
+    [
+      '[{"KV":{"Verb":"cas","Key":"a","Index":18446744073709551615}}]',
+      400,
+      "[0].KV.Index: expected an integer, got number 18446744073709551615",
+    ],
+    [
+      '[{"KV":{"Verb":"set","Key":18446744073709551615}}]',
+      400,
+      "[0].KV.Key: expected a string, got number 18446744073709551615",
+    ],
     [
       Array.from({ length: 65 }, () => ({ KV: { Verb: "get", Key: "a" } })),
       413,
