@@ -170,7 +170,9 @@ export function jsonAtIndex(
 ): HttpResponse | undefined {
   // The body is a function of the tables' state, which `index` identifies,
   // except for a `?near=` sort: coordinates move without any table index.
-  const cache = ctx.search.includes("near=") && ctx.nearQuery() !== undefined
+  // (A "%" may spell the parameter's name escaped: URLSearchParams decodes it.)
+  const search = ctx.search;
+  const cache = (search.includes("near=") || search.includes("%")) && ctx.nearQuery() !== undefined
     ? undefined
     : ctx.deps.responseCache;
   const key = cache === undefined ? "" : responseCacheKey(ctx);

@@ -422,4 +422,21 @@ Deno.test("?near= answers follow coordinate changes at the same catalog index", 
     "node-a",
     "node-b",
   ]);
+  // The parameter's name percent-escaped is still ?near= (URLSearchParams decodes it).
+  assertEquals(nodesOf(await getJson(app, "/v1/catalog/nodes?n%65ar=_agent")), [
+    "node01",
+    "node-a",
+    "node-b",
+  ]);
+  deps.coordinates.post("node-a", "", {
+    vec: [0.009, 0, 0, 0, 0, 0, 0, 0],
+    error: 0.1,
+    adjustment: 0,
+    height: 0,
+  });
+  assertEquals(nodesOf(await getJson(app, "/v1/catalog/nodes?n%65ar=_agent")), [
+    "node01",
+    "node-b",
+    "node-a",
+  ]);
 });
