@@ -227,13 +227,19 @@ function hasMeta(
   return Object.entries(wanted).every(([k, v]) => Object.hasOwn(have, k) && have[k] === v);
 }
 
+/** Go's longest time.Duration (2^63 - 1 ns), in ms: longer texts do not parse in Consul. */
+const GO_DURATION_MAX_MS = 9_223_372_036_854.775;
+
 /**
- * A query's DNS TTL in whole seconds, or `undefined` when it sets none (or
- * one that does not parse: Consul logs and uses 0 then; the caller falls
- * back to `service_ttl` only for an empty TTL).
+ * A query's DNS TTL in whole seconds, or `undefined` when it sets none.
+ * One that does not parse (for Go: also one longer than its int64
+ * duration) is 0, as Consul logs and uses 0 then; the caller falls back to
+ * `service_ttl` only for an empty TTL. Wrapped to 32 bits as Consul's
+ * `uint32(ttl / time.Second)`: a record's TTL field holds no more.
  */
 export function queryDnsTtlSec(query: PreparedQueryDefinition): number | undefined {
   if (query.dns.ttl === "") return undefined;
   const ms = parseDuration(query.dns.ttl);
-  return ms === undefined || !(ms > 0) ? 0 : Math.floor(ms / 1000);
+  if (ms === undefined || !(ms > 0) || ms > GO_DURATION_MAX_MS) return 0;
+  return Math.floor(ms / 1000) % 2 ** 32;
 }

@@ -73,6 +73,12 @@ Deno.test("queryDnsTtlSec() reads whole seconds; undefined when the query sets n
   assertEquals(queryDnsTtlSec(definition({ dns: { ttl: "10s" } })), 10);
   assertEquals(queryDnsTtlSec(definition({ dns: { ttl: "1500ms" } })), 1);
   assertEquals(queryDnsTtlSec(definition({ dns: { ttl: "0" } })), 0);
+  // A DNS TTL is 32 bits: Consul's uint32(ttl / time.Second) wraps; past Go's
+  // int64 duration the TTL does not parse there, and counts as 0.
+  assertEquals(queryDnsTtlSec(definition({ dns: { ttl: "1193046h28m17s" } })), 1);
+  assertEquals(queryDnsTtlSec(definition({ dns: { ttl: "2562047h" } })), 9223369200 % 2 ** 32);
+  assertEquals(queryDnsTtlSec(definition({ dns: { ttl: "2562048h" } })), 0);
+  assertEquals(queryDnsTtlSec(definition({ dns: { ttl: "99999999999999999h" } })), 0);
 });
 
 function check(node: string, checkId: string, status: HealthCheck["status"]): HealthCheck {
