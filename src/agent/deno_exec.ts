@@ -23,9 +23,10 @@ export const EXEC_PIPE_GRACE_MS = 250;
  * - Output beyond `outputMaxBytes` is drained and dropped (the first bytes
  *   are kept, `truncated` is set), so the child never blocks on a full pipe.
  * - On timeout or abort the process is killed with SIGKILL. The child runs in
- *   its own process group (`detached`), and when the agent holds unrestricted
- *   `--allow-run` the whole group is killed, as Consul does; otherwise only
- *   the direct child is. Either way the promise resolves promptly.
+ *   its own process group (`detached`), and the whole group is killed, as
+ *   Consul does, when the agent may: with unrestricted `--allow-run`, or with
+ *   `--allow-run=sh` (through sh's `kill`); otherwise only the direct child
+ *   is. Either way the promise resolves promptly.
  * - Rejects with an Error only when the command cannot start (not found,
  *   not executable, not permitted).
  *
@@ -66,11 +67,9 @@ async function runCommand(argv: readonly string[], options: ExecOptions): Promis
   const stderr = pump(child.stderr, output);
 
   let timedOut = false;
-  let killed = false;
+  let killing: Promise<void> | undefined;
   const kill = (): void => {
-    if (killed) return;
-    killed = true;
-    killTree(child);
+    killing ??= killTree(child);
   };
   const timer = setTimeout(() => {
     timedOut = true;
@@ -86,6 +85,7 @@ async function runCommand(argv: readonly string[], options: ExecOptions): Promis
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
   }
+  await killing;
 
   // Drain what is left in the pipes, but do not wait for grandchildren that
   // inherited them.
@@ -108,15 +108,30 @@ async function runCommand(argv: readonly string[], options: ExecOptions): Promis
   };
 }
 
-/** Kills the child's process group if permitted, and the child itself. */
-function killTree(child: Deno.ChildProcess): void {
-  // Deno.kill with a negative pid needs unrestricted --allow-run; query first
-  // so that an interactive agent never shows a permission prompt.
+/**
+ * Kills the child's process group, then the child itself. `Deno.kill` with
+ * a negative pid needs unrestricted --allow-run; with only `--allow-run=sh`
+ * (`deno task legate`), sh's `kill` builtin reaches the group instead, so a
+ * timed-out script's background jobs die with it under the task's flags too.
+ * Permissions are queried first so that an agent never shows a prompt.
+ */
+async function killTree(child: Deno.ChildProcess): Promise<void> {
   if (Deno.permissions.querySync({ name: "run" }).state === "granted") {
     try {
       Deno.kill(-child.pid, "SIGKILL");
     } catch {
       // The group may already be gone.
+    }
+  } else if (Deno.permissions.querySync({ name: "run", command: "sh" }).state === "granted") {
+    try {
+      await new Deno.Command("sh", {
+        args: ["-c", `kill -9 -${child.pid} 2>/dev/null`],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).output();
+    } catch {
+      // sh could not start: the direct child is still killed below.
     }
   }
   try {

@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../testing/assert.ts";
+import { processAlive } from "../testing/process_state.ts";
 import { denoExec } from "./deno_exec.ts";
 
 const OPTIONS = { timeoutMs: 10_000, outputMaxBytes: 4096 };
@@ -101,8 +102,7 @@ Deno.test({
     assert(pid > 0, `no pid in ${JSON.stringify(result.output)}`);
     // The killed grandchild is reaped by init shortly after.
     for (let i = 0; i < 50; i++) {
-      const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
-      if (stat === "" || / [ZX] /.test(stat)) return;
+      if (!(await processAlive(pid))) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     throw new Error(`Grandchild ${pid} still runs`);

@@ -19,3 +19,4 @@ export * from "./gossip_checkers.ts";
 export * from "./gossip_swarm.ts";
 export * from "./http_response_parser.ts";
 export * from "./raw_http.ts";
+export * from "./process_state.ts";

@@ -10,9 +10,11 @@
  */
 import http2 from "node:http2";
 import {
+  assert,
   assertEquals,
   assertStringIncludes,
   makeTestDataDir,
+  processAlive,
   readyHttpAddr,
   startLegateAgent,
   waitFor,
@@ -395,6 +397,39 @@ Deno.test("a real agent with the task's permissions runs every check type agains
     assertEquals(status.code, 0, agent.stderr());
   } finally {
     for (const name of Object.keys(targets) as (keyof Targets)[]) await close(name);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a script check that times out under the task's --allow-run=sh takes its background jobs with it", async () => {
+  const dir = await makeTestDataDir();
+  try {
+    const pidFile = `${dir}/grandchild.pid`;
+    const config = await writeAgentConfig(dir, "script.json", {
+      node_name: "types02",
+      server: true,
+      bootstrap: true,
+      enable_local_script_checks: true,
+      checks: [{
+        id: "slow",
+        name: "slow",
+        args: ["sh", "-c", `sleep 60 & echo $! > ${pidFile}; wait`],
+        interval: "2s",
+        timeout: "1s",
+      }],
+    });
+    await using agent = await startLegateAgent(["-config-file", config]);
+    const http = readyHttpAddr(agent.ready);
+    await waitForChecks(http, { slow: ["critical", /^Timed out \(1s\) running check/] }, "timeout");
+    const pid = Number((await Deno.readTextFile(pidFile)).trim());
+    assert(pid > 0, `no pid in ${pidFile}`);
+    // Killed with the check's process group, then reaped by init.
+    await waitFor(async () => !(await processAlive(pid)), {
+      what: `the script's background job ${pid} to be killed`,
+    });
+    const status = await agent.stop("SIGTERM");
+    assertEquals(status.code, 0, agent.stderr());
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
