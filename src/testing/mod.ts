@@ -20,3 +20,5 @@ export * from "./gossip_swarm.ts";
 export * from "./http_response_parser.ts";
 export * from "./raw_http.ts";
 export * from "./process_state.ts";
+export * from "./grpc_health_server.ts";
+export * from "./self_signed_cert.ts";

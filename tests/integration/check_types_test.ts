@@ -8,7 +8,6 @@
  * are registered at runtime through `/v1/agent/check/register`, and one
  * whose target the agent may not reach is refused with a 400 naming the flag.
  */
-import http2 from "node:http2";
 import {
   assert,
   assertEquals,
@@ -16,11 +15,13 @@ import {
   makeTestDataDir,
   processAlive,
   readyHttpAddr,
+  startGrpcHealthServer,
   startLegateAgent,
+  TEST_TLS_CERT,
+  TEST_TLS_NAME,
   waitFor,
   writeAgentConfig,
 } from "../../src/testing/mod.ts";
-import { TEST_TLS_CERT, TEST_TLS_NAME } from "../../src/testing/self_signed_cert.ts";
 
 const HOST = "127.0.0.1";
 
@@ -87,37 +88,6 @@ function startUdpEcho(): Target {
   };
 }
 
-/** A grpc.health.v1 server answering SERVING, in h2c or TLS (which also serves H2PING). */
-async function startGrpc(tls: boolean): Promise<Target> {
-  const server = tls
-    ? http2.createSecureServer({ cert: TEST_TLS_CERT.cert, key: TEST_TLS_CERT.key })
-    : http2.createServer();
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session: http2.ServerHttp2Session) => {
-    sessions.add(session);
-    session.on("close", () => sessions.delete(session));
-  });
-  server.on("stream", (stream: http2.ServerHttp2Stream) => {
-    stream.resume();
-    stream.on("end", () => {
-      stream.respond({ ":status": 200, "content-type": "application/grpc" }, {
-        waitForTrailers: true,
-      });
-      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-      stream.end(new Uint8Array([0, 0, 0, 0, 2, 8, 1])); // HealthCheckResponse{SERVING}
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const session of sessions) session.destroy();
-      await closed;
-    },
-  };
-}
-
 interface Targets {
   http: Target;
   https: Target;
@@ -133,8 +103,8 @@ async function startTargets(): Promise<Targets> {
     https: startHttp(true),
     tcp: startTcp(),
     udp: startUdpEcho(),
-    grpc: await startGrpc(false),
-    grpcTls: await startGrpc(true),
+    grpc: await startGrpcHealthServer(),
+    grpcTls: await startGrpcHealthServer({ tls: true }),
   };
 }
 

@@ -4,7 +4,6 @@
  * visible in /v1/health/service and in DNS, and both following the gRPC
  * server's status.
  */
-import http2 from "node:http2";
 import {
   assertEquals,
   dnsQuery,
@@ -12,47 +11,11 @@ import {
   readyHttpAddr,
   readyPortOf,
   recordData,
+  startGrpcHealthServer,
   startLegateAgent,
   waitFor,
   writeAgentConfig,
 } from "../../src/testing/mod.ts";
-
-interface HealthServer {
-  readonly port: number;
-  /** Status number answered for service "app" (1 SERVING, 2 NOT_SERVING). */
-  status: number;
-  close(): Promise<void>;
-}
-
-/** An h2c grpc.health.v1 server answering every Check with `status`. */
-async function startHealthServer(): Promise<HealthServer> {
-  const server = http2.createServer();
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session: http2.ServerHttp2Session) => {
-    sessions.add(session);
-    session.on("close", () => sessions.delete(session));
-  });
-  const state: HealthServer = {
-    port: 0,
-    status: 1,
-    close: async () => {
-      for (const session of sessions) session.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  server.on("stream", (stream: http2.ServerHttp2Stream) => {
-    stream.resume();
-    stream.on("end", () => {
-      stream.respond({ ":status": 200, "content-type": "application/grpc" }, {
-        waitForTrailers: true,
-      });
-      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-      stream.end(new Uint8Array([0, 0, 0, 0, 2, 8, state.status]));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return Object.assign(state, { port: (server.address() as { port: number }).port });
-}
 
 interface HealthEntry {
   Checks: { CheckID: string; Type: string; Status: string; Output: string }[];
@@ -71,7 +34,7 @@ async function serviceChecks(http: string, service: string): Promise<Record<stri
 }
 
 Deno.test("a real agent runs grpc and alias checks, seen in /v1/health/service and DNS", async () => {
-  const grpc = await startHealthServer();
+  const grpc = await startGrpcHealthServer();
   const dir = await makeTestDataDir();
   try {
     const target = `127.0.0.1:${grpc.port}/app`;
