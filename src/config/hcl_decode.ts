@@ -217,12 +217,17 @@ function convertLiteral(
     }
     case "float": {
       if (node.type !== "number" && node.type !== "float") return undefined;
-      const value = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(node.value)
-        ? Number(node.value)
-        : parseGoInt(node.value);
-      return value !== undefined ? { value } : {
-        error: `Invalid number ${JSON.stringify(node.value)} at line ${node.pos.line}: ` +
-          'expected digits with an optional fraction and exponent, like "1.5" or "1e3"',
+      // Go's strconv.ParseFloat: "017" is 17, "0x10" (no p exponent) is invalid
+      if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(node.value)) {
+        return {
+          error: `Invalid number ${JSON.stringify(node.value)} at line ${node.pos.line}: ` +
+            'expected digits with an optional fraction and exponent, like "1.5" or "1e3"',
+        };
+      }
+      const value = Number(node.value);
+      return Number.isFinite(value) ? { value } : {
+        error: `Number ${JSON.stringify(node.value)} at line ${node.pos.line} is out of range: ` +
+          `expected at most 1.7976931348623157e308 in size`,
       };
     }
     case "bool":

@@ -135,3 +135,28 @@ Deno.test("decodeHclConfig() converts a repeated scalar to the first one's type,
     problems: [],
   });
 });
+
+Deno.test("decodeHclConfig() refuses a float beyond float64, as Go's ParseFloat does", () => {
+  assertEquals(decode("a = 1e999\nb = -1.5e400").problems, [
+    {
+      source: "c.hcl",
+      path: "a",
+      message:
+        'Number "1e999" at line 1 is out of range: expected at most 1.7976931348623157e308 in size',
+    },
+    {
+      source: "c.hcl",
+      path: "b",
+      message:
+        'Number "-1.5e400" at line 2 is out of range: expected at most 1.7976931348623157e308 in size',
+    },
+  ]);
+});
+
+Deno.test("decodeHclConfig() refuses a hex integer written over a float, as Go's ParseFloat does", () => {
+  const { value, problems } = decode("a = 1.5\na = 017\nb = 1.5\nb = 0x10");
+  assertEquals(value, { a: 17, b: 1.5 });
+  assertEquals(problems.map((p) => p.message), [
+    'Invalid number "0x10" at line 4: expected digits with an optional fraction and exponent, like "1.5" or "1e3"',
+  ]);
+});

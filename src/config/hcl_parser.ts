@@ -244,9 +244,16 @@ class Scanner {
     return this.#chars[this.#i + offset];
   }
 
+  /** HCL v1's scanner refuses NUL and U+E123 anywhere, comments and strings included. */
   #advance(): string | undefined {
     const ch = this.#chars[this.#i];
     if (ch === undefined) return undefined;
+    if (ch === "\0") throw this.#fail("Unexpected null character (0x00)");
+    if (ch === "\uE123") {
+      throw this.#fail(
+        "Unicode code point U+E123 is reserved by HCL: remove it or write it as \\ue123",
+      );
+    }
     this.#i++;
     if (ch === "\n") {
       this.#line++;
@@ -419,7 +426,8 @@ class Scanner {
       throw this.#fail('Unexpected "<": expected "<<" to start a heredoc');
     }
     this.#advance();
-    if (this.#peek() === "-") this.#advance();
+    const indented = this.#peek() === "-";
+    if (indented) this.#advance();
     const anchorStart = this.#i;
     for (;;) {
       const ch = this.#peek();
@@ -436,6 +444,9 @@ class Scanner {
     if (anchor === "") throw new HclFailure(pos, "Zero-length heredoc anchor: expected <<EOF");
     this.#advance();
     const terminator = new RegExp(`^[\\t\\n\\v\\f\\r ]*${anchor}\\r*$`, "u");
+    // HCL v1 also asks the line to be at least as long, in bytes, as the anchor
+    // with its "-": an indented heredoc's closing anchor must itself be indented.
+    const minBytes = utf8Length(anchor) + (indented ? 1 : 0);
     let line = "";
     for (;;) {
       const ch = this.#advance();
@@ -449,16 +460,24 @@ class Scanner {
         line += ch;
         continue;
       }
-      if (terminator.test(line)) return;
+      if (terminator.test(line) && utf8Length(line) >= minBytes) return;
       line = "";
     }
   }
 }
 
+/**
+ * How deeply objects, lists and block labels may nest. HCL v1 has no limit
+ * (Go's stacks grow to 1 GB); a limit keeps a hostile or broken file from
+ * overflowing the stack of this parser and of every later step.
+ */
+export const HCL_MAX_NESTING = 1000;
+
 /** HCL v1's parser (hcl/parser/parser.go): errors name what was expected. */
 class Parser {
   readonly #scanner: Scanner;
   #buffered: Token | undefined;
+  #depth = 0;
 
   constructor(scanner: Scanner) {
     this.#scanner = scanner;
@@ -466,6 +485,18 @@ class Parser {
 
   file(): HclItem[] {
     return this.#itemList(false);
+  }
+
+  /** Counts `levels` more levels of nesting at `token`, or fails past the limit. */
+  #nest(token: Token, levels: number): void {
+    this.#depth += levels;
+    if (this.#depth > HCL_MAX_NESTING) {
+      throw new HclFailure(
+        token.pos,
+        `Nesting deeper than ${HCL_MAX_NESTING} levels at ${describeToken(token)}: ` +
+          `expected at most ${HCL_MAX_NESTING} nested objects, lists and block labels`,
+      );
+    }
   }
 
   #scan(): Token {
@@ -512,7 +543,7 @@ class Parser {
           return { keys, value: this.#value() };
         case "{":
           if (keys.length === 0) throw expected(token, "a key");
-          return { keys, value: this.#object(token) };
+          return { keys, value: this.#labelled(token, keys.length - 1) };
         default:
           if (keys.length === 0) throw expected(token, "a key");
           throw expected(token, `"=" or "{" after ${describeKeys(keys)}`);
@@ -537,8 +568,18 @@ class Parser {
     }
   }
 
+  /** A block body after `labels` labels: each label is one more level (hcl_decode nests them). */
+  #labelled(open: Token, labels: number): HclObject {
+    this.#nest(open, labels);
+    const body = this.#object(open);
+    this.#depth -= labels;
+    return body;
+  }
+
   #object(open: Token): HclObject {
+    this.#nest(open, 1);
     const items = this.#itemList(true);
+    this.#depth--;
     const close = this.#scan();
     if (close.type !== "}") {
       throw expected(close, `"}" to close the object opened at line ${open.pos.line}`);
@@ -547,6 +588,7 @@ class Parser {
   }
 
   #list(open: Token): HclList {
+    this.#nest(open, 1);
     const items: HclNode[] = [];
     let needComma = false;
     for (;;) {
@@ -559,6 +601,7 @@ class Parser {
           needComma = false;
           continue;
         case "]":
+          this.#depth--;
           return { kind: "list", items, pos: open.pos };
         case "{":
           items.push(this.#object(token));
@@ -639,62 +682,87 @@ const SIMPLE_ESCAPES: Readonly<Record<string, number>> = {
   '"': 34,
 };
 
+/** The length of `text` in UTF-8 bytes, as Go counts string lengths. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0) as number;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+
 /**
  * The value of a quoted string token (hcl/strconv Unquote): escapes decoded
  * to bytes (`\x` and octal escapes are single bytes, as in Go), `${...}`
- * copied as written.
+ * copied as written. A `\u` or `\U` escape that is no Unicode character
+ * (a surrogate or past U+10FFFF) is an error, as Go's unquote refuses it.
+ * Works on UTF-8 bytes in one pass: the escapes are ASCII and never longer
+ * decoded than written.
  */
 function unquote(token: Token): string {
-  const body = Array.from(token.text.slice(1, -1));
-  const bytes: number[] = [];
-  const encoder = new TextEncoder();
-  const pushChar = (ch: string): void => void bytes.push(...encoder.encode(ch));
+  const body = token.text.slice(1, -1);
+  if (!body.includes("\\")) return body; // the scanner checked "${" is closed
+  const input = ENCODER.encode(body);
+  const out = new Uint8Array(input.length);
+  let n = 0;
   let i = 0;
-  while (i < body.length) {
-    const ch = body[i] as string;
-    if (ch === "$" && body[i + 1] === "{") {
+  const ascii = (from: number, to: number): string =>
+    String.fromCharCode(...input.subarray(from, Math.min(to, input.length)));
+  while (i < input.length) {
+    const byte = input[i] as number;
+    if (byte === 0x24 && input[i + 1] === 0x7b) { // "${": copied as written up to its "}"
       let braces = 1;
-      pushChar("${");
-      i += 2;
-      while (i < body.length && braces > 0) {
-        const c = body[i++] as string;
-        if (c === "{") braces++;
-        if (c === "}") braces--;
-        pushChar(c);
+      out[n++] = input[i++] as number;
+      out[n++] = input[i++] as number;
+      while (i < input.length && braces > 0) {
+        const c = input[i++] as number;
+        if (c === 0x7b) braces++;
+        if (c === 0x7d) braces--;
+        out[n++] = c;
       }
       if (braces !== 0) throw new HclFailure(token.pos, 'Unclosed "${" in string: expected "}"');
       continue;
     }
-    if (ch !== "\\") {
-      pushChar(ch);
+    if (byte !== 0x5c) {
+      out[n++] = byte;
       i++;
       continue;
     }
-    const esc = body[i + 1] as string;
+    const esc = String.fromCharCode(input[i + 1] as number);
     const simple = SIMPLE_ESCAPES[esc];
     if (simple !== undefined) {
-      bytes.push(simple);
+      out[n++] = simple;
       i += 2;
       continue;
     }
+    const octal = esc >= "0" && esc <= "7";
     const width = esc === "x" ? 2 : esc === "u" ? 4 : esc === "U" ? 8 : 3;
-    const digits = esc >= "0" && esc <= "7"
-      ? body.slice(i + 1, i + 4).join("")
-      : body.slice(i + 2, i + 2 + width).join("");
-    const value = parseInt(digits, esc >= "0" && esc <= "7" ? 8 : 16);
-    i += esc >= "0" && esc <= "7" ? 4 : 2 + width;
-    if (esc === "x" || (esc >= "0" && esc <= "7")) {
+    const digits = octal ? ascii(i + 1, i + 4) : ascii(i + 2, i + 2 + width);
+    const value = parseInt(digits, octal ? 8 : 16);
+    i += octal ? 4 : 2 + width;
+    if (esc === "x" || octal) {
       if (value > 255) throw new HclFailure(token.pos, `Octal escape \\${digits} is over \\377`);
-      bytes.push(value);
-    } else {
-      if (value > 0x10ffff) {
-        throw new HclFailure(token.pos, `Escape \\${esc}${digits} is beyond Unicode (U+10FFFF)`);
-      }
-      const isSurrogate = value >= 0xd800 && value <= 0xdfff;
-      pushChar(String.fromCodePoint(isSurrogate ? 0xfffd : value));
+      out[n++] = value;
+      continue;
     }
+    if (value > 0x10ffff) {
+      throw new HclFailure(token.pos, `Escape \\${esc}${digits} is beyond Unicode (U+10FFFF)`);
+    }
+    if (value >= 0xd800 && value <= 0xdfff) {
+      throw new HclFailure(
+        token.pos,
+        `Escape \\${esc}${digits} is a UTF-16 surrogate, not a character: write the character's code point`,
+      );
+    }
+    const encoded = ENCODER.encode(String.fromCodePoint(value));
+    out.set(encoded, n);
+    n += encoded.length;
   }
-  return new TextDecoder().decode(new Uint8Array(bytes));
+  return DECODER.decode(out.subarray(0, n));
 }
 
 /**

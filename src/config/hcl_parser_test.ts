@@ -184,3 +184,51 @@ Deno.test("looksLikeJson() is true when the first non-space character is {", () 
     [true, true, true, false, false, false],
   );
 });
+
+const REJECTED_LIKE_CONSUL: readonly [string, string, string][] = [
+  ["a NUL byte in a string", 'a = "x\0y"', "1:7 Unexpected null character (0x00)"],
+  ["a NUL byte in a comment", "# \0\na = 1", "1:3 Unexpected null character (0x00)"],
+  ["a NUL byte in a heredoc", "a = <<EOF\n\0\nEOF\n", "2:1 Unexpected null character (0x00)"],
+  [
+    "U+E123 in a string (reserved by HCL v1)",
+    'a = "\uE123"',
+    "1:6 Unicode code point U+E123 is reserved by HCL: remove it or write it as \\ue123",
+  ],
+  [
+    "an indented heredoc closed by an unindented anchor",
+    "a = <<-EOF\nx\nEOF\n",
+    '1:5 Heredoc not terminated: expected a line holding only "EOF", then a newline',
+  ],
+  [
+    "a surrogate unicode escape",
+    String.raw`a = "\ud800"`,
+    "1:5 Escape \\ud800 is a UTF-16 surrogate, not a character: write the character's code point",
+  ],
+];
+
+for (const [name, text, expected] of REJECTED_LIKE_CONSUL) {
+  Deno.test(`parseHcl() rejects ${name}, as HCL v1 does`, () => {
+    assertEquals(error(text), expected);
+  });
+}
+
+Deno.test("parseHcl() accepts an indented heredoc closed by an anchor indented by one space", () => {
+  assertEquals(value("a = <<-EOF\n x\n EOF\n"), { a: "x\n" });
+});
+
+Deno.test("parseHcl() reports nesting deeper than 1000 levels without a stack overflow", () => {
+  for (
+    const text of [
+      "a = " + "{a = ".repeat(100_000),
+      "a " + "{ a ".repeat(100_000),
+      "a = " + "[".repeat(100_000) + "]".repeat(100_000),
+      "a " + '"b" '.repeat(100_000) + "{}",
+    ]
+  ) {
+    const message = error(text);
+    assertEquals(message.includes("Nesting deeper than 1000 levels"), true, message);
+  }
+  assertEquals(value("a = " + "[".repeat(1000) + "]".repeat(1000)) !== undefined, true);
+  const deep = "a = " + "{b = ".repeat(999) + "1" + "}".repeat(999);
+  assertEquals(value(deep) !== undefined, true);
+});
