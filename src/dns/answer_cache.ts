@@ -21,7 +21,8 @@
  * than a shared one, because the servers' sends are asynchronous).
  *
  * `dns_config.disable_compression` skips that owner compression: every
- * owner is written in full.
+ * owner is written in full, and the cache keys on the name as spelled,
+ * so owners still echo each client's letter case.
  *
  * Per reply, on top of the copies: an SOA's serial is rewritten with the
  * reply's time (Consul's serial is the Unix time of each answer, and a
@@ -371,7 +372,7 @@ function allocateReply(length: number): Uint8Array {
 }
 
 interface Entry {
-  /** Lower-cased wire question name followed by the 2-byte qtype. */
+  /** Wire question name (lower-cased unless case is kept) followed by the 2-byte qtype. */
   readonly key: Uint8Array;
   readonly decision: CachedDecision;
   next: Entry | undefined;
@@ -385,10 +386,20 @@ export interface AnswerCacheOptions {
   readonly compress?: boolean;
 }
 
-/** Cached decisions per (lower-case question name, qtype) for one catalog index. */
+/**
+ * Cached decisions per (lower-case question name, qtype) for one catalog
+ * index; per exact question name when owner compression is off.
+ */
 export class AnswerCache {
   readonly #maxEntries: number;
   readonly #encode: EncodeOptions;
+  /**
+   * Keys ignore letter case (one entry per name) only when owners are
+   * compressed: a pointer into the question echoes each asker's spelling.
+   * Uncompressed owners are written out in the spelling of the query that
+   * filled the entry, so then every spelling gets its own entry.
+   */
+  readonly #foldCase: boolean;
   readonly #buckets = new Map<number, Entry>();
   #size = 0;
   #index = -1;
@@ -396,6 +407,7 @@ export class AnswerCache {
   constructor(options: AnswerCacheOptions = {}) {
     this.#maxEntries = Math.max(1, options.maxEntries ?? 10_000);
     this.#encode = { compress: options.compress !== false };
+    this.#foldCase = options.compress !== false;
   }
 
   /** Cached keys. */
@@ -434,9 +446,10 @@ export class AnswerCache {
         continue;
       }
       let i = 0;
+      const fold = this.#foldCase;
       for (; i < keyLength - 2; i++) {
         let byte = packet[HEADER_BYTES + i] as number;
-        if (byte >= 0x41 && byte <= 0x5a) byte |= 0x20;
+        if (fold && byte >= 0x41 && byte <= 0x5a) byte |= 0x20;
         if (byte !== key[i]) break;
       }
       if (i === keyLength - 2) return entry.decision;
@@ -451,9 +464,10 @@ export class AnswerCache {
   store(packet: Uint8Array, facts: QueryFacts, decision: DnsDecision): CachedDecision {
     const nameEnd = facts.questionEnd - 4;
     const key = new Uint8Array(nameEnd - HEADER_BYTES + 2);
+    const fold = this.#foldCase;
     for (let i = 0; i < key.length - 2; i++) {
       const byte = packet[HEADER_BYTES + i] as number;
-      key[i] = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+      key[i] = fold && byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
     }
     key[key.length - 2] = packet[nameEnd] as number;
     key[key.length - 1] = packet[nameEnd + 1] as number;

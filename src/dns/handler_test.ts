@@ -395,3 +395,14 @@ Deno.test("createDnsHandler() with disable_compression writes owners in full", (
     "web.service.consul",
   ]);
 });
+
+Deno.test("createDnsHandler() with disable_compression echoes each client's letter case from the cache", () => {
+  const h = harness(
+    (request) => ({ kind: "answer", answer: services(request.name, 1) }),
+    { config: { disableCompression: true } },
+  );
+  for (const name of ["WEB.service.foo", "web.service.foo", "Web.Service.Foo"]) {
+    const reply = decode(h.handler.handle(query(name), "udp") as Uint8Array);
+    assertEquals(reply.answers?.map((a) => a.name), [name]);
+  }
+});

@@ -203,7 +203,8 @@ function scanOpt(packet: Uint8Array, offset: number, facts: QueryFacts): "ok" | 
     if (option + 4 > end) return "bad";
     const code = ((packet[option] as number) << 8) | (packet[option + 1] as number);
     const optionLength = ((packet[option + 2] as number) << 8) | (packet[option + 3] as number);
-    if (code === OPTION_ECS && facts.ecsLength === 0 && option + 4 + optionLength <= end) {
+    // Every Client Subnet option is checked; the first one is echoed.
+    if (code === OPTION_ECS && option + 4 + optionLength <= end) {
       if (!scanEcs(packet, option + 4, optionLength, facts)) return "bad";
     }
     option += 4 + optionLength;
@@ -217,47 +218,86 @@ function scanOpt(packet: Uint8Array, offset: number, facts: QueryFacts): "ok" | 
 }
 
 /**
- * Checks one Client Subnet option's data and records where it is. RFC
- * 7871 §7.1.1: a family other than IPv4 (1) or IPv6 (2), a source prefix
- * longer than the address, or an address not exactly ceil(prefix / 8)
- * bytes long is FORMERR (false).
+ * Checks one Client Subnet option's data and records where it is (the
+ * first valid one only). RFC 7871 §7.1.1: a family other than IPv4 (1) or
+ * IPv6 (2), a source prefix longer than the address, an address not
+ * exactly ceil(prefix / 8) bytes long, or an address with bits set past
+ * the source prefix is FORMERR (false); so is a scope prefix longer than
+ * the address, which Consul's decoder (miekg/dns) refuses too.
  */
 function scanEcs(packet: Uint8Array, offset: number, length: number, facts: QueryFacts): boolean {
   if (length < 4) return false;
   const family = ((packet[offset] as number) << 8) | (packet[offset + 1] as number);
   const sourcePrefix = packet[offset + 2] as number;
+  const scopePrefix = packet[offset + 3] as number;
   const bits = family === 1 ? 32 : family === 2 ? 128 : 0;
-  if (bits === 0 || sourcePrefix > bits || length - 4 !== Math.ceil(sourcePrefix / 8)) {
+  if (
+    bits === 0 || sourcePrefix > bits || scopePrefix > bits ||
+    length - 4 !== Math.ceil(sourcePrefix / 8)
+  ) {
     return false;
   }
+  const spare = sourcePrefix % 8;
+  if (spare !== 0 && ((packet[offset + length - 1] as number) & (0xff >> spare)) !== 0) {
+    return false;
+  }
+  if (facts.ecsLength !== 0) return true;
   facts.ecsOffset = offset;
   facts.ecsLength = length;
   facts.ecsSourcePrefix = sourcePrefix;
   return true;
 }
 
-/** The fallback for unusual layouts: dns-packet validates, then the OPT (if any) is read from its result. */
+/**
+ * The fallback for unusual layouts (records in ANSWER or AUTHORITY, more
+ * than one ADDITIONAL): dns-packet validates the whole packet, then the
+ * ADDITIONAL records are walked on the wire and each OPT is read by
+ * {@link scanOpt}, so its options (Client Subnet) get the same checks and
+ * echo as in the common layout. An OPT outside ADDITIONAL is not EDNS
+ * (RFC 6891 §6.1.1 places it there) and is ignored, as Consul does.
+ */
 function optFromDecoded(packet: Uint8Array, facts: QueryFacts): "ok" | "bad" {
-  const decoded = decodePacket(packet);
-  if (decoded === undefined) return "bad";
+  if (decodePacket(packet) === undefined) return "bad";
+  let offset = facts.questionEnd;
+  const ancount = ((packet[6] as number) << 8) | (packet[7] as number);
+  const nscount = ((packet[8] as number) << 8) | (packet[9] as number);
+  const arcount = ((packet[10] as number) << 8) | (packet[11] as number);
+  for (let i = 0; i < ancount + nscount; i++) offset = skipRecord(packet, offset);
   let seen = 0;
-  for (const record of decoded.additionals ?? []) {
-    if (record.type !== "OPT") continue;
+  for (let i = 0; i < arcount; i++) {
+    const start = offset;
+    offset = skipRecord(packet, offset);
+    if (offset < 0 || start < 0) return "bad";
+    const nameEnd = skipName(packet, start);
+    const type = ((packet[nameEnd] as number) << 8) | (packet[nameEnd + 1] as number);
+    if (type !== TYPE_OPT) continue;
     seen++;
-    const opt = record as unknown as {
-      name: string;
-      udpPayloadSize?: number;
-      ednsVersion?: number;
-      flags?: number;
-    };
-    if (opt.name !== "." && opt.name !== "") return "bad";
-    facts.hasOpt = true;
-    facts.ednsUdpSize = opt.udpPayloadSize ?? 0;
-    facts.ednsVersion = opt.ednsVersion ?? 0;
-    facts.dnssecOk = ((opt.flags ?? 0) & 0x8000) !== 0;
+    // An OPT's owner is the root (RFC 6891 §6.1.2); more than one OPT is FORMERR (§6.1.1).
+    if (nameEnd !== start + 1 || seen > 1) return "bad";
+    if (scanOpt(packet, start, facts) !== "ok") return "bad";
   }
-  // More than one OPT is FORMERR (RFC 6891 §6.1.1).
-  return seen > 1 ? "bad" : "ok";
+  return "ok";
+}
+
+/** Offset after the name at `offset` (labels, maybe ending in a pointer); -1 past the end. */
+function skipName(packet: Uint8Array, offset: number): number {
+  while (offset >= 0 && offset < packet.length) {
+    const length = packet[offset] as number;
+    if (length === 0) return offset + 1;
+    if ((length & 0xc0) === 0xc0) return offset + 2;
+    offset += 1 + length;
+  }
+  return -1;
+}
+
+/** Offset after the resource record at `offset`; -1 when it runs past the end. */
+function skipRecord(packet: Uint8Array, offset: number): number {
+  if (offset < 0) return -1;
+  const nameEnd = skipName(packet, offset);
+  if (nameEnd < 0 || nameEnd + 10 > packet.length) return -1;
+  const rdlength = ((packet[nameEnd + 8] as number) << 8) | (packet[nameEnd + 9] as number);
+  const end = nameEnd + 10 + rdlength;
+  return end > packet.length ? -1 : end;
 }
 
 const utf8 = new TextDecoder();

@@ -159,3 +159,73 @@ Deno.test("parseQuery() never throws on random or mutated packets", () => {
     }
   }
 });
+
+/** A query for `a.foo` A whose ADDITIONAL holds `records` (raw bytes), with ARCOUNT `arcount`. */
+function rawWithAdditional(arcount: number, ...records: number[][]): Uint8Array {
+  return new Uint8Array([
+    0,
+    7,
+    1,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    0,
+    arcount,
+    1,
+    0x61,
+    3,
+    0x66,
+    0x6f,
+    0x6f,
+    0,
+    0,
+    1,
+    0,
+    1,
+    ...records.flat(),
+  ]);
+}
+
+/** An OPT record carrying `options` (each code, then data). */
+function rawOpt(...options: [number, number[]][]): number[] {
+  const rdata = options.flatMap(([code, data]) => [0, code, 0, data.length, ...data]);
+  return [0, 0, 41, 4, 0, 0, 0, 0, 0, 0, rdata.length, ...rdata];
+}
+
+Deno.test("parseQuery() refuses a malformed Client Subnet option behind a valid one, bits past the prefix and a scope past the address", () => {
+  const valid = [0, 1, 24, 0, 10, 1, 2];
+  const cases: [string, [number, number[]][], "query" | "formerr"][] = [
+    ["valid /24", [[8, valid]], "query"],
+    ["second ECS of family 0", [[8, valid], [8, [0, 0, 0, 0]]], "formerr"],
+    ["second ECS too short", [[8, valid], [8, [0, 1, 8]]], "formerr"],
+    ["a bit set past a /23", [[8, [0, 1, 23, 0, 10, 1, 3]]], "formerr"],
+    ["a bit set past an IPv6 /60", [[8, [0, 2, 60, 0, 32, 1, 13, 184, 0, 0, 0, 0x1f]]], "formerr"],
+    ["scope 33 in IPv4", [[8, [0, 1, 24, 33, 10, 1, 2]]], "formerr"],
+    ["scope 24 (should be 0, tolerated)", [[8, [0, 1, 24, 24, 10, 1, 2]]], "query"],
+  ];
+  for (const [what, options, expected] of cases) {
+    const facts = new QueryFacts();
+    const packet = rawWithAdditional(1, rawOpt(...options));
+    assertEquals(parseQuery(packet, facts), expected, what);
+    if (expected === "query") assertEquals(facts.ecsLength, 7, what);
+  }
+});
+
+Deno.test("parseQuery() reads the Client Subnet option of an OPT beside another ADDITIONAL record", () => {
+  const aRecord = [1, 0x78, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 10, 0, 0, 1];
+  const facts = new QueryFacts();
+  const valid = rawWithAdditional(2, aRecord, rawOpt([8, [0, 1, 24, 0, 10, 1, 2]]));
+  assertEquals(parseQuery(valid, facts), "query");
+  assert(facts.hasOpt);
+  assertEquals(facts.ednsUdpSize, 1024);
+  assertEquals(facts.ecsLength, 7);
+  assertEquals([...valid.subarray(facts.ecsOffset, facts.ecsOffset + 7)], [0, 1, 24, 0, 10, 1, 2]);
+  const bad = rawWithAdditional(2, rawOpt([8, [0, 1, 23, 0, 10, 1, 3]]), aRecord);
+  assertEquals(parseQuery(bad, facts), "formerr");
+  const twoOpts = rawWithAdditional(3, rawOpt(), aRecord, rawOpt());
+  assertEquals(parseQuery(twoOpts, facts), "formerr");
+});
