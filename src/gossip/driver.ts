@@ -194,6 +194,8 @@ export class GossipNode {
   readonly #waitingQueries = new Map<number, (result: QueryResult) => void>();
   #queryTimer: TimerId | undefined;
   readonly #queryHandlers = new Map<string, QueryHandler>();
+  /** Resolved by close(): query handlers still running are abandoned. */
+  readonly #closedSignal = Promise.withResolvers<undefined>();
   readonly #gossipIntervalMs: number;
   #leaveWaiter: (() => void) | undefined;
   #closed = false;
@@ -415,6 +417,7 @@ export class GossipNode {
 
   async #close(): Promise<void> {
     this.#closed = true;
+    this.#closedSignal.resolve(undefined);
     if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
     for (const result of this.#queries.cancelAll()) this.#finishQuery(result);
@@ -698,10 +701,12 @@ export class GossipNode {
     }
     const request = decoded.value;
     const handler = this.#queryHandlers.get(request.name);
-    if (handler === undefined || !this.#queries.firstSight(request)) return;
+    if (handler === undefined) return;
     const local = request.from === this.#core.name;
     // Answers go only to the address the originator gossips from: a
-    // forged request cannot aim our answers at a bystander.
+    // forged request cannot aim our answers at a bystander. Checked before
+    // the request is remembered, so a forged copy cannot use up the real
+    // one's first sight.
     if (!local && this.#core.member(request.from)?.address !== request.address) {
       this.#dropQuery("query from an unknown originator dropped", {
         from: request.from,
@@ -709,18 +714,20 @@ export class GossipNode {
       });
       return;
     }
+    if (!this.#queries.firstSight(request)) return;
     this.#track(this.#answerQuery(request, handler, local));
   }
 
   async #answerQuery(request: QueryRequest, handler: QueryHandler, local: boolean): Promise<void> {
-    let payload: Uint8Array;
+    let payload: Uint8Array | undefined;
     try {
-      payload = await handler(request);
+      // close() waits for answers in flight: a handler that never settles must not hold it.
+      payload = await Promise.race([handler(request), this.#closedSignal.promise]);
     } catch (err) {
       this.#logger.warn("query handler failed", { query: request.name, error: errorMessage(err) });
       return;
     }
-    if (this.#closed) return;
+    if (this.#closed || payload === undefined) return;
     const response: QueryResponse = { id: request.id, from: this.#core.name, payload };
     if (local) {
       this.#onQueryResponse(response);
