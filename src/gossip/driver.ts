@@ -436,8 +436,16 @@ export class GossipNode {
     if (this.#closed) return;
     if (isQueryResponsePacket(bytes)) {
       const response = decodeQueryResponse(bytes);
-      if (response.ok) this.#onQueryResponse(response.value);
-      else this.#dropQuery("gossip packet dropped", { from, error: response.error });
+      if (!response.ok) {
+        this.#dropQuery("gossip packet dropped", { from, error: response.error });
+      } else if (this.#core.member(response.value.from)?.address !== from) {
+        // Only a known member answering from its own address counts: a
+        // forger who learned a query's id cannot pad its result with names.
+        this.#dropQuery("query response from an unknown member or address dropped", {
+          from,
+          name: response.value.from,
+        });
+      } else this.#onQueryResponse(response.value);
       return;
     }
     const decoded = decodePacket(bytes);

@@ -351,6 +351,40 @@ Deno.test("GossipNode counts and drops malformed, late and duplicate query respo
   }
 });
 
+Deno.test("GossipNode counts only answers from known members at their own address", async () => {
+  const h = harness();
+  try {
+    const [a, b, c] = await echoCluster(h);
+    // c learns the query's id but never answers.
+    const { promise: seen, resolve: sawId } = Promise.withResolvers<number>();
+    c.setQueryHandler("echo", (req) => {
+      sawId(req.id);
+      return new Promise<Uint8Array>(() => {});
+    });
+    const settled = watch(a.query("echo", encode("x"), { timeoutMs: 800 }));
+    await h.run(200);
+    const id = await seen;
+    const before = a.counters().queryDropped;
+    // With the right id: c's name sent from b's address, and a name no member has.
+    for (const name of ["c", "ghost"]) {
+      h.network.injectPacket(
+        b.address,
+        a.address,
+        encodeQueryResponse({ id, from: name, payload: encode("forged") }),
+      );
+    }
+    await h.clock.advanceAsync(0);
+    assertEquals(a.counters().queryDropped, before + 2);
+    await h.run(800);
+    const result = settled();
+    assert(result !== undefined);
+    assertEquals([...result.responses.keys()].sort(), ["a", "b"]);
+    assertEquals(result.missing, ["c"]);
+  } finally {
+    await h.closeAll();
+  }
+});
+
 Deno.test("GossipNode ignores queries whose originator address is not the member's", async () => {
   const h = harness();
   try {
