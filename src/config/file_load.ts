@@ -151,16 +151,80 @@ async function readFile(
     });
     return;
   }
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(path);
+    bytes = await Deno.readFile(path);
   } catch (err) {
     result.problems.push({ source: path, path: "", message: ioMessage(err, "file") });
+    return;
+  }
+  const text = decodeConfigText(bytes, format);
+  if (typeof text !== "string") {
+    result.problems.push({ source: path, path: "", message: text.message });
     return;
   }
   const parsed = configSourcesFromText(text, path, format);
   result.sources.push(...parsed.sources);
   result.problems.push(...parsed.problems);
+}
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+const LENIENT_UTF8 = new TextDecoder("utf-8");
+
+/**
+ * A config file's text. HCL v1 refuses a file with invalid UTF-8 (its
+ * scanner's "illegal UTF-8 encoding"), so HCL is decoded strictly and the
+ * first bad byte's line and column reported; JSON keeps Go's lenient
+ * decoding (bad bytes become U+FFFD).
+ */
+export function decodeConfigText(
+  bytes: Uint8Array,
+  format: ConfigFormat,
+): string | { message: string } {
+  if (format !== "hcl") return LENIENT_UTF8.decode(bytes);
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    const before = LENIENT_UTF8.decode(bytes.subarray(0, bad));
+    const line = before.split("\n").length;
+    const column = before.length - before.lastIndexOf("\n");
+    return {
+      message:
+        `Invalid HCL at line ${line}, column ${column}: illegal UTF-8 encoding (byte ${bad})`,
+    };
+  }
+}
+
+/** Offset of the first byte that does not begin a valid UTF-8 sequence (RFC 3629). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i] as number;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const more = lead >= 0xc2 && lead <= 0xdf
+      ? 1
+      : lead >= 0xe0 && lead <= 0xef
+      ? 2
+      : lead >= 0xf0 && lead <= 0xf4
+      ? 3
+      : 0;
+    if (more === 0 || i + more >= bytes.length) return i;
+    for (let k = 1; k <= more; k++) {
+      if (((bytes[i + k] as number) & 0xc0) !== 0x80) return i;
+    }
+    const second = bytes[i + 1] as number;
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF.
+    if (
+      (lead === 0xe0 && second < 0xa0) || (lead === 0xed && second > 0x9f) ||
+      (lead === 0xf0 && second < 0x90) || (lead === 0xf4 && second > 0x8f)
+    ) return i;
+    i += more + 1;
+  }
+  return bytes.length;
 }
 
 function ioMessage(err: unknown, what: "file" | "directory"): string {

@@ -202,3 +202,29 @@ Deno.test("readConfigSources() reads the repository's node configs", async () =>
   assertEquals([read.problems, read.warnings], [[], []]);
   assertEquals(read.sources.length, 2);
 });
+
+Deno.test("readConfigSources() refuses an HCL file with invalid UTF-8 at its position; JSON stays lenient", async () => {
+  await withTempDir(async (dir) => {
+    const prefix = new TextEncoder().encode('datacenter = "dc1"\nnode_name = "n\u00e9');
+    const bad = new Uint8Array([...prefix, 0xff, 0x22, 0x0a]);
+    await Deno.writeFile(`${dir}/a.hcl`, bad);
+    const hcl = await readConfigSources({ files: [`${dir}/a.hcl`] });
+    assertEquals(hcl.sources, []);
+    assertEquals(hcl.problems.map((p) => p.message), [
+      `Invalid HCL at line 2, column 16: illegal UTF-8 encoding (byte ${prefix.length})`,
+    ]);
+    // A truncated multi-byte sequence at the end, and a surrogate, are refused too.
+    for (const tail of [[0xe2, 0x82], [0xed, 0xa0, 0x80]]) {
+      await Deno.writeFile(`${dir}/b.hcl`, new Uint8Array([...prefix, ...tail]));
+      const again = await readConfigSources({ files: [`${dir}/b.hcl`] });
+      assertEquals(again.problems.length, 1);
+    }
+    await Deno.writeFile(
+      `${dir}/c.json`,
+      new Uint8Array([...new TextEncoder().encode('{"node_name": "n'), 0xff, 0x22, 0x7d]),
+    );
+    const json = await readConfigSources({ files: [`${dir}/c.json`] });
+    assertEquals(json.problems, []);
+    assertEquals(json.sources[0]?.value, { node_name: "n\ufffd" });
+  });
+});
