@@ -71,7 +71,14 @@ export class AntiEntropy {
     const catalogChecks = nodeCatalogChecks(catalog, nodeName);
     const stale = (c: WantedCheck): boolean => !checkInSync(catalogChecks.get(c.checkId), c);
 
-    const nodeChecks = [...wanted.values()].filter((c) => c.serviceId === "");
+    // Checks by service, once: a per-service scan of every check is quadratic in large configs.
+    const checksByService = new Map<string, WantedCheck[]>();
+    for (const check of wanted.values()) {
+      const list = checksByService.get(check.serviceId);
+      if (list === undefined) checksByService.set(check.serviceId, [check]);
+      else list.push(check);
+    }
+    const nodeChecks = checksByService.get("") ?? [];
     const staleNodeChecks = nodeChecks.filter((c) => inScope("checks", c.checkId) && stale(c));
     const nodeStale = scope === undefined && !nodeInSync(catalog.node(nodeName), nodeReg);
     // serfHealth is not the agent's: gossip membership maintains it.
@@ -82,8 +89,11 @@ export class AntiEntropy {
     const catalogServices = new Map(
       (catalog.nodeServices(nodeName)?.services ?? []).map((s) => [s.id, s]),
     );
+    // Submitted together so the log's group commit makes one fsync of many
+    // (the log applies them in this order either way).
+    const commands: Command[] = [];
     for (const [id, service] of local.services) {
-      const serviceChecks = [...wanted.values()].filter((c) => c.serviceId === id);
+      const serviceChecks = checksByService.get(id) ?? [];
       const touched = inScope("services", id) ||
         serviceChecks.some((c) => inScope("checks", c.checkId));
       if (!touched) continue;
@@ -92,7 +102,7 @@ export class AntiEntropy {
         (serviceStale || inScope("checks", c.checkId)) && stale(c)
       );
       if (serviceStale || checks.length > 0) {
-        await applyToCatalog(log, {
+        commands.push({
           ...nodeReg,
           skipNodeUpdate: true,
           service: serviceRegistration(service.def),
@@ -103,13 +113,14 @@ export class AntiEntropy {
 
     for (const serviceId of catalogServices.keys()) {
       if (local.services.has(serviceId) || !inScope("services", serviceId)) continue;
-      await applyToCatalog(log, { kind: "deregister", nowMs: now, node: nodeName, serviceId });
+      commands.push({ kind: "deregister", nowMs: now, node: nodeName, serviceId });
     }
     for (const checkId of nodeCatalogChecks(catalog, nodeName).keys()) {
       if (wanted.has(checkId) || checkId === SERF_HEALTH_CHECK_ID) continue;
       if (!inScope("checks", checkId)) continue;
-      await applyToCatalog(log, { kind: "deregister", nowMs: now, node: nodeName, checkId });
+      commands.push({ kind: "deregister", nowMs: now, node: nodeName, checkId });
     }
+    await applyAllToCatalog(log, commands);
   }
 
   /** Arms the next full sync (after the ones before it); re-arms itself until the agent closes. */
@@ -135,6 +146,16 @@ export class AntiEntropy {
     if (this.#timer !== undefined) this.#options.env.timers.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
+}
+
+/**
+ * Applies commands submitted at once (one group commit for many), waiting
+ * for all; throws the first rejection as {@link applyToCatalog} would.
+ */
+async function applyAllToCatalog(log: CommandLog, commands: readonly Command[]): Promise<void> {
+  const results = await Promise.allSettled(commands.map((c) => applyToCatalog(log, c)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
 }
 
 /** Applies a command, throwing an AgentError when the log rejects it. */

@@ -9,7 +9,6 @@ import type { CatalogQueries, CommandLog } from "../catalog/mod.ts";
 import { type Env, errorMessage } from "../lib/mod.ts";
 import type { CheckUpdate } from "./checks/mod.ts";
 import type { AgentWork } from "./agent_work.ts";
-import { nodeCatalogChecks } from "./local_registrations.ts";
 import type { LocalState } from "./local_state.ts";
 
 /** What recording needs. */
@@ -39,7 +38,7 @@ export class CheckResults {
     if (work.closed || !local.checks.has(update.checkId)) return;
     local.checkState.set(update.checkId, { status: update.status, output: update.output });
     const nodeName = this.#options.nodeName();
-    const current = nodeCatalogChecks(this.#options.catalog, nodeName).get(update.checkId);
+    const current = this.#options.catalog.checkOfNode(nodeName, update.checkId);
     // Not in the catalog (yet, or deregistered behind the agent's back): anti-entropy brings it.
     if (current === undefined) return;
     if (current.status === update.status && current.output === update.output) return;

@@ -115,6 +115,11 @@ export class CatalogQueries {
     );
   }
 
+  /** One check of a node, or undefined (no listing: the agent asks this per check result). */
+  checkOfNode(node: string, checkId: string): HealthCheck | undefined {
+    return this.#store.checksOf(node).get(checkId);
+  }
+
   /** A node's checks, sorted by check ID (empty for an unknown node). */
   checksForNode(name: string): HealthCheck[] {
     return [...this.#store.checksOf(name).values()].sort(byName((c) => c.checkId));
