@@ -38,7 +38,11 @@ import type {
 } from "../http/mod.ts";
 import { HttpError, MetricsRegistry } from "../http/mod.ts";
 import { AgentError, type Env, type HealthStatus } from "../lib/mod.ts";
-import type { PermissionNeed } from "../permissions.ts";
+import {
+  checkPermissions,
+  formatMissingCheckPermissions,
+  type PermissionNeed,
+} from "../permissions.ts";
 import { agentMetrics, type RuntimeMemory } from "./agent_metrics.ts";
 import { agentSelfInfo, localMember } from "./agent_self.ts";
 import { catalogAliasSource } from "./alias_source.ts";
@@ -153,6 +157,10 @@ export class Agent implements AgentApi {
       log: options.env.log,
       store: options.localStore,
       catalogChecks: () => nodeCatalogChecks(this.catalog, nodeName()),
+      unrunnable: (check) => {
+        const missing = options.missingPermissions?.(checkPermissions(check)) ?? [];
+        return missing.length === 0 ? undefined : formatMissingCheckPermissions(check.id, missing);
+      },
     });
     this.#local = local;
     const results = new CheckResults({

@@ -47,6 +47,12 @@ export interface LocalStateOptions {
   readonly store: LocalStateStore | undefined;
   /** This node's checks as the catalog holds them now, by ID (where statuses carry over from). */
   readonly catalogChecks: () => Map<string, HealthCheck>;
+  /**
+   * Why this process cannot run a check (a missing permission), or
+   * undefined. A saved API check it cannot run is not restored: it could
+   * only fail on the permission, which would read as its target being down.
+   */
+  readonly unrunnable?: (check: CheckDefinition) => string | undefined;
 }
 
 /** This node's services, checks, check results and maintenance marks. */
@@ -63,11 +69,13 @@ export class LocalState {
   #log: Logger;
   #store: LocalStateStore | undefined;
   #catalogChecks: () => Map<string, HealthCheck>;
+  #unrunnable: (check: CheckDefinition) => string | undefined;
 
   constructor(options: LocalStateOptions) {
     this.#log = options.log;
     this.#store = options.store;
     this.#catalogChecks = options.catalogChecks;
+    this.#unrunnable = options.unrunnable ?? (() => undefined);
   }
 
   /** Takes the config's services and checks, adds the saved API ones, and sets the checks' initial statuses. */
@@ -108,6 +116,8 @@ export class LocalState {
         log.warn("saved script check not restored: enable_script_checks is false", {
           check: check.id,
         });
+      } else if (this.#unrunnable(check) !== undefined) {
+        log.warn("saved check not restored", { check: check.id, reason: this.#unrunnable(check) });
       } else {
         this.checks.set(check.id, { def: check, source: "api" });
       }

@@ -5,8 +5,10 @@ import {
   type DefinitionResult,
   type ServiceDefinition,
 } from "../config/mod.ts";
-import { NULL_LOGGER } from "../lib/mod.ts";
+import { CaptureSink, createLogger, NULL_LOGGER } from "../lib/mod.ts";
 import { assertEquals } from "../testing/assert.ts";
+import { ManualClock } from "../testing/manual_clock.ts";
+import { testConfig } from "../testing/offline_agent.ts";
 import { LocalState } from "./local_state.ts";
 
 const OPTIONS = { source: "test", allowScriptChecks: false };
@@ -61,4 +63,25 @@ Deno.test("LocalState.changes wakes on service and check changes, not on check r
   assertEquals(local.deleteService("web1"), true);
   await Promise.resolve();
   assertEquals([wakes.count, local.services.size, local.checks.size], [4, 0, 0]);
+});
+
+Deno.test("LocalState.load() does not restore a saved API check the process cannot run", async () => {
+  const runnable = ttlCheck();
+  const blocked = built(
+    buildCheckDefinition({ ID: "far", Name: "far", TCP: "10.0.0.9:80", Interval: "10s" }, OPTIONS),
+  );
+  const sink = new CaptureSink();
+  const local = new LocalState({
+    log: createLogger({ sink, clock: new ManualClock(), level: "debug" }),
+    store: {
+      load: () => Promise.resolve({ services: [], checks: [runnable, blocked], maintenance: [] }),
+      save: () => Promise.resolve(),
+    },
+    catalogChecks: () => new Map(),
+    unrunnable: (check) => check.id === "far" ? "no net access to 10.0.0.9:80" : undefined,
+  });
+  await local.load(testConfig({ node_name: "n1" }));
+  assertEquals([...local.checks.keys()], ["mem"]);
+  const warning = sink.records.find((r) => r.message === "saved check not restored");
+  assertEquals(warning?.fields, { check: "far", reason: "no net access to 10.0.0.9:80" });
 });
