@@ -44,6 +44,11 @@ export const BENCHMARKS: Readonly<Record<string, BenchEntry>> = {
       "HTTP reads with wrk vs a bare Deno.serve; KV PUT writes/s; 10,000 blocking queries: RSS, wake time",
     load: () => import("./http_bench.ts"),
   },
+  startup: {
+    summary:
+      "agent start-up with 100 to 10,000 services (TTL + HTTP check each), fresh and restarted: ready, catalog, CPU, RSS",
+    load: () => import("./startup_bench.ts"),
+  },
   "http-memory": {
     summary:
       "rounds of 10,000 blocking queries (woken, hung up, timed out): agent RSS, V8 heap and waiters after each",

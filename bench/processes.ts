@@ -147,26 +147,54 @@ export async function spawnDenoServer(
   return { label, port, pid: child.pid, exited: child.status, stop };
 }
 
+/** Options for {@link startNode01Agent}. */
+export interface Node01Options {
+  /**
+   * Wait until the echo service's script check has passed (its first run
+   * comes after a random stagger of up to its 10 s interval); default true.
+   * False resolves right after the ready line, for timing the start.
+   */
+  readonly waitForEchoCheck?: boolean;
+  /** How long to wait for the ready line, ms; default {@link startLegateAgent}'s 30 s. */
+  readonly readyTimeoutMs?: number;
+}
+
 /**
  * Starts `legate agent -config-dir configs/node01 -data-dir <dataDir>
  * <extraArgs>` (the `legate` task's permissions, plus `denoFlags` such as
- * `--inspect=...` after `deno run`) and waits until the echo service's
- * script check has passed, so every interface answers for it. The pid is
- * tracked until `stop`.
+ * `--inspect=...` after `deno run`) and, unless `options` say otherwise,
+ * waits until the echo service's script check has passed, so every
+ * interface answers for it. The pid is tracked until `stop`.
  */
 export async function startNode01Agent(
   dataDir: string,
   extraArgs: readonly string[],
   denoFlags: readonly string[] = [],
+  options: Node01Options = {},
 ): Promise<AgentProcess> {
-  const agent = await startLegateAgent([
-    "-config-dir",
-    "configs/node01",
-    "-data-dir",
-    dataDir,
-    ...extraArgs,
-  ], { denoFlags });
-  trackChild(agent.pid);
+  let spawned: number | undefined;
+  let agent: AgentProcess;
+  try {
+    agent = await startLegateAgent([
+      "-config-dir",
+      "configs/node01",
+      "-data-dir",
+      dataDir,
+      ...extraArgs,
+    ], {
+      denoFlags,
+      ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
+      // Tracked from the spawn on: Ctrl-C while it starts kills it too.
+      onSpawn: (pid) => {
+        spawned = pid;
+        trackChild(pid);
+      },
+    });
+  } catch (err) {
+    // startLegateAgent killed it.
+    if (spawned !== undefined) untrackChild(spawned);
+    throw err;
+  }
   const stop = async (signal?: Deno.Signal): Promise<Deno.CommandStatus> => {
     try {
       return await agent.stop(signal);
@@ -184,6 +212,7 @@ export async function startNode01Agent(
       await stop("SIGKILL");
     },
   };
+  if (options.waitForEchoCheck === false) return tracked;
   try {
     // The script check's first run makes the instance answerable (DNS) and passing (health).
     await waitFor(() => agent.stderr().includes("check=service:echo status=passing"), {

@@ -91,6 +91,12 @@ export interface StartAgentOptions {
   readyTimeoutMs?: number;
   /** Extra Deno flags after `deno run`, e.g. `--inspect=127.0.0.1:<port>`; default none. */
   denoFlags?: readonly string[];
+  /**
+   * Called with the pid right after the spawn, before the ready line: a
+   * caller that kills its children on Ctrl-C can track the agent while it
+   * starts.
+   */
+  onSpawn?: (pid: number) => void;
 }
 
 /**
@@ -114,6 +120,7 @@ export async function startLegateAgent(
   options: StartAgentOptions = {},
 ): Promise<AgentProcess> {
   const child = await spawnLegate(["agent", ...args, ...freePortFlags(args)], options.denoFlags);
+  options.onSpawn?.(child.pid);
   let stderrText = "";
   const stderrDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
     new WritableStream({ write: (chunk) => void (stderrText += chunk) }),
