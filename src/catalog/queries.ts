@@ -117,7 +117,7 @@ export class CatalogQueries {
 
   /** One check of a node, or undefined (no listing: the agent asks this per check result). */
   checkOfNode(node: string, checkId: string): HealthCheck | undefined {
-    return this.#store.checksOf(node).get(checkId);
+    return this.#store.check(node, checkId);
   }
 
   /** A node's checks, sorted by check ID (empty for an unknown node). */

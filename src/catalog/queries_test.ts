@@ -104,6 +104,10 @@ Deno.test("CatalogQueries.healthService() joins node and service checks, passing
 Deno.test("CatalogQueries check reads by node, service and state", () => {
   const q = cluster().queries;
   assertEquals(q.checksForNode("node02").map((c) => c.checkId), ["echo-alive", "serfHealth"]);
+  // One check by ID, case-insensitively (check IDs with capitals are common: "serfHealth").
+  assertEquals(q.checkOfNode("NODE02", "serfHealth")?.checkId, "serfHealth");
+  assertEquals(q.checkOfNode("node02", "SERFHEALTH")?.checkId, "serfHealth");
+  assertEquals(q.checkOfNode("node02", "missing"), undefined);
   assertEquals(q.checksForService("echo").map((c) => `${c.node}/${c.checkId}`), [
     "node01/echo-alive",
     "node02/echo-alive",
