@@ -181,7 +181,13 @@ function ensureService(
   const existing = store.service(nodeName, fields.id);
   if (existing !== undefined && sameService(existing, fields)) return;
   store.putService(nodeName, { ...fields, ...indexes(existing, index) }, index);
-  // Checks copy their service's name and tags; keep them current.
+  // Checks copy their service's name and tags; keep them current. A new
+  // service has no checks yet, and unchanged name and tags change none:
+  // skipping the scan keeps registering N services on a node linear.
+  if (
+    existing === undefined ||
+    (existing.service === fields.service && sameList(existing.tags, fields.tags))
+  ) return;
   for (const check of store.checksOf(nodeName).values()) {
     if (check.serviceId === "" || foldKey(check.serviceId) !== foldKey(fields.id)) continue;
     if (check.serviceName === fields.service && sameList(check.serviceTags, fields.tags)) continue;
